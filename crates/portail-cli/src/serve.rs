@@ -1,0 +1,62 @@
+//! `portail serve`: wires the store and the web app, then serves until SIGINT/SIGTERM.
+
+use crate::commands::open_store;
+use crate::config::Config;
+use crate::Failure;
+use anyhow::Context;
+use portail_store::MetadataStore;
+use portail_web::{system_clock, App, AppState};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn run(config: &Config) -> Result<(), Failure> {
+    let store: Arc<dyn MetadataStore> = Arc::new(open_store(config).await?);
+    serve_with(config, store).await
+}
+
+pub async fn serve_with(config: &Config, store: Arc<dyn MetadataStore>) -> Result<(), Failure> {
+    let app = App::new(config.web.clone(), store.clone(), system_clock())
+        .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+    let state = AppState(Arc::new(app));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "portail is serving");
+
+    let sweep_state = state.clone();
+    // Expired sessions are refused on use anyway; this only keeps the table small.
+    let sweeper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(err) = store.delete_expired_sessions(sweep_state.now()).await {
+                tracing::warn!(error = %err, "expired session sweep failed");
+            }
+        }
+    });
+    portail_web::serve(listener, state, shutdown_signal()).await.context("server failed")?;
+    sweeper.abort();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,47 @@
+//! Application state shared by every handler.
+
+use crate::config::WebConfig;
+use crate::i18n::I18n;
+use crate::session::Throttle;
+use crate::templates::Templates;
+use portail_store::MetadataStore;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Current time in Unix seconds; replaceable so tests can move time forward.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(|| SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0))
+}
+
+pub struct App {
+    pub config: WebConfig,
+    pub store: Arc<dyn MetadataStore>,
+    pub i18n: Arc<I18n>,
+    pub templates: Templates,
+    pub throttle: Throttle,
+    pub clock: Clock,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl App {
+    pub fn new(config: WebConfig, store: Arc<dyn MetadataStore>, clock: Clock) -> Result<App, String> {
+        let i18n = Arc::new(I18n::load()?);
+        let templates = Templates::new(i18n.clone())?;
+        Ok(App { config, store, i18n, templates, throttle: Throttle::default(), clock })
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}

@@ -1,0 +1,3 @@
+//! Back office: what a portal's users manage once signed in.
+
+pub mod settings;

@@ -1,0 +1,38 @@
+//! The part of the platform configuration the web layer reads. Built and validated by the CLI;
+//! tests construct it directly.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WebConfig {
+    /// `<slug>.<base_domain>` reaches a portal; the bare domain reaches the default portal.
+    pub base_domain: String,
+    /// Slug of the portal served on the bare base domain, `localhost` and loopback addresses;
+    /// `None` means the first portal created.
+    pub default_portal: Option<String>,
+    /// Shown as the provider of portail's own cookies on every policy page.
+    pub operator_name: String,
+    /// `sessionid` Max-Age and the absolute server-side expiry of a session.
+    pub session_max_age_s: u32,
+    /// A session unused for this long is refused (server side only; the cookie is not refreshed).
+    pub session_idle_timeout_s: u32,
+    /// Trust `X-Forwarded-Proto` and `X-Forwarded-For` from a reverse proxy in front of portail.
+    pub trusted_proxy: bool,
+    /// Portals are published over HTTPS (through a TLS-terminating proxy): cookies get `Secure`
+    /// and the origin checks expect `https://`.
+    pub public_https: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            base_domain: "localhost".into(),
+            default_portal: None,
+            operator_name: "portail".into(),
+            session_max_age_s: crate::privacy::registry::SESSION.max_age_s,
+            session_idle_timeout_s: 2 * 86_400,
+            trusted_proxy: false,
+            public_https: false,
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Front office: public pages of a portal.
+
+pub mod home;
+pub mod login;
+pub mod setlang;

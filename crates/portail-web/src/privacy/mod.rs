@@ -1,0 +1,4 @@
+//! Everything portail stores in a visitor's browser, declared once.
+
+pub mod policy;
+pub mod registry;

@@ -1,0 +1,73 @@
+//! The single list of routes.
+
+use crate::app::AppState;
+use crate::context::{see_other, Ctx};
+use crate::{assets, back, csrf, front, privacy, session, tenant};
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware::from_fn_with_state;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Every page route of a portal, for the trailing-slash redirect and the cookie audit test.
+pub const PAGE_ROUTES: &[&str] = &[
+    "/",
+    "/terms/cookies-policy/",
+    "/terms/cookies-policy/registry.json",
+    "/i18n/setlang/",
+    "/login/",
+    "/logout/",
+    "/backoffice/",
+    "/backoffice/settings/",
+];
+
+pub fn router(app: AppState) -> Router {
+    let pages = Router::new()
+        .route(PAGE_ROUTES[0], get(front::home::page))
+        .route(PAGE_ROUTES[1], get(privacy::policy::page))
+        .route(PAGE_ROUTES[2], get(privacy::policy::registry_json))
+        .route(PAGE_ROUTES[3], post(front::setlang::set_language))
+        .route(PAGE_ROUTES[4], get(front::login::form).post(front::login::submit))
+        .route(PAGE_ROUTES[5], post(front::login::logout))
+        .route(PAGE_ROUTES[6], get(back::settings::page))
+        .route(PAGE_ROUTES[7], post(back::settings::save))
+        .fallback(not_found)
+        // Outermost last: tenant → identity → CSRF → handler.
+        .layer(from_fn_with_state(app.clone(), csrf::protect))
+        .layer(from_fn_with_state(app.clone(), session::identify))
+        .layer(from_fn_with_state(app.clone(), tenant::resolve));
+
+    Router::new()
+        .route("/static/portail.css", get(assets::stylesheet))
+        .merge(pages)
+        .layer(RequestBodyLimitLayer::new(8 << 20))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        .layer(CatchPanicLayer::new())
+        // Paths only: query strings may hold search terms and keys that logs must not keep.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &Request| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
+        ))
+        .with_state(app)
+}
+
+/// 404 page of the portal; a known page asked for without its trailing slash is redirected.
+async fn not_found(ctx: Ctx, req: Request) -> Response {
+    let path = req.uri().path();
+    if req.method() == Method::GET && !path.ends_with('/') {
+        let with_slash = format!("{path}/");
+        if PAGE_ROUTES.contains(&with_slash.as_str()) {
+            let target = match req.uri().query() {
+                Some(q) => format!("{with_slash}?{q}"),
+                None => with_slash,
+            };
+            return see_other(&target);
+        }
+    }
+    ctx.not_found()
+}
