@@ -1,1 +1,11 @@
+//! In-process HTTP tests of portail-web (one binary; modules mirror the surfaces), plus one
+//! real-browser test in headless Chromium.
 
+mod auth;
+mod backoffice;
+mod browser;
+mod cookies;
+mod language;
+mod policy;
+mod support;
+mod tenancy;
