@@ -39,8 +39,7 @@ async fn loopback_and_the_bare_base_domain_serve_the_default_portal() {
         assert_eq!(r.status, 200, "{host}");
         assert!(r.body.contains("Alphaville open data"), "{host} should serve the first portal created");
     }
-    let mut config = portail_web::WebConfig::default();
-    config.default_portal = Some("beta".into());
+    let config = portail_web::WebConfig { default_portal: Some("beta".into()), ..Default::default() };
     let app = TestApp::with_config(config).await;
     assert!(app.get("localhost", "/").await.body.contains("Bétaville"));
 }
