@@ -42,6 +42,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_code_is_documented() {
+        let docs = include_str!("../../../docs/errors.md");
+        for c in Code::ALL {
+            let row = format!("| `{}` | {} |", c.wire(), c.status());
+            assert!(docs.contains(&row), "docs/errors.md lacks the row {row}");
+        }
+    }
+
+    #[test]
     fn wire_strings_are_unique_camel_case() {
         let mut seen = std::collections::HashSet::new();
         for c in Code::ALL {
