@@ -79,6 +79,13 @@ impl Chromium {
 
     /// Sends one command and waits for its answer, skipping events.
     fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        match self.try_call(session, method, params) {
+            Ok(v) => v,
+            Err(e) => panic!("{method}: {e}"),
+        }
+    }
+
+    fn try_call(&mut self, session: Option<&str>, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut msg = json!({"id": id, "method": method, "params": params});
@@ -90,23 +97,29 @@ impl Chromium {
             let Message::Text(text) = self.ws.read().expect("DevTools connection") else { continue };
             let reply: Value = serde_json::from_str(&text).unwrap();
             if reply["id"] == json!(id) {
-                assert!(reply.get("error").is_none(), "{method}: {}", reply["error"]);
-                return reply["result"].clone();
+                return match reply.get("error") {
+                    Some(e) => Err(e.clone()),
+                    None => Ok(reply["result"].clone()),
+                };
             }
         }
     }
 
+    /// Evaluates a script in the page; `Null` while a navigation replaces the document.
     fn eval(&mut self, expression: &str) -> Value {
         let session = self.session.clone();
-        let r = self.call(Some(&session), "Runtime.evaluate", json!({"expression": expression, "returnByValue": true}));
-        r["result"]["value"].clone()
+        let r =
+            self.try_call(Some(&session), "Runtime.evaluate", json!({"expression": expression, "returnByValue": true}));
+        r.map(|r| r["result"]["value"].clone()).unwrap_or(Value::Null)
     }
 
-    /// Waits until the page shows `path` fully loaded.
+    /// Waits until a new document (one without the marker `submit` leaves on the old one) shows
+    /// `path` fully loaded.
     fn wait_for(&mut self, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let state = self.eval("document.readyState + ' ' + location.pathname + location.search");
+            let state = self
+                .eval("(window.__oldPage ? 'old' : document.readyState) + ' ' + location.pathname + location.search");
             if state.as_str() == Some(&format!("complete {path}")) {
                 return;
             }
@@ -116,6 +129,7 @@ impl Chromium {
     }
 
     fn open(&mut self, url: &str, path: &str) {
+        self.eval("window.__oldPage = true");
         let session = self.session.clone();
         self.call(Some(&session), "Page.navigate", json!({"url": url}));
         self.wait_for(path);
@@ -123,6 +137,7 @@ impl Chromium {
 
     /// Runs a script that submits a form, then waits for the page it leads to.
     fn submit(&mut self, script: &str, then_path: &str) {
+        self.eval("window.__oldPage = true");
         self.eval(script);
         self.wait_for(then_path);
     }
