@@ -6,9 +6,11 @@
 pub mod error;
 pub mod lang;
 pub mod portal;
+pub mod schema;
 pub mod user;
 
 pub use error::Code;
 pub use lang::Lang;
 pub use portal::{Localized, Portal, SlugError};
+pub use schema::{Field, FieldOverride, FieldType, Schema};
 pub use user::Role;

@@ -1,0 +1,220 @@
+//! Real-world files into typed, queryable columns.
+//!
+//! An import reads its source twice: the first pass checks the shape (field count per row) and
+//! infers each column's ODS type from every value; the second converts the values and writes
+//! Arrow batches to Parquet, handing each batch to a callback (the full-text indexer). Both passes
+//! stream, so memory does not grow with the file (spreadsheets excepted: calamine loads a sheet).
+
+mod error;
+pub mod infer;
+pub mod source;
+pub mod values;
+mod writer;
+
+pub use error::IngestError;
+pub use source::{detect_format, Format, SourceOptions};
+pub use writer::{arrow_schema, HIDDEN_RECORD_ID, HIDDEN_ROW};
+
+use arrow::record_batch::RecordBatch;
+use infer::ColumnInference;
+use portail_core::schema::field_names;
+use portail_core::{Field, FieldOverride, FieldType, Schema};
+use source::Position;
+use std::collections::BTreeMap;
+use std::path::Path;
+use values::Decimal;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub source: SourceOptions,
+    /// Publisher's changes, by field name.
+    pub overrides: BTreeMap<String, FieldOverride>,
+    /// Rows per Arrow batch handed to the callback and the Parquet writer.
+    pub batch_rows: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions { source: SourceOptions::default(), overrides: BTreeMap::new(), batch_rows: 16 * 1024 }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportReport {
+    pub schema: Schema,
+    pub rows: u64,
+    pub encoding: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Where a column's values come from: one source cell, or a latitude/longitude pair.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Origin {
+    Cell(usize),
+    LatLon(usize, usize),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ColumnPlan {
+    pub origin: Origin,
+    pub field_type: FieldType,
+    pub decimal: Decimal,
+}
+
+const MAX_REPORTED_LINES: usize = 5;
+
+struct ShapeCheck {
+    expected: usize,
+    count: u64,
+    lines: Vec<(u64, usize)>,
+}
+
+impl ShapeCheck {
+    fn observe(&mut self, pos: Position, found: usize) {
+        if found != self.expected {
+            self.count += 1;
+            if self.lines.len() < MAX_REPORTED_LINES {
+                self.lines.push((pos.number(), found));
+            }
+        }
+    }
+}
+
+/// Imports `path` into `parquet_out`, calling `on_batch` with every batch written.
+pub fn import(
+    path: &Path,
+    options: &ImportOptions,
+    parquet_out: &Path,
+    on_batch: &mut dyn FnMut(&Schema, &RecordBatch) -> Result<(), String>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportReport, IngestError> {
+    let file = source::label(path);
+    let mut source = source::open(path, &options.source)?;
+
+    // Pass 1: shape and types. Invalid UTF-8 past the sample restarts it as Windows-1252.
+    let (columns, shape, rows) = loop {
+        match first_pass(source.as_mut()) {
+            Err(IngestError::NotUtf8 { .. }) if source.fall_back_encoding()? => continue,
+            other => break other?,
+        }
+    };
+    let headers = source.headers().to_vec();
+    let mut warnings = vec![];
+    if shape.count > 0 {
+        if !options.source.lenient {
+            return Err(IngestError::Ragged { file, expected: shape.expected, count: shape.count, lines: shape.lines });
+        }
+        let lines: Vec<String> = shape.lines.iter().map(|(l, _)| l.to_string()).collect();
+        warnings.push(format!(
+            "{} row(s) had a field count different from the header's {} and were padded or cut (lines {}{})",
+            shape.count,
+            shape.expected,
+            lines.join(", "),
+            if shape.count as usize > lines.len() { ", …" } else { "" }
+        ));
+    }
+    if rows == 0 {
+        warnings.push("the file has a header but no data rows".to_owned());
+    }
+
+    let (mut schema, mut plans) = plan_schema(&headers, &columns, &options.overrides)?;
+    for (i, t) in source.declared_types() {
+        if options.overrides.get(&schema.fields[i].name).is_none_or(|o| o.field_type.is_none()) {
+            schema.fields[i].field_type = t;
+            plans[i].field_type = t;
+        }
+    }
+    // Pass 2: convert and write.
+    let mut writer = writer::DatasetWriter::create(parquet_out, &schema, &plans, options.batch_rows)?;
+    let width = headers.len();
+    let mut done = 0u64;
+    let written = source.scan(&mut |pos, cells| {
+        let padded: Vec<&str>;
+        let row: &[&str] = if cells.len() == width {
+            cells
+        } else {
+            padded = cells.iter().copied().chain(std::iter::repeat("")).take(width).collect();
+            &padded
+        };
+        if let Some(batch) = writer.push(pos, row)? {
+            on_batch(&schema, &batch).map_err(|e| IngestError::Output { path: "full-text index".into(), reason: e })?;
+            writer.write(&batch)?;
+        }
+        done += 1;
+        if done.is_multiple_of(65_536) {
+            progress(done);
+        }
+        Ok(())
+    });
+    written?;
+    if let Some(batch) = writer.flush()? {
+        on_batch(&schema, &batch).map_err(|e| IngestError::Output { path: "full-text index".into(), reason: e })?;
+        writer.write(&batch)?;
+    }
+    progress(done);
+    warnings.extend(writer.coercion_warnings(&schema));
+    writer.close()?;
+    Ok(ImportReport { schema, rows: done, encoding: source.encoding().map(str::to_owned), warnings })
+}
+
+fn first_pass(source: &mut dyn source::RowSource) -> Result<(Vec<ColumnInference>, ShapeCheck, u64), IngestError> {
+    let width = source.headers().len();
+    let mut columns = vec![ColumnInference::default(); width];
+    let mut shape = ShapeCheck { expected: width, count: 0, lines: vec![] };
+    let mut rows = 0u64;
+    source.scan(&mut |pos, cells| {
+        rows += 1;
+        shape.observe(pos, cells.len());
+        for (col, cell) in columns.iter_mut().zip(cells) {
+            col.observe(cell);
+        }
+        Ok(())
+    })?;
+    Ok((columns, shape, rows))
+}
+
+/// Field names, labels and types from the header, the inference and the publisher's overrides.
+fn plan_schema(
+    headers: &[String],
+    columns: &[ColumnInference],
+    overrides: &BTreeMap<String, FieldOverride>,
+) -> Result<(Schema, Vec<ColumnPlan>), IngestError> {
+    let names = field_names(headers);
+    let mut fields = vec![];
+    let mut plans = vec![];
+    for (i, (name, header)) in names.iter().zip(headers).enumerate() {
+        let label = if header.trim().is_empty() { name.clone() } else { header.trim().to_owned() };
+        fields.push(Field { name: name.clone(), label, field_type: columns[i].field_type(), description: None });
+        plans.push(ColumnPlan {
+            origin: Origin::Cell(i),
+            field_type: columns[i].field_type(),
+            decimal: columns[i].decimal(),
+        });
+    }
+    let has_point = fields.iter().any(|f| f.field_type == FieldType::GeoPoint2d);
+    if let (false, Some((lat, lon))) = (has_point, infer::lat_lon_pair(&names, columns)) {
+        let mut name = "geo_point_2d".to_owned();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("geo_point_2d_{n}");
+            n += 1;
+        }
+        fields.push(Field { name, label: "Geo Point".into(), field_type: FieldType::GeoPoint2d, description: None });
+        plans.push(ColumnPlan {
+            origin: Origin::LatLon(lat, lon),
+            field_type: FieldType::GeoPoint2d,
+            decimal: Decimal::Dot,
+        });
+    }
+    for (name, change) in overrides {
+        let Some(i) = fields.iter().position(|f| &f.name == name) else { continue };
+        if let Some(label) = &change.label {
+            fields[i].label = label.clone();
+        }
+        if let Some(t) = change.field_type {
+            fields[i].field_type = t;
+            plans[i].field_type = t;
+        }
+    }
+    Ok((Schema { fields }, plans))
+}
