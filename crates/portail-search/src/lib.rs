@@ -1,1 +1,230 @@
+//! Full-text indexes of dataset versions.
+//!
+//! One tantivy index per dataset version, one indexed field per text field of the dataset, and
+//! the record's `_row` as a fast field. Analysis splits on non-alphanumerics, lowercases and folds
+//! accents (`École` matches `ecole`), with no stemming: a word matches a word, in any case and
+//! with or without accents. Queries return the matching `_row` numbers in ascending order, which
+//! the query engine turns into a filter.
 
+use std::collections::BTreeSet;
+use std::path::Path;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, PhrasePrefixQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenStream,
+};
+use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term};
+
+const ANALYZER: &str = "portail_folded";
+const ROW: &str = "_row";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("full-text index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("full-text index: unknown field `{0}`")]
+    UnknownField(String),
+    #[error("full-text index: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The words of `text` as the index sees them (lowercase, without accents).
+pub fn words(text: &str) -> Vec<String> {
+    let mut analyzer = analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = vec![];
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+fn register(index: &Index) {
+    index.tokenizers().register(ANALYZER, analyzer());
+}
+
+/// Writes the index of a new dataset version.
+pub struct IndexBuilder {
+    writer: IndexWriter,
+    row: Field,
+    fields: Vec<Field>,
+}
+
+impl IndexBuilder {
+    /// `text_fields` are the dataset's text field names, in the order `add` receives values.
+    pub fn create(dir: &Path, text_fields: &[String], memory_bytes: usize) -> Result<IndexBuilder, SearchError> {
+        std::fs::create_dir_all(dir)?;
+        let mut builder = Schema::builder();
+        let row = builder.add_u64_field(ROW, NumericOptions::default().set_fast().set_indexed());
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let options = TextOptions::default().set_indexing_options(indexing);
+        let fields = text_fields.iter().map(|name| builder.add_text_field(name, options.clone())).collect();
+        let index = Index::create_in_dir(dir, builder.build())?;
+        register(&index);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
+        let writer = index.writer_with_num_threads(threads, memory_bytes.max(threads * 15_000_000))?;
+        Ok(IndexBuilder { writer, row, fields })
+    }
+
+    /// Indexes one record: its `_row` and its text values (`None` for empty).
+    pub fn add(&mut self, row: u64, values: &[Option<&str>]) -> Result<(), SearchError> {
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(self.row, row);
+        for (field, value) in self.fields.iter().zip(values) {
+            if let Some(v) = value {
+                doc.add_text(*field, v);
+            }
+        }
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Commits and merges everything written; the index is complete and durable afterwards.
+    pub fn finish(mut self) -> Result<(), SearchError> {
+        self.writer.commit()?;
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
+
+/// How the words of a query must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// Every word must appear as a whole word.
+    Words,
+    /// Every word must appear; the last may be the beginning of a word (search-as-you-type).
+    Prefix,
+    /// Every word may be the beginning of a word (ODS `suggest`).
+    AllPrefixes,
+}
+
+/// An open index of a dataset version.
+pub struct DatasetIndex {
+    index: Index,
+    reader: IndexReader,
+    row: Field,
+}
+
+impl DatasetIndex {
+    pub fn open(dir: &Path) -> Result<DatasetIndex, SearchError> {
+        let index = Index::open_in_dir(dir)?;
+        register(&index);
+        let reader = index.reader()?;
+        let row = index.schema().get_field(ROW)?;
+        Ok(DatasetIndex { index, reader, row })
+    }
+
+    pub fn text_fields(&self) -> Vec<String> {
+        let schema = self.index.schema();
+        schema.fields().filter(|(f, _)| *f != self.row).map(|(_, e)| e.name().to_owned()).collect()
+    }
+
+    /// Rows whose given fields (all text fields when `fields` is empty) contain every word of
+    /// `text`. An empty query matches every row.
+    pub fn matching_rows(&self, fields: &[String], text: &str, mode: Match) -> Result<BTreeSet<u64>, SearchError> {
+        let schema = self.index.schema();
+        let targets: Vec<Field> = if fields.is_empty() {
+            schema.fields().map(|(f, _)| f).filter(|f| *f != self.row).collect()
+        } else {
+            fields
+                .iter()
+                .map(|n| schema.get_field(n).map_err(|_| SearchError::UnknownField(n.clone())))
+                .collect::<Result<_, _>>()?
+        };
+        let terms = words(text);
+        let query: Box<dyn Query> = if terms.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            let last = terms.len() - 1;
+            let per_word = terms
+                .iter()
+                .enumerate()
+                .map(|(i, word)| {
+                    let prefix = mode == Match::AllPrefixes || (mode == Match::Prefix && i == last);
+                    let alternatives = targets
+                        .iter()
+                        .map(|f| {
+                            let term = Term::from_field_text(*f, word);
+                            let q: Box<dyn Query> = if prefix {
+                                Box::new(PhrasePrefixQuery::new(vec![term]))
+                            } else {
+                                Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                            };
+                            (Occur::Should, q)
+                        })
+                        .collect::<Vec<_>>();
+                    (Occur::Must, Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+                })
+                .collect::<Vec<_>>();
+            Box::new(BooleanQuery::new(per_word))
+        };
+        let searcher = self.reader.searcher();
+        let docs = searcher.search(&*query, &DocSetCollector)?;
+        let mut rows = BTreeSet::new();
+        for address in docs {
+            let segment = searcher.segment_reader(address.segment_ord);
+            let column = segment.fast_fields().u64(ROW)?;
+            if let Some(row) = column.first(address.doc_id) {
+                rows.insert(row);
+            }
+        }
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(dir: &Path) -> DatasetIndex {
+        let mut b = IndexBuilder::create(dir, &["commune".into(), "description".into()], 20_000_000).unwrap();
+        let docs = [
+            (1, Some("Brantôme"), Some("Lavoir restauré près de l'École")),
+            (2, Some("Évry"), Some("Piscine municipale, bassin olympique")),
+            (3, Some("Lavoir-sur-Mer"), None),
+            (4, None, Some("LAVOIRS et fontaines")),
+        ];
+        for (row, c, d) in docs {
+            b.add(row, &[c, d]).unwrap();
+        }
+        b.finish().unwrap();
+        DatasetIndex::open(dir).unwrap()
+    }
+
+    #[test]
+    fn words_match_whole_in_any_case_and_accent() {
+        let dir = tempfile::tempdir().unwrap();
+        let idx = build(dir.path());
+        let rows = |f: &[&str], q: &str, m: Match| -> Vec<u64> {
+            let fields: Vec<String> = f.iter().map(|s| s.to_string()).collect();
+            idx.matching_rows(&fields, q, m).unwrap().into_iter().collect()
+        };
+        assert_eq!(rows(&[], "lavoir", Match::Words), [1, 3]);
+        assert_eq!(rows(&[], "LAVOIR", Match::Words), [1, 3]);
+        assert_eq!(rows(&["description"], "lavoir", Match::Words), [1]);
+        assert_eq!(rows(&[], "ecole", Match::Words), [1]);
+        assert_eq!(rows(&[], "evry piscine", Match::Words), [2], "every word must match, across fields");
+        assert_eq!(rows(&[], "lavoir piscine", Match::Words), Vec::<u64>::new());
+        assert_eq!(rows(&[], "lav", Match::Prefix), [1, 3, 4]);
+        assert_eq!(rows(&[], "bass olymp", Match::AllPrefixes), [2]);
+        assert_eq!(rows(&[], "", Match::Words), [1, 2, 3, 4]);
+        assert!(idx.matching_rows(&["nope".into()], "x", Match::Words).is_err());
+        assert_eq!(idx.text_fields(), ["commune", "description"]);
+    }
+
+    #[test]
+    fn analysis_folds_case_and_accents() {
+        assert_eq!(words("L'Haÿ-les-Roses, ÉCOLE"), ["l", "hay", "les", "roses", "ecole"]);
+    }
+}

@@ -12,7 +12,8 @@ pub use error::StoreError;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
-use portail_core::{Lang, Localized, Portal, Role};
+use portail_core::{FieldOverride, Lang, Localized, Portal, Role, Schema};
+use std::collections::BTreeMap;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -46,6 +47,80 @@ pub struct SessionRecord {
     pub last_seen_at: i64,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetRecord {
+    /// Internal, immutable id (`da_xxxxxx`), used on disk and by the Automation API.
+    pub uid: String,
+    pub portal_id: i64,
+    /// Public, human-readable id used in URLs (`equipements`).
+    pub dataset_id: String,
+    pub title: String,
+    pub description: String,
+    pub published: bool,
+    pub restricted: bool,
+    pub current_version: Option<i64>,
+    pub overrides: BTreeMap<String, FieldOverride>,
+    pub created_at: i64,
+    pub modified_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRecord {
+    pub version: i64,
+    pub created_at: i64,
+    pub rows: i64,
+    pub schema: Schema,
+    /// SHA-256 of the source file.
+    pub checksum: String,
+    pub source_name: String,
+    pub source_size: i64,
+    /// Reader options the version was imported with (JSON), so a reprocess can reuse them.
+    pub options: serde_json::Value,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Failed,
+    Done,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Failed => "failed",
+            JobStatus::Done => "done",
+        }
+    }
+
+    fn parse(s: &str) -> JobStatus {
+        match s {
+            "queued" => JobStatus::Queued,
+            "running" => JobStatus::Running,
+            "failed" => JobStatus::Failed,
+            _ => JobStatus::Done,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    pub id: i64,
+    pub portal_id: i64,
+    pub dataset_id: String,
+    pub kind: String,
+    pub status: JobStatus,
+    pub params: serde_json::Value,
+    pub message: String,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
 #[async_trait]
 pub trait MetadataStore: Send + Sync + 'static {
     async fn create_portal(&self, portal: &NewPortal, now: i64) -> Result<Portal>;
@@ -73,6 +148,46 @@ pub trait MetadataStore: Send + Sync + 'static {
     async fn delete_session(&self, key_digest: &str) -> Result<()>;
     /// Removes sessions whose absolute expiry has passed; returns how many.
     async fn delete_expired_sessions(&self, now: i64) -> Result<u64>;
+
+    async fn create_dataset(
+        &self,
+        portal_id: i64,
+        uid: &str,
+        dataset_id: &str,
+        title: &str,
+        now: i64,
+    ) -> Result<DatasetRecord>;
+    async fn dataset(&self, portal_id: i64, dataset_id: &str) -> Result<Option<DatasetRecord>>;
+    async fn datasets(&self, portal_id: i64) -> Result<Vec<DatasetRecord>>;
+    async fn set_published(&self, uid: &str, published: bool, now: i64) -> Result<()>;
+    async fn set_restricted(&self, uid: &str, restricted: bool, now: i64) -> Result<()>;
+    async fn set_dataset_texts(&self, uid: &str, title: &str, description: &str, now: i64) -> Result<()>;
+    async fn set_overrides(&self, uid: &str, overrides: &BTreeMap<String, FieldOverride>, now: i64) -> Result<()>;
+    async fn delete_dataset(&self, uid: &str) -> Result<()>;
+    /// Records a version and makes it the current one, in one transaction; versions beyond the
+    /// newest `keep` are forgotten and returned so their files can be removed.
+    async fn add_version(&self, uid: &str, version: &VersionRecord, keep: usize, now: i64) -> Result<Vec<i64>>;
+    async fn versions(&self, uid: &str) -> Result<Vec<VersionRecord>>;
+    async fn version(&self, uid: &str, version: i64) -> Result<Option<VersionRecord>>;
+    /// Makes an existing version current (rollback).
+    async fn switch_version(&self, uid: &str, version: i64, now: i64) -> Result<()>;
+
+    async fn create_job(
+        &self,
+        portal_id: i64,
+        dataset_id: &str,
+        kind: &str,
+        params: &serde_json::Value,
+        now: i64,
+    ) -> Result<JobRecord>;
+    /// Takes the oldest queued job whose dataset has no running job, and marks it running.
+    async fn claim_job(&self, now: i64) -> Result<Option<JobRecord>>;
+    async fn start_job(&self, id: i64, now: i64) -> Result<()>;
+    async fn finish_job(&self, id: i64, status: JobStatus, message: &str, now: i64) -> Result<()>;
+    /// Jobs of this dataset left `running` by a process that died (all but `except`) are marked
+    /// failed. Callers hold the dataset's lock, so no other job can really be running.
+    async fn fail_stale_jobs(&self, portal_id: i64, dataset_id: &str, except: i64, now: i64) -> Result<()>;
+    async fn jobs(&self, portal_id: i64, limit: i64) -> Result<Vec<JobRecord>>;
 
     /// A platform-wide secret of 32 random bytes, created on first use and stable afterwards.
     async fn platform_secret(&self, name: &str) -> Result<[u8; 32]>;

@@ -1,12 +1,17 @@
 //! The embedded backend: one SQLite file in WAL mode with foreign keys on.
 
-use crate::{migrate, MetadataStore, NewPortal, Result, SessionRecord, StoreError, UserRecord};
+use crate::{
+    migrate, DatasetRecord, JobRecord, JobStatus, MetadataStore, NewPortal, Result, SessionRecord, StoreError,
+    UserRecord, VersionRecord,
+};
 use async_trait::async_trait;
 use portail_core::portal::{normalize_host, validate_slug};
+use portail_core::FieldOverride;
 use portail_core::{Lang, Localized, Portal, Role};
 use rand::RngCore;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -75,6 +80,68 @@ fn user_from_row(row: &SqliteRow) -> Result<UserRecord> {
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+const DATASET_COLUMNS: &str =
+    "uid, portal_id, dataset_id, title, description, published, restricted, current_version, overrides, created_at, modified_at";
+const VERSION_COLUMNS: &str =
+    "version, created_at, rows, schema, checksum, source_name, source_size, options, warnings";
+const JOB_COLUMNS: &str =
+    "id, portal_id, dataset_id, kind, status, params, message, created_at, started_at, finished_at";
+
+fn json_column<T: serde::de::DeserializeOwned>(row: &SqliteRow, column: &str) -> Result<T> {
+    let text: String = row.get(column);
+    serde_json::from_str(&text).map_err(|e| StoreError::Invalid(format!("corrupt {column} column: {e}")))
+}
+
+fn dataset_from_row(row: &SqliteRow) -> Result<DatasetRecord> {
+    let overrides: BTreeMap<String, FieldOverride> = json_column(row, "overrides")?;
+    Ok(DatasetRecord {
+        uid: row.get("uid"),
+        portal_id: row.get("portal_id"),
+        dataset_id: row.get("dataset_id"),
+        title: row.get("title"),
+        description: row.get("description"),
+        published: row.get::<i64, _>("published") != 0,
+        restricted: row.get::<i64, _>("restricted") != 0,
+        current_version: row.get("current_version"),
+        overrides,
+        created_at: row.get("created_at"),
+        modified_at: row.get("modified_at"),
+    })
+}
+
+fn version_from_row(row: &SqliteRow) -> Result<VersionRecord> {
+    Ok(VersionRecord {
+        version: row.get("version"),
+        created_at: row.get("created_at"),
+        rows: row.get("rows"),
+        schema: json_column(row, "schema")?,
+        checksum: row.get("checksum"),
+        source_name: row.get("source_name"),
+        source_size: row.get("source_size"),
+        options: json_column(row, "options")?,
+        warnings: json_column(row, "warnings")?,
+    })
+}
+
+fn job_from_row(row: &SqliteRow) -> Result<JobRecord> {
+    Ok(JobRecord {
+        id: row.get("id"),
+        portal_id: row.get("portal_id"),
+        dataset_id: row.get("dataset_id"),
+        kind: row.get("kind"),
+        status: JobStatus::parse(&row.get::<String, _>("status")),
+        params: json_column(row, "params")?,
+        message: row.get("message"),
+        created_at: row.get("created_at"),
+        started_at: row.get("started_at"),
+        finished_at: row.get("finished_at"),
+    })
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
 const PORTAL_COLUMNS: &str = "id, slug, name, default_lang, langs, title_en, title_fr, description_en, description_fr";
@@ -283,6 +350,268 @@ impl MetadataStore for SqliteStore {
         Ok(done.rows_affected())
     }
 
+    async fn create_dataset(
+        &self,
+        portal_id: i64,
+        uid: &str,
+        dataset_id: &str,
+        title: &str,
+        now: i64,
+    ) -> Result<DatasetRecord> {
+        let res = sqlx::query(
+            "INSERT INTO datasets (uid, portal_id, dataset_id, title, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(uid)
+        .bind(portal_id)
+        .bind(dataset_id)
+        .bind(title)
+        .bind(now)
+        .bind(now)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict(format!("a dataset `{dataset_id}` already exists on this portal")))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.dataset(portal_id, dataset_id).await?.ok_or_else(|| StoreError::Invalid("dataset vanished".into()))
+    }
+
+    async fn dataset(&self, portal_id: i64, dataset_id: &str) -> Result<Option<DatasetRecord>> {
+        let row =
+            sqlx::query(&format!("SELECT {DATASET_COLUMNS} FROM datasets WHERE portal_id = ? AND dataset_id = ?"))
+                .bind(portal_id)
+                .bind(dataset_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(dataset_from_row).transpose()
+    }
+
+    async fn datasets(&self, portal_id: i64) -> Result<Vec<DatasetRecord>> {
+        let rows =
+            sqlx::query(&format!("SELECT {DATASET_COLUMNS} FROM datasets WHERE portal_id = ? ORDER BY dataset_id"))
+                .bind(portal_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(dataset_from_row).collect()
+    }
+
+    async fn set_published(&self, uid: &str, published: bool, now: i64) -> Result<()> {
+        sqlx::query("UPDATE datasets SET published = ?, modified_at = ? WHERE uid = ?")
+            .bind(i64::from(published))
+            .bind(now)
+            .bind(uid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_restricted(&self, uid: &str, restricted: bool, now: i64) -> Result<()> {
+        sqlx::query("UPDATE datasets SET restricted = ?, modified_at = ? WHERE uid = ?")
+            .bind(i64::from(restricted))
+            .bind(now)
+            .bind(uid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_dataset_texts(&self, uid: &str, title: &str, description: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE datasets SET title = ?, description = ?, modified_at = ? WHERE uid = ?")
+            .bind(title)
+            .bind(description)
+            .bind(now)
+            .bind(uid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_overrides(&self, uid: &str, overrides: &BTreeMap<String, FieldOverride>, now: i64) -> Result<()> {
+        sqlx::query("UPDATE datasets SET overrides = ?, modified_at = ? WHERE uid = ?")
+            .bind(to_json(overrides)?)
+            .bind(now)
+            .bind(uid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_dataset(&self, uid: &str) -> Result<()> {
+        sqlx::query("DELETE FROM datasets WHERE uid = ?").bind(uid).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn add_version(&self, uid: &str, v: &VersionRecord, keep: usize, now: i64) -> Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!(
+            "INSERT INTO dataset_versions (dataset_uid, {VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(uid)
+        .bind(v.version)
+        .bind(v.created_at)
+        .bind(v.rows)
+        .bind(to_json(&v.schema)?)
+        .bind(&v.checksum)
+        .bind(&v.source_name)
+        .bind(v.source_size)
+        .bind(to_json(&v.options)?)
+        .bind(to_json(&v.warnings)?)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE datasets SET current_version = ?, modified_at = ? WHERE uid = ?")
+            .bind(v.version)
+            .bind(now)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await?;
+        let old: Vec<(i64,)> = sqlx::query_as(
+            "SELECT version FROM dataset_versions WHERE dataset_uid = ? ORDER BY version DESC LIMIT -1 OFFSET ?",
+        )
+        .bind(uid)
+        .bind(keep.max(1) as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (version,) in &old {
+            sqlx::query("DELETE FROM dataset_versions WHERE dataset_uid = ? AND version = ?")
+                .bind(uid)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(old.into_iter().map(|(v,)| v).collect())
+    }
+
+    async fn versions(&self, uid: &str) -> Result<Vec<VersionRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {VERSION_COLUMNS} FROM dataset_versions WHERE dataset_uid = ? ORDER BY version"
+        ))
+        .bind(uid)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    async fn version(&self, uid: &str, version: i64) -> Result<Option<VersionRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {VERSION_COLUMNS} FROM dataset_versions WHERE dataset_uid = ? AND version = ?"
+        ))
+        .bind(uid)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    async fn switch_version(&self, uid: &str, version: i64, now: i64) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE datasets SET current_version = ?, modified_at = ? WHERE uid = ?
+             AND EXISTS (SELECT 1 FROM dataset_versions WHERE dataset_uid = ? AND version = ?)",
+        )
+        .bind(version)
+        .bind(now)
+        .bind(uid)
+        .bind(uid)
+        .bind(version)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Invalid(format!("version {version} is not kept for this dataset")));
+        }
+        Ok(())
+    }
+
+    async fn create_job(
+        &self,
+        portal_id: i64,
+        dataset_id: &str,
+        kind: &str,
+        params: &serde_json::Value,
+        now: i64,
+    ) -> Result<JobRecord> {
+        let done = sqlx::query("INSERT INTO jobs (portal_id, dataset_id, kind, status, params, created_at) VALUES (?, ?, ?, 'queued', ?, ?)")
+            .bind(portal_id)
+            .bind(dataset_id)
+            .bind(kind)
+            .bind(to_json(params)?)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"))
+            .bind(done.last_insert_rowid())
+            .fetch_one(&self.pool)
+            .await?;
+        job_from_row(&row)
+    }
+
+    async fn claim_job(&self, now: i64) -> Result<Option<JobRecord>> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs j WHERE status = 'queued' AND NOT EXISTS (
+                 SELECT 1 FROM jobs r WHERE r.status = 'running' AND r.portal_id = j.portal_id AND r.dataset_id = j.dataset_id)
+             ORDER BY id LIMIT 1"
+        ))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut job = job_from_row(&row)?;
+        sqlx::query("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(job.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        job.status = JobStatus::Running;
+        job.started_at = Some(now);
+        Ok(Some(job))
+    }
+
+    async fn start_job(&self, id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn finish_job(&self, id: i64, status: JobStatus, message: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE jobs SET status = ?, message = ?, finished_at = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(message)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn fail_stale_jobs(&self, portal_id: i64, dataset_id: &str, except: i64, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET status = 'failed', message = 'interrupted (the process stopped during the import)', finished_at = ?
+             WHERE status = 'running' AND portal_id = ? AND dataset_id = ? AND id != ?",
+        )
+        .bind(now)
+        .bind(portal_id)
+        .bind(dataset_id)
+        .bind(except)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn jobs(&self, portal_id: i64, limit: i64) -> Result<Vec<JobRecord>> {
+        let rows = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE portal_id = ? ORDER BY id DESC LIMIT ?"))
+            .bind(portal_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
     async fn platform_secret(&self, name: &str) -> Result<[u8; 32]> {
         let mut fresh = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut fresh);
@@ -386,5 +715,57 @@ mod tests {
         let store = SqliteStore::open(&path).await.unwrap();
         assert_eq!(store.platform_secret("cookies").await.unwrap(), first);
         assert_ne!(store.platform_secret("other").await.unwrap(), first);
+    }
+    #[tokio::test]
+    async fn versions_switch_atomically_and_old_ones_are_pruned() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let p = store.create_portal(&new_portal("aaa", &[]), 1).await.unwrap();
+        let d = store.create_dataset(p.id, "da_1", "arbres", "Arbres", 1).await.unwrap();
+        assert_eq!(d.current_version, None);
+        assert!(matches!(store.create_dataset(p.id, "da_2", "arbres", "x", 1).await, Err(StoreError::Conflict(_))));
+        let v = |n: i64| VersionRecord {
+            version: n,
+            created_at: n,
+            rows: 10 * n,
+            schema: portail_core::Schema::default(),
+            checksum: format!("c{n}"),
+            source_name: "a.csv".into(),
+            source_size: 3,
+            options: serde_json::json!({}),
+            warnings: vec![],
+        };
+        for n in 1..=4 {
+            let pruned = store.add_version("da_1", &v(n), 3, n).await.unwrap();
+            assert_eq!(pruned, if n == 4 { vec![1] } else { vec![] });
+        }
+        assert_eq!(store.dataset(p.id, "arbres").await.unwrap().unwrap().current_version, Some(4));
+        store.switch_version("da_1", 2, 9).await.unwrap();
+        assert_eq!(store.dataset(p.id, "arbres").await.unwrap().unwrap().current_version, Some(2));
+        assert!(store.switch_version("da_1", 1, 9).await.is_err(), "pruned versions cannot be restored");
+        assert_eq!(store.versions("da_1").await.unwrap().iter().map(|v| v.version).collect::<Vec<_>>(), [2, 3, 4]);
+        store.delete_dataset("da_1").await.unwrap();
+        assert!(store.versions("da_1").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn jobs_run_one_at_a_time_per_dataset() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let p = store.create_portal(&new_portal("aaa", &[]), 1).await.unwrap();
+        let params = serde_json::json!({"file": "x.csv"});
+        let a1 = store.create_job(p.id, "a", "import", &params, 1).await.unwrap();
+        let a2 = store.create_job(p.id, "a", "import", &params, 2).await.unwrap();
+        let b1 = store.create_job(p.id, "b", "import", &params, 3).await.unwrap();
+        assert_eq!(store.claim_job(5).await.unwrap().unwrap().id, a1.id);
+        assert_eq!(store.claim_job(5).await.unwrap().unwrap().id, b1.id, "a2 waits for a1");
+        assert!(store.claim_job(5).await.unwrap().is_none());
+        store.finish_job(a1.id, JobStatus::Failed, "bad file", 6).await.unwrap();
+        assert_eq!(store.claim_job(7).await.unwrap().unwrap().id, a2.id);
+        store.fail_stale_jobs(p.id, "a", b1.id, 8).await.unwrap();
+        let jobs = store.jobs(p.id, 10).await.unwrap();
+        assert_eq!(
+            jobs.iter().map(|j| (j.id, j.status)).collect::<Vec<_>>(),
+            [(b1.id, JobStatus::Running), (a2.id, JobStatus::Failed), (a1.id, JobStatus::Failed)]
+        );
+        assert_eq!(jobs[2].message, "bad file");
     }
 }
