@@ -74,7 +74,7 @@ async fn each_import_is_a_new_version_with_its_files_and_the_switch_is_recorded(
     assert_eq!(out.version, 2);
     assert_eq!(catalog.dataset(portal, "equipements").await.unwrap().current_version, Some(2));
     // Nothing temporary is left.
-    let leftovers: Vec<_> = std::fs::read_dir(&current.dir.parent().unwrap())
+    let leftovers: Vec<_> = std::fs::read_dir(current.dir.parent().unwrap())
         .unwrap()
         .flatten()
         .map(|e| e.file_name())
