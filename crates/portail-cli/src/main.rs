@@ -3,6 +3,7 @@
 
 mod commands;
 mod config;
+mod datasets;
 mod demo;
 mod serve;
 
@@ -39,6 +40,9 @@ enum Command {
     /// Manage portals
     #[command(subcommand)]
     Portal(commands::PortalCommand),
+    /// Import and manage datasets
+    #[command(subcommand)]
+    Dataset(datasets::DatasetCommand),
     /// Manage user accounts
     #[command(subcommand)]
     User(commands::UserCommand),
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
             Command::Demo { .. } => demo::run(&config).await,
             Command::Portal(cmd) => commands::portal(&config, cmd).await,
             Command::User(cmd) => commands::user(&config, cmd).await,
+            Command::Dataset(cmd) => datasets::run(&config, cmd).await,
             Command::Config(cmd) => commands::config(&config, cmd),
         }
     });

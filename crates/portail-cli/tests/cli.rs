@@ -203,3 +203,201 @@ fn the_demo_creates_five_portals_once_and_serves_them() {
     assert_eq!(out.matches("password: ").count(), 0, "{out}");
     assert_eq!(out.matches("not shown again").count(), 5, "{out}");
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ingest").join(name)
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "exit {:?}: {}", o.status.code(), stderr(&o));
+    stdout(&o)
+}
+
+fn parquet_rows(path: &Path) -> i64 {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).unwrap();
+    use parquet::file::reader::FileReader;
+    reader.metadata().file_metadata().num_rows()
+}
+
+/// The data file of the version the store says is current, found through `dataset schema`.
+fn current_version(d: &Path, id: &str) -> i64 {
+    let out = ok(portail(d, &["dataset", "schema", "--portal", "demo", id], None));
+    out.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+fn version_parquet(d: &Path, version: i64) -> std::path::PathBuf {
+    let datasets = d.join("portals/1/datasets");
+    let uid = std::fs::read_dir(&datasets).unwrap().next().unwrap().unwrap().path();
+    uid.join(format!("v{version}/data.parquet"))
+}
+
+#[test]
+fn datasets_are_imported_listed_changed_and_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(portail(d, &["portal", "create", "demo", "--name", "Démo"], None));
+    let out = ok(portail(
+        d,
+        &["dataset", "import", "--portal", "demo", fixture("budget_cp1252.csv").to_str().unwrap(), "--publish"],
+        None,
+    ));
+    assert!(out.starts_with("imported budget-cp1252 version 1: 4 rows, 5 fields (windows-1252)"), "{out}");
+    assert!(out.contains("code_insee") && out.contains("Libellé"), "{out}");
+    let out = ok(portail(d, &["dataset", "list", "--portal", "demo"], None));
+    assert_eq!(out, "budget-cp1252\tbudget cp1252\tpublished\tpublic\tv1\t4 rows\n");
+
+    let out = ok(portail(
+        d,
+        &["dataset", "schema", "--portal", "demo", "budget-cp1252", "--type", "taux=text", "--label", "taux=Taux voté"],
+        None,
+    ));
+    assert!(out.contains("version 2") && out.contains("taux") && out.contains("Taux voté"), "{out}");
+    let out = ok(portail(d, &["dataset", "rollback", "--portal", "demo", "budget-cp1252"], None));
+    assert!(out.contains("now serves version 1"), "{out}");
+    assert_eq!(current_version(d, "budget-cp1252"), 1);
+
+    ok(portail(d, &["dataset", "unpublish", "--portal", "demo", "budget-cp1252"], None));
+    ok(portail(d, &["dataset", "restrict", "--portal", "demo", "budget-cp1252"], None));
+    let out = ok(portail(d, &["dataset", "list", "--portal", "demo"], None));
+    assert!(out.contains("\tdraft\trestricted\t"), "{out}");
+
+    let out = ok(portail(
+        d,
+        &[
+            "dataset",
+            "import",
+            "--portal",
+            "demo",
+            fixture("ecoles.csv").to_str().unwrap(),
+            "--id",
+            "ecoles",
+            "--delimiter",
+            ",",
+            "--title",
+            "Écoles",
+        ],
+        None,
+    ));
+    assert!(out.contains("not published"), "{out}");
+    ok(portail(d, &["dataset", "delete", "--portal", "demo", "ecoles"], None));
+    assert!(!ok(portail(d, &["dataset", "list", "--portal", "demo"], None)).contains("ecoles"));
+}
+
+#[test]
+fn bad_files_exit_2_with_a_one_line_reason_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(portail(d, &["portal", "create", "demo", "--name", "Démo"], None));
+    ok(portail(
+        d,
+        &[
+            "dataset",
+            "import",
+            "--portal",
+            "demo",
+            fixture("ecoles.csv").to_str().unwrap(),
+            "--id",
+            "data",
+            "--publish",
+        ],
+        None,
+    ));
+    for (file, reason) in [
+        ("ragged.csv", "line 3 has 2"),
+        ("empty.csv", "empty"),
+        ("binary.csv", "binary data"),
+        ("invalid.geojson", "line 4, column 1"),
+        ("header_only.csv", ""),
+    ] {
+        let o = portail(
+            d,
+            &["dataset", "import", "--portal", "demo", fixture(file).to_str().unwrap(), "--id", "data"],
+            None,
+        );
+        if reason.is_empty() {
+            assert!(o.status.success(), "a header-only file is an empty dataset");
+            ok(portail(d, &["dataset", "rollback", "--portal", "demo", "data", "--to", "1"], None));
+            continue;
+        }
+        assert_eq!(o.status.code(), Some(2), "{file}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(file) && err.contains(reason), "{file}: {err}");
+        assert_eq!(current_version(d, "data"), 1, "{file} changed the serving version");
+    }
+    assert_eq!(parquet_rows(&version_parquet(d, 1)), 3);
+    let o = portail(d, &["dataset", "import", "--portal", "demo", "/nonexistent.csv"], None);
+    assert_eq!(o.status.code(), Some(2));
+    let o = portail(d, &["dataset", "import", "--portal", "nope", fixture("ecoles.csv").to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    let o = portail(
+        d,
+        &["dataset", "import", "--portal", "demo", fixture("ecoles.csv").to_str().unwrap(), "--id", "Bad Id"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = portail(
+        d,
+        &["dataset", "import", "--portal", "demo", fixture("ecoles.csv").to_str().unwrap(), "--delimiter", "x"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn an_import_killed_at_any_moment_leaves_the_serving_version_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(portail(d, &["portal", "create", "demo", "--name", "Démo"], None));
+    ok(portail(
+        d,
+        &["dataset", "import", "--portal", "demo", fixture("ecoles.csv").to_str().unwrap(), "--id", "big", "--publish"],
+        None,
+    ));
+    // A file large enough for the import to take a while in a debug build.
+    let big = d.join("big.csv");
+    let mut text = String::from("id;commune;montant;jour;description\n");
+    for i in 0..150_000 {
+        text.push_str(&format!(
+            "{i};Commune {};{}.{:02};2024-01-{:02};Lavoir et fontaine numéro {i}\n",
+            i % 300,
+            i % 9973,
+            i % 100,
+            i % 28 + 1
+        ));
+    }
+    std::fs::write(&big, text).unwrap();
+    let dataset_dir = version_parquet(d, 1).parent().unwrap().parent().unwrap().to_owned();
+    for delay_ms in [50u64, 300, 900, 1800] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_portail"))
+            .args(["dataset", "import", "--portal", "demo", "--id", "big", "--data-dir"])
+            .arg(d)
+            .arg(&big)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        let current = current_version(d, "big");
+        let rows = parquet_rows(&version_parquet(d, current));
+        assert!(
+            rows == 3 || rows == 150_000,
+            "after a kill at {delay_ms} ms ({status:?}) version {current} has {rows} rows"
+        );
+    }
+    // The next import cleans up whatever was left and succeeds.
+    let out = ok(portail(d, &["dataset", "import", "--portal", "demo", "--id", "big", big.to_str().unwrap()], None));
+    assert!(out.contains("150000 rows"), "{out}");
+    let current = current_version(d, "big");
+    assert_eq!(parquet_rows(&version_parquet(d, current)), 150_000);
+    let leftovers: Vec<String> = std::fs::read_dir(&dataset_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -1,0 +1,295 @@
+//! `portail dataset …`: import, list, publish, unpublish, restrict, delete, rollback, schema.
+
+use crate::commands::open_store;
+use crate::config::Config;
+use crate::Failure;
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use portail_catalog::{Catalog, CatalogError, ImportRequest, Progress};
+use portail_core::{FieldOverride, FieldType};
+use portail_ingest::SourceOptions;
+use portail_store::MetadataStore;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Subcommand)]
+pub enum DatasetCommand {
+    /// Import a file (CSV, XLSX/XLS/ODS, JSON, JSON Lines, GeoJSON) as a new version of a dataset
+    Import {
+        #[arg(long)]
+        portal: String,
+        file: PathBuf,
+        /// Dataset id (default: derived from the file name)
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        title: Option<String>,
+        /// Make the dataset visible once imported
+        #[arg(long)]
+        publish: bool,
+        /// Spreadsheet sheet to read (default: the first)
+        #[arg(long)]
+        sheet: Option<String>,
+        /// CSV separator: ';', ',', 'tab' or '|' (default: detected)
+        #[arg(long, value_parser = parse_delimiter)]
+        delimiter: Option<u8>,
+        /// Text encoding, e.g. utf-8, windows-1252, iso-8859-1 (default: detected)
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Pad or cut rows whose field count differs from the header instead of failing
+        #[arg(long)]
+        lenient: bool,
+    },
+    /// List a portal's datasets
+    List {
+        #[arg(long)]
+        portal: String,
+    },
+    /// Make a dataset visible
+    Publish {
+        #[arg(long)]
+        portal: String,
+        id: String,
+    },
+    /// Hide a dataset (its data stays)
+    Unpublish {
+        #[arg(long)]
+        portal: String,
+        id: String,
+    },
+    /// Restrict a dataset to the portal's signed-in users (or lift it with --off)
+    Restrict {
+        #[arg(long)]
+        portal: String,
+        id: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Delete a dataset and all its versions
+    Delete {
+        #[arg(long)]
+        portal: String,
+        id: String,
+    },
+    /// Serve an earlier kept version again
+    Rollback {
+        #[arg(long)]
+        portal: String,
+        id: String,
+        /// Version number (see `dataset schema` or `dataset list`); default: the one before the current
+        #[arg(long)]
+        to: Option<i64>,
+    },
+    /// Show the schema; with --type or --label, change fields and re-process the data
+    Schema {
+        #[arg(long)]
+        portal: String,
+        id: String,
+        /// FIELD=TYPE (text, int, double, boolean, date, datetime, geo_point_2d, geo_shape); repeatable
+        #[arg(long = "type", value_name = "FIELD=TYPE")]
+        types: Vec<String>,
+        /// FIELD=LABEL; repeatable
+        #[arg(long = "label", value_name = "FIELD=LABEL")]
+        labels: Vec<String>,
+    },
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        ";" | "semicolon" => Ok(b';'),
+        "," | "comma" => Ok(b','),
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        other => Err(format!("`{other}` is not a supported separator (use ';', ',', 'tab' or '|')")),
+    }
+}
+
+impl From<CatalogError> for Failure {
+    fn from(e: CatalogError) -> Self {
+        if e.is_user_error() {
+            Failure::Input(e.to_string())
+        } else {
+            Failure::Runtime(anyhow::anyhow!(e.to_string()))
+        }
+    }
+}
+
+/// A spinner with the row count on a terminal; nothing otherwise.
+fn progress_bar() -> (Progress, Option<ProgressBar>) {
+    if !std::io::stderr().is_terminal() {
+        return (portail_catalog::no_progress(), None);
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec}, {elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message("importing");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let b = bar.clone();
+    (Arc::new(move |n| b.set_position(n)), Some(bar))
+}
+
+fn print_schema(schema: &portail_core::Schema) {
+    for f in &schema.fields {
+        println!("  {:<28} {:<13} {}", f.name, f.field_type.as_str(), f.label);
+    }
+}
+
+fn parse_pairs(items: &[String], what: &str) -> Result<Vec<(String, String)>, Failure> {
+    items
+        .iter()
+        .map(|item| {
+            item.split_once('=')
+                .map(|(a, b)| (a.trim().to_owned(), b.trim().to_owned()))
+                .ok_or_else(|| Failure::Input(format!("--{what} expects FIELD=VALUE, found `{item}`")))
+        })
+        .collect()
+}
+
+pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
+    let store = Arc::new(open_store(config).await?);
+    let catalog = Catalog::new(store.clone(), &config.data_dir);
+    let portal_of = |slug: String| {
+        let store = store.clone();
+        async move {
+            store.portal_by_slug(&slug).await?.ok_or_else(|| Failure::Input(format!("no portal with slug `{slug}`")))
+        }
+    };
+    match cmd {
+        DatasetCommand::Import { portal, file, id, title, publish, sheet, delimiter, encoding, lenient } => {
+            let portal = portal_of(portal).await?;
+            if !file.is_file() {
+                return Err(Failure::Input(format!("{}: no such file", file.display())));
+            }
+            let (progress, bar) = progress_bar();
+            let req = ImportRequest {
+                portal_id: portal.id,
+                dataset_id: id,
+                title,
+                file,
+                source: SourceOptions { delimiter, encoding, sheet, lenient },
+                publish,
+            };
+            let result = catalog.import(req, progress).await;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            let out = result?;
+            for w in &out.warnings {
+                eprintln!("warning: {w}");
+            }
+            println!(
+                "imported {} version {}: {} rows, {} fields{} in {:.1} s{}",
+                out.dataset.dataset_id,
+                out.version,
+                out.rows,
+                out.schema.fields.len(),
+                out.encoding.map(|e| format!(" ({e})")).unwrap_or_default(),
+                out.seconds,
+                if out.dataset.published {
+                    ", published"
+                } else {
+                    ", not published (use --publish or `dataset publish`)"
+                }
+            );
+            print_schema(&out.schema);
+        }
+        DatasetCommand::List { portal } => {
+            let portal = portal_of(portal).await?;
+            for d in store.datasets(portal.id).await? {
+                let rows = match d.current_version {
+                    Some(v) => store.version(&d.uid, v).await?.map_or(0, |v| v.rows),
+                    None => 0,
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\tv{}\t{} rows",
+                    d.dataset_id,
+                    d.title,
+                    if d.published { "published" } else { "draft" },
+                    if d.restricted { "restricted" } else { "public" },
+                    d.current_version.unwrap_or(0),
+                    rows
+                );
+            }
+        }
+        DatasetCommand::Publish { portal, id } => {
+            let portal = portal_of(portal).await?;
+            catalog.set_published(portal.id, &id, true).await?;
+            println!("published {id}");
+        }
+        DatasetCommand::Unpublish { portal, id } => {
+            let portal = portal_of(portal).await?;
+            catalog.set_published(portal.id, &id, false).await?;
+            println!("unpublished {id}");
+        }
+        DatasetCommand::Restrict { portal, id, off } => {
+            let portal = portal_of(portal).await?;
+            let d = catalog.dataset(portal.id, &id).await?;
+            store.set_restricted(&d.uid, !off, portail_catalog::now()).await?;
+            println!("{id} is now {}", if off { "public" } else { "restricted to the portal's users" });
+        }
+        DatasetCommand::Delete { portal, id } => {
+            let portal = portal_of(portal).await?;
+            catalog.delete(portal.id, &id).await?;
+            println!("deleted {id}");
+        }
+        DatasetCommand::Rollback { portal, id, to } => {
+            let portal = portal_of(portal).await?;
+            let d = catalog.dataset(portal.id, &id).await?;
+            let versions: Vec<i64> = store.versions(&d.uid).await?.iter().map(|v| v.version).collect();
+            let target = match to {
+                Some(v) => v,
+                None => {
+                    let current = d.current_version.unwrap_or(0);
+                    *versions
+                        .iter()
+                        .rev()
+                        .find(|v| **v < current)
+                        .ok_or_else(|| Failure::Input(format!("`{id}` has no earlier version kept")))?
+                }
+            };
+            catalog.rollback(portal.id, &id, target).await?;
+            println!(
+                "{id} now serves version {target} (kept: {})",
+                versions.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+            );
+        }
+        DatasetCommand::Schema { portal, id, types, labels } => {
+            let portal = portal_of(portal).await?;
+            let mut changes: BTreeMap<String, FieldOverride> = BTreeMap::new();
+            for (field, t) in parse_pairs(&types, "type")? {
+                let t: FieldType = t.parse().map_err(Failure::Input)?;
+                changes.entry(field).or_default().field_type = Some(t);
+            }
+            for (field, label) in parse_pairs(&labels, "label")? {
+                changes.entry(field).or_default().label = Some(label);
+            }
+            if changes.is_empty() {
+                let d = catalog.dataset(portal.id, &id).await?;
+                let current =
+                    catalog.current(&d).await?.ok_or_else(|| Failure::Input(format!("`{id}` has no data yet")))?;
+                println!(
+                    "{id} version {} ({} rows, source {})",
+                    current.version.version, current.version.rows, current.version.source_name
+                );
+                print_schema(&current.version.schema);
+            } else {
+                let (progress, bar) = progress_bar();
+                let result = catalog.set_overrides(portal.id, &id, changes, progress).await;
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                }
+                let out = result?;
+                for w in &out.warnings {
+                    eprintln!("warning: {w}");
+                }
+                println!("re-processed {id} as version {}: {} rows", out.version, out.rows);
+                print_schema(&out.schema);
+            }
+        }
+    }
+    Ok(())
+}
