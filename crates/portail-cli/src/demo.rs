@@ -3,14 +3,19 @@
 
 use crate::commands::{now, open_store};
 use crate::config::Config;
+use crate::demo_data::{self, Place};
 use crate::serve::serve_with;
 use crate::Failure;
+use portail_catalog::{no_progress, Catalog, ImportRequest};
 use portail_core::{Lang, Localized, Role};
+use portail_ingest::SourceOptions;
 use portail_store::{MetadataStore, NewPortal};
 use rand::Rng;
 use std::sync::Arc;
 
 pub struct DemoPortal {
+    pub place: Place,
+    pub datasets: &'static [DemoDataset],
     pub slug: &'static str,
     pub name: &'static str,
     pub default_lang: Lang,
@@ -21,6 +26,8 @@ pub struct DemoPortal {
 
 pub const DEMO_PORTALS: &[DemoPortal] = &[
     DemoPortal {
+        place: Place { towns: &["Grenoble", "Échirolles", "Saint-Martin-d'Hères", "Meylan", "Voiron", "Vienne"], lat: 45.1885, lon: 5.7245 },
+        datasets: &[DemoDataset { id: "ecoles-equipees", title: "Écoles équipées (TNE)", kind: Kind::Schools, restricted: false }, DemoDataset { id: "equipements-numeriques", title: "Équipements numériques des établissements", kind: Kind::Facilities(20_000), restricted: false }, DemoDataset { id: "qualite-de-l-air", title: "Qualité de l'air près des écoles", kind: Kind::AirQuality, restricted: false }, DemoDataset { id: "demandes-internes", title: "Demandes internes", kind: Kind::Requests, restricted: true }],
         slug: "tneacademiegrenoble",
         name: "TNE Académie de Grenoble",
         default_lang: Lang::En,
@@ -29,6 +36,8 @@ pub const DEMO_PORTALS: &[DemoPortal] = &[
         description_fr: "Données ouvertes du programme Territoires Numériques Éducatifs dans l'académie de Grenoble : équipement numérique des écoles, formation des enseignants et usage des ressources pédagogiques.",
     },
     DemoPortal {
+        place: Place { towns: &["Saint-Mandé", "Vincennes", "Paris 12e", "Montreuil", "Fontenay-sous-Bois"], lat: 48.8417, lon: 2.4167 },
+        datasets: &[DemoDataset { id: "equipements-municipaux", title: "Équipements municipaux", kind: Kind::BigFacilities, restricted: false }, DemoDataset { id: "budget-primitif", title: "Budget primitif par chapitre", kind: Kind::Budget, restricted: false }, DemoDataset { id: "evenements", title: "Agenda des événements", kind: Kind::Events, restricted: false }, DemoDataset { id: "parcs-et-jardins", title: "Parcs et jardins", kind: Kind::Parks, restricted: false }, DemoDataset { id: "demandes-internes", title: "Demandes des habitants (suivi interne)", kind: Kind::Requests, restricted: true }],
         slug: "saintmande",
         name: "Saint-Mandé",
         default_lang: Lang::En,
@@ -37,6 +46,8 @@ pub const DEMO_PORTALS: &[DemoPortal] = &[
         description_fr: "Le portail de données ouvertes de la ville de Saint-Mandé : équipements municipaux, budget, événements et vie de la commune.",
     },
     DemoPortal {
+        place: Place { towns: &["Grigny", "Viry-Châtillon", "Ris-Orangis", "Fleury-Mérogis", "Évry-Courcouronnes"], lat: 48.6544, lon: 2.3925 },
+        datasets: &[DemoDataset { id: "ecoles", title: "Écoles et collèges", kind: Kind::Schools, restricted: false }, DemoDataset { id: "budget", title: "Budget de la ville", kind: Kind::Budget, restricted: false }, DemoDataset { id: "parcs-et-jardins", title: "Parcs et jardins", kind: Kind::Parks, restricted: false }, DemoDataset { id: "equipements", title: "Équipements publics", kind: Kind::Facilities(20_000), restricted: false }, DemoDataset { id: "demandes-internes", title: "Signalements (suivi interne)", kind: Kind::Requests, restricted: true }],
         slug: "grigny91",
         name: "Ville de Grigny",
         default_lang: Lang::Fr,
@@ -45,6 +56,8 @@ pub const DEMO_PORTALS: &[DemoPortal] = &[
         description_fr: "Les données ouvertes de la ville de Grigny (Essonne) : écoles, équipements publics, renouvellement urbain et services de proximité.",
     },
     DemoPortal {
+        place: Place { towns: &["Rouen", "Caen", "Le Havre", "Évreux", "Cherbourg-en-Cotentin", "Alençon"], lat: 49.4431, lon: 1.0993 },
+        datasets: &[DemoDataset { id: "etablissements", title: "Établissements scolaires", kind: Kind::Schools, restricted: false }, DemoDataset { id: "qualite-de-l-air", title: "Qualité de l'air près des établissements", kind: Kind::AirQuality, restricted: false }, DemoDataset { id: "evenements", title: "Événements éducatifs", kind: Kind::Events, restricted: false }, DemoDataset { id: "demandes-internes", title: "Demandes internes", kind: Kind::Requests, restricted: true }],
         slug: "normandie",
         name: "Académie de Normandie",
         default_lang: Lang::Fr,
@@ -53,6 +66,8 @@ pub const DEMO_PORTALS: &[DemoPortal] = &[
         description_fr: "Les données ouvertes de l'académie de Normandie : établissements et effectifs, résultats aux examens, personnels et dispositifs pédagogiques.",
     },
     DemoPortal {
+        place: Place { towns: &["Nantes", "Angers", "Le Mans", "Saint-Nazaire", "La Roche-sur-Yon", "Laval"], lat: 47.2184, lon: -1.5536 },
+        datasets: &[DemoDataset { id: "etablissements", title: "Établissements scolaires", kind: Kind::Schools, restricted: false }, DemoDataset { id: "budget", title: "Budget académique", kind: Kind::Budget, restricted: false }, DemoDataset { id: "equipements", title: "Équipements sportifs des établissements", kind: Kind::Facilities(20_000), restricted: false }, DemoDataset { id: "demandes-internes", title: "Demandes internes", kind: Kind::Requests, restricted: true }],
         slug: "paysdelaloire",
         name: "Académie de Nantes – Pays de la Loire",
         default_lang: Lang::Fr,
@@ -61,6 +76,114 @@ pub const DEMO_PORTALS: &[DemoPortal] = &[
         description_fr: "Les données ouvertes de l'académie de Nantes en Pays de la Loire : établissements, effectifs, résultats et offre de formation.",
     },
 ];
+
+/// What kind of source file a demo dataset is made from.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    /// The large one (rows set by `--rows`, 120,000 by default).
+    BigFacilities,
+    Facilities(usize),
+    Budget,
+    Schools,
+    AirQuality,
+    Parks,
+    Events,
+    Requests,
+}
+
+pub struct DemoDataset {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub kind: Kind,
+    pub restricted: bool,
+}
+
+pub const DEFAULT_BIG_ROWS: usize = 120_000;
+
+/// Writes a dataset's source file into `dir` and returns its path.
+fn write_source(
+    dir: &std::path::Path,
+    d: &DemoDataset,
+    place: &Place,
+    seed: u64,
+    big_rows: usize,
+) -> Result<std::path::PathBuf, Failure> {
+    let io = |e: std::io::Error| Failure::Runtime(e.into());
+    let path = |ext: &str| dir.join(format!("{}.{ext}", d.id));
+    Ok(match d.kind {
+        Kind::BigFacilities | Kind::Facilities(_) => {
+            let rows = if let Kind::Facilities(n) = d.kind { n.min(big_rows) } else { big_rows };
+            let p = path("csv");
+            demo_data::equipements(&p, rows, place, seed).map_err(io)?;
+            p
+        }
+        Kind::Budget => {
+            let p = path("csv");
+            demo_data::budget(&p, seed).map_err(io)?;
+            p
+        }
+        Kind::Schools => {
+            let p = path("csv");
+            demo_data::schools(&p, place, seed).map_err(io)?;
+            p
+        }
+        Kind::AirQuality => {
+            let p = path("xlsx");
+            demo_data::air_quality(&p, place, seed).map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
+            p
+        }
+        Kind::Parks => {
+            let p = path("geojson");
+            demo_data::parks(&p, place, seed).map_err(io)?;
+            p
+        }
+        Kind::Events => {
+            let p = path("json");
+            demo_data::events(&p, place, seed).map_err(io)?;
+            p
+        }
+        Kind::Requests => {
+            let p = path("csv");
+            demo_data::internal_requests(&p, place, seed).map_err(io)?;
+            p
+        }
+    })
+}
+
+/// Imports the demo datasets a portal does not have yet, through the ordinary import path.
+pub async fn ensure_datasets(
+    catalog: &Catalog,
+    demo: &DemoPortal,
+    portal_id: i64,
+    big_rows: usize,
+) -> Result<usize, Failure> {
+    let dir = catalog.uploads_dir().join("demo");
+    std::fs::create_dir_all(&dir).map_err(|e| Failure::Runtime(e.into()))?;
+    let mut created = 0;
+    for (i, d) in demo.datasets.iter().enumerate() {
+        if catalog.store.dataset(portal_id, d.id).await?.is_some() {
+            continue;
+        }
+        let seed = 42 + portal_id as u64 * 100 + i as u64;
+        let file = write_source(&dir, d, &demo.place, seed, big_rows)?;
+        let req = ImportRequest {
+            portal_id,
+            dataset_id: Some(d.id.to_owned()),
+            title: Some(d.title.to_owned()),
+            file: file.clone(),
+            source: SourceOptions::default(),
+            publish: true,
+        };
+        catalog.import(req, no_progress()).await?;
+        if d.restricted {
+            let record = catalog.dataset(portal_id, d.id).await?;
+            catalog.store.set_restricted(&record.uid, true, now()).await?;
+        }
+        let _ = std::fs::remove_file(file);
+        created += 1;
+    }
+    Ok(created)
+}
 
 pub fn admin_email(slug: &str) -> String {
     format!("admin@{slug}.localhost")
@@ -77,9 +200,11 @@ pub struct DemoLine {
     pub slug: &'static str,
     pub email: String,
     pub password: Option<String>,
+    /// Demo datasets imported by this run.
+    pub datasets: usize,
 }
 
-pub async fn ensure(store: &dyn MetadataStore) -> Result<Vec<DemoLine>, Failure> {
+pub async fn ensure(store: &dyn MetadataStore, catalog: &Catalog, big_rows: usize) -> Result<Vec<DemoLine>, Failure> {
     let mut lines = vec![];
     for demo in DEMO_PORTALS {
         let portal = match store.portal_by_slug(demo.slug).await? {
@@ -107,14 +232,17 @@ pub async fn ensure(store: &dyn MetadataStore) -> Result<Vec<DemoLine>, Failure>
             store.create_user(portal.id, &email, &hash, Role::Admin, now()).await?;
             Some(password)
         };
-        lines.push(DemoLine { slug: demo.slug, email, password });
+        let datasets = ensure_datasets(catalog, demo, portal.id, big_rows).await?;
+        lines.push(DemoLine { slug: demo.slug, email, password, datasets });
     }
     Ok(lines)
 }
 
-pub async fn run(config: &Config) -> Result<(), Failure> {
+pub async fn run(config: &Config, big_rows: usize) -> Result<(), Failure> {
     let store = Arc::new(open_store(config).await?);
-    let lines = ensure(store.as_ref()).await?;
+    let catalog = Catalog::new(store.clone(), &config.data_dir);
+    eprintln!("preparing the demo platform in {} …", config.data_dir.display());
+    let lines = ensure(store.as_ref(), &catalog, big_rows).await?;
     let port = config.listen.port();
     println!("portail demo — {} portals in {}", lines.len(), config.data_dir.display());
     for line in &lines {
@@ -123,6 +251,10 @@ pub async fn run(config: &Config) -> Result<(), Failure> {
             Some(pw) => println!("  {url:<48} admin: {}  password: {pw}", line.email),
             None => println!("  {url:<48} admin: {}  (password set earlier, not shown again)", line.email),
         }
+    }
+    let imported: usize = lines.iter().map(|l| l.datasets).sum();
+    if imported > 0 {
+        println!("Imported {imported} demo datasets (one per portal is restricted to signed-in users).");
     }
     println!("Sign in at /login/ on each portal, then open /backoffice/.");
     serve_with(config, store).await

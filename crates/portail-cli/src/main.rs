@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod datasets;
 mod demo;
+mod demo_data;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,9 @@ enum Command {
     Demo {
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
+        /// Rows of the large demo dataset
+        #[arg(long, hide = true, default_value_t = demo::DEFAULT_BIG_ROWS)]
+        rows: usize,
     },
     /// Manage portals
     #[command(subcommand)]
@@ -83,7 +87,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let listen = match &cli.command {
-        Command::Serve { listen } | Command::Demo { listen } => listen.clone(),
+        Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
         _ => None,
     };
     let overrides = config::Overrides { config: cli.config, data_dir: cli.data_dir, listen };
@@ -98,7 +102,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve { .. } => serve::run(&config).await,
-            Command::Demo { .. } => demo::run(&config).await,
+            Command::Demo { rows, .. } => demo::run(&config, rows).await,
             Command::Portal(cmd) => commands::portal(&config, cmd).await,
             Command::User(cmd) => commands::user(&config, cmd).await,
             Command::Dataset(cmd) => datasets::run(&config, cmd).await,

@@ -149,7 +149,7 @@ fn the_demo_creates_five_portals_once_and_serves_them() {
     let listen = format!("127.0.0.1:{port}");
     let run = || {
         Command::new(env!("CARGO_BIN_EXE_portail"))
-            .args(["demo", "--listen", &listen, "--data-dir"])
+            .args(["demo", "--rows", "2000", "--listen", &listen, "--data-dir"])
             .arg(dir.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -157,7 +157,7 @@ fn the_demo_creates_five_portals_once_and_serves_them() {
             .unwrap()
     };
     let mut child = run();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(180);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the demo server did not start");
         std::thread::sleep(Duration::from_millis(100));
@@ -188,6 +188,23 @@ fn the_demo_creates_five_portals_once_and_serves_them() {
     child.wait().unwrap();
     assert_eq!(out.matches("password: ").count(), 5, "{out}");
     assert!(out.contains("admin@saintmande.localhost"));
+    assert!(out.contains("Imported 22 demo datasets"), "{out}");
+    let list = ok(portail(dir.path(), &["dataset", "list", "--portal", "saintmande"], None));
+    assert_eq!(list.lines().count(), 5, "{list}");
+    assert!(
+        list.contains("equipements-municipaux\tÉquipements municipaux\tpublished\tpublic\tv1\t2000 rows"),
+        "{list}"
+    );
+    assert_eq!(list.matches("\trestricted\t").count(), 1, "{list}");
+    for slug in ["tneacademiegrenoble", "grigny91", "normandie", "paysdelaloire"] {
+        let list = ok(portail(dir.path(), &["dataset", "list", "--portal", slug], None));
+        assert!(list.lines().count() >= 4 && list.matches("\trestricted\t").count() == 1, "{slug}: {list}");
+    }
+    let budget = ok(portail(dir.path(), &["dataset", "schema", "--portal", "grigny91", "budget"], None));
+    assert!(
+        budget.contains("montant_vote") && budget.contains("double") && budget.contains("Montant voté (€)"),
+        "the Windows-1252 file: {budget}"
+    );
 
     // A second run creates nothing and shows no password again.
     let mut child = run();
@@ -202,6 +219,7 @@ fn the_demo_creates_five_portals_once_and_serves_them() {
     child.wait().unwrap();
     assert_eq!(out.matches("password: ").count(), 0, "{out}");
     assert_eq!(out.matches("not shown again").count(), 5, "{out}");
+    assert!(!out.contains("Imported"), "a second run imports nothing: {out}");
 }
 
 fn fixture(name: &str) -> std::path::PathBuf {
