@@ -91,6 +91,10 @@ impl Catalog {
                     self.import_now(&params.request(&job), &job.dataset_id, job.id, crate::no_progress()).await;
                 if params.remove_file {
                     let _ = std::fs::remove_file(&params.file);
+                    // Uploads sit in a directory of their own; it goes once empty.
+                    if let Some(parent) = params.file.parent() {
+                        let _ = std::fs::remove_dir(parent);
+                    }
                 }
                 result
             }

@@ -4,6 +4,7 @@ use crate::commands::open_store;
 use crate::config::Config;
 use crate::Failure;
 use anyhow::Context;
+use portail_catalog::{run_worker, Catalog};
 use portail_store::MetadataStore;
 use portail_web::{system_clock, App, AppState};
 use std::sync::Arc;
@@ -15,7 +16,8 @@ pub async fn run(config: &Config) -> Result<(), Failure> {
 }
 
 pub async fn serve_with(config: &Config, store: Arc<dyn MetadataStore>) -> Result<(), Failure> {
-    let app = App::new(config.web.clone(), store.clone(), system_clock())
+    let catalog = Catalog::new(store.clone(), &config.data_dir);
+    let app = App::new(config.web.clone(), store.clone(), catalog.clone(), system_clock())
         .map_err(|e| Failure::Runtime(anyhow::anyhow!(e)))?;
     let state = AppState(Arc::new(app));
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -23,6 +25,9 @@ pub async fn serve_with(config: &Config, store: Arc<dyn MetadataStore>) -> Resul
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!(listen = %config.listen, data_dir = %config.data_dir.display(), "portail is serving");
 
+    // Uploaded files are imported by this worker, one job at a time per dataset.
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(run_worker(catalog, worker_stopped));
     let sweep_state = state.clone();
     // Expired sessions are refused on use anyway; this only keeps the table small.
     let sweeper = tokio::spawn(async move {
@@ -36,6 +41,8 @@ pub async fn serve_with(config: &Config, store: Arc<dyn MetadataStore>) -> Resul
     });
     portail_web::serve(listener, state, shutdown_signal()).await.context("server failed")?;
     sweeper.abort();
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
     Ok(())
 }
 

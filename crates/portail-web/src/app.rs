@@ -4,6 +4,7 @@ use crate::config::WebConfig;
 use crate::i18n::I18n;
 use crate::session::Throttle;
 use crate::templates::Templates;
+use portail_catalog::Catalog;
 use portail_store::MetadataStore;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -18,6 +19,8 @@ pub fn system_clock() -> Clock {
 pub struct App {
     pub config: WebConfig,
     pub store: Arc<dyn MetadataStore>,
+    /// Datasets on disk: imports, versions, jobs.
+    pub catalog: Catalog,
     pub i18n: Arc<I18n>,
     pub templates: Templates,
     pub throttle: Throttle,
@@ -35,10 +38,15 @@ impl std::ops::Deref for AppState {
 }
 
 impl App {
-    pub fn new(config: WebConfig, store: Arc<dyn MetadataStore>, clock: Clock) -> Result<App, String> {
+    pub fn new(
+        config: WebConfig,
+        store: Arc<dyn MetadataStore>,
+        catalog: Catalog,
+        clock: Clock,
+    ) -> Result<App, String> {
         let i18n = Arc::new(I18n::load()?);
         let templates = Templates::new(i18n.clone())?;
-        Ok(App { config, store, i18n, templates, throttle: Throttle::default(), clock })
+        Ok(App { config, store, catalog, i18n, templates, throttle: Throttle::default(), clock })
     }
 
     pub fn now(&self) -> i64 {

@@ -122,6 +122,14 @@ pub fn check_origin(headers: &HeaderMap, portal_origin: &str, https: bool) -> Re
 /// browser and are protected by the origin rule alone (CK-9, CK-17).
 pub const ORIGIN_ONLY_ROUTES: &[&str] = &["/i18n/setlang/"];
 
+/// Routes whose multipart body carries the token as its first field; the handler checks it
+/// (streaming the body here would mean buffering whole uploads).
+pub const MULTIPART_ROUTES: &[&str] = &["/backoffice/datasets/upload/"];
+
+/// The cookie secret a multipart handler must match its first field against.
+#[derive(Clone)]
+pub struct PendingCsrf(pub String);
+
 /// Largest form body read for the token check.
 const FORM_LIMIT: usize = 1 << 20;
 
@@ -156,6 +164,19 @@ pub async fn protect(State(app): State<AppState>, req: Request, next: Next) -> R
     else {
         return refuse(&parts, "error-403-csrf");
     };
+    let is_multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart {
+        if !MULTIPART_ROUTES.contains(&parts.uri.path()) {
+            return refuse(&parts, "error-403-csrf");
+        }
+        let mut req = Request::from_parts(parts, body);
+        req.extensions_mut().insert(PendingCsrf(secret));
+        return next.run(req).await;
+    }
     let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
         Ok(b) => b,
         Err(_) => return refuse(&parts, "error-403-csrf"),

@@ -3,7 +3,7 @@
 use crate::app::AppState;
 use crate::context::{see_other, Ctx};
 use crate::{assets, back, csrf, front, privacy, session, tenant};
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
@@ -25,6 +25,9 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/logout/",
     "/backoffice/",
     "/backoffice/settings/",
+    "/backoffice/datasets/",
+    "/backoffice/datasets/upload/",
+    "/backoffice/datasets/{dataset_id}/visibility/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -37,6 +40,13 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[5], post(front::login::logout))
         .route(PAGE_ROUTES[6], get(back::settings::page))
         .route(PAGE_ROUTES[7], post(back::settings::save))
+        .route(PAGE_ROUTES[8], get(back::datasets::page))
+        .route(
+            PAGE_ROUTES[9],
+            post(back::datasets::upload)
+                .layer(DefaultBodyLimit::max(back::datasets::MAX_UPLOAD_BYTES as usize + (1 << 20))),
+        )
+        .route(PAGE_ROUTES[10], post(back::datasets::visibility))
         .fallback(not_found)
         // Outermost last: tenant → identity → CSRF → handler.
         .layer(from_fn_with_state(app.clone(), csrf::protect))
@@ -46,7 +56,7 @@ pub fn router(app: AppState) -> Router {
     Router::new()
         .route("/static/portail.css", get(assets::stylesheet))
         .merge(pages)
-        .layer(RequestBodyLimitLayer::new(8 << 20))
+        .layer(RequestBodyLimitLayer::new(back::datasets::MAX_UPLOAD_BYTES as usize + (1 << 20)))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
         .layer(CatchPanicLayer::new())
         // Paths only: query strings may hold search terms and keys that logs must not keep.

@@ -12,6 +12,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("policy.html", include_str!("../templates/policy.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("backoffice.html", include_str!("../templates/backoffice.html")),
+    ("backoffice_datasets.html", include_str!("../templates/backoffice_datasets.html")),
+    ("back_nav.html", include_str!("../templates/back_nav.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("unknown_host.html", include_str!("../templates/unknown_host.html")),
 ];

@@ -5,6 +5,7 @@ mod auth;
 mod backoffice;
 mod browser;
 mod cookies;
+mod datasets;
 mod language;
 mod policy;
 mod support;

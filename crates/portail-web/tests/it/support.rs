@@ -56,7 +56,8 @@ impl TestApp {
         store.create_user(beta.id, BETA_ADMIN, &hash, Role::Admin, START).await.unwrap();
         let clock = Arc::new(AtomicI64::new(START));
         let c = clock.clone();
-        let app = App::new(config, store.clone(), Arc::new(move || c.load(Ordering::SeqCst))).unwrap();
+        let catalog = portail_catalog::Catalog::new(store.clone(), dir.path());
+        let app = App::new(config, store.clone(), catalog, Arc::new(move || c.load(Ordering::SeqCst))).unwrap();
         TestApp { state: AppState(Arc::new(app)), store, clock, dir }
     }
 
