@@ -70,11 +70,12 @@ def bench_duckdb(csv):
         "import duckdb, sys\n"
         "con = duckdb.connect()\n"
         "con.execute(\"SET threads TO 2\")\n"
+        "con.execute(\"SET enable_progress_bar = false\")\n"
         f"con.execute(\"COPY (SELECT * FROM read_csv('{csv}', delim=';', header=true)) TO '{out}' (FORMAT PARQUET)\")\n"
         f"print(con.execute(\"SELECT count(*) FROM '{out}'\").fetchone()[0])\n"
     )
     s, rss, stdout = run_measured([sys.executable, "-c", script])
-    return s, rss, stdout.strip()
+    return s, rss, stdout.strip().splitlines()[-1]
 
 
 def main():

@@ -152,7 +152,7 @@ pub fn now() -> i64 {
 
 impl Catalog {
     pub fn new(store: Arc<dyn MetadataStore>, data_dir: impl Into<PathBuf>) -> Catalog {
-        Catalog { store, data_dir: data_dir.into(), keep_versions: 3, index_memory: 200_000_000 }
+        Catalog { store, data_dir: data_dir.into(), keep_versions: 3, index_memory: 96_000_000 }
     }
 
     pub fn dataset_dir(&self, portal_id: i64, uid: &str) -> PathBuf {

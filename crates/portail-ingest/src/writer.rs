@@ -24,6 +24,9 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Rows per Parquet row group: small enough for filters to skip, large enough to compress.
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
 /// 1-based position of the row in the source: the natural order of records.
 pub const HIDDEN_ROW: &str = "_row";
 /// Stable record id: SHA-1 of the row's source values, as 40 hex digits.
@@ -179,12 +182,14 @@ impl DatasetWriter {
         let schema_json = serde_json::to_string(schema).map_err(|e| output_error(&label, e))?;
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(128 * 1024))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_column_dictionary_enabled(HIDDEN_ROW.into(), false)
             .set_column_encoding(HIDDEN_ROW.into(), Encoding::DELTA_BINARY_PACKED)
             .set_column_dictionary_enabled(HIDDEN_RECORD_ID.into(), false)
             .set_column_bloom_filter_enabled(HIDDEN_RECORD_ID.into(), true)
+            // Sized for one row group's ids: filters stay in memory until the file is closed.
+            .set_column_bloom_filter_max_ndv(HIDDEN_RECORD_ID.into(), ROW_GROUP_ROWS as u64)
             .set_key_value_metadata(Some(vec![KeyValue::new("portail.schema".into(), schema_json)]))
             .build();
         let file = File::create(path).map_err(|e| output_error(&label, e))?;

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use tantivy::collector::DocSetCollector;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, PhrasePrefixQuery, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenStream,
@@ -130,6 +130,30 @@ impl DatasetIndex {
         schema.fields().filter(|(f, _)| *f != self.row).map(|(_, e)| e.name().to_owned()).collect()
     }
 
+    /// The terms of `field` starting with `prefix`, from every segment's term dictionary.
+    fn prefix_query(&self, field: Field, prefix: &str) -> Result<Box<dyn Query>, SearchError> {
+        const MAX_EXPANSIONS: usize = 10_000;
+        let searcher = self.reader.searcher();
+        let mut terms = BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field)?;
+            let mut stream = inverted.terms().range().ge(prefix.as_bytes()).into_stream()?;
+            while stream.advance() {
+                let key = stream.key();
+                if !key.starts_with(prefix.as_bytes()) || terms.len() >= MAX_EXPANSIONS {
+                    break;
+                }
+                terms.insert(key.to_vec());
+            }
+        }
+        if terms.is_empty() {
+            return Ok(Box::new(EmptyQuery));
+        }
+        let terms =
+            terms.into_iter().filter_map(|t| String::from_utf8(t).ok()).map(|t| Term::from_field_text(field, &t));
+        Ok(Box::new(TermSetQuery::new(terms)))
+    }
+
     /// Rows whose given fields (all text fields when `fields` is empty) contain every word of
     /// `text`. An empty query matches every row.
     pub fn matching_rows(&self, fields: &[String], text: &str, mode: Match) -> Result<BTreeSet<u64>, SearchError> {
@@ -155,18 +179,17 @@ impl DatasetIndex {
                     let alternatives = targets
                         .iter()
                         .map(|f| {
-                            let term = Term::from_field_text(*f, word);
                             let q: Box<dyn Query> = if prefix {
-                                Box::new(PhrasePrefixQuery::new(vec![term]))
+                                self.prefix_query(*f, word)?
                             } else {
-                                Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                                Box::new(TermQuery::new(Term::from_field_text(*f, word), IndexRecordOption::Basic))
                             };
-                            (Occur::Should, q)
+                            Ok((Occur::Should, q))
                         })
-                        .collect::<Vec<_>>();
-                    (Occur::Must, Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+                        .collect::<Result<Vec<_>, SearchError>>()?;
+                    Ok((Occur::Must, Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>))
                 })
-                .collect::<Vec<_>>();
+                .collect::<Result<Vec<_>, SearchError>>()?;
             Box::new(BooleanQuery::new(per_word))
         };
         let searcher = self.reader.searcher();
