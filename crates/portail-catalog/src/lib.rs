@@ -287,6 +287,20 @@ impl Catalog {
         Ok((version, built.report))
     }
 
+    /// A dataset and its serving version; an error if it has none yet.
+    async fn with_data(
+        &self,
+        portal_id: i64,
+        dataset_id: &str,
+    ) -> Result<(DatasetRecord, CurrentVersion), CatalogError> {
+        let dataset = self.dataset(portal_id, dataset_id).await?;
+        let current = self
+            .current(&dataset)
+            .await?
+            .ok_or_else(|| CatalogError::Invalid(format!("dataset `{dataset_id}` has no data yet")))?;
+        Ok((dataset, current))
+    }
+
     /// Re-imports the current version's source with the dataset's current field overrides.
     pub async fn reprocess(
         &self,
@@ -294,11 +308,7 @@ impl Catalog {
         dataset_id: &str,
         progress: Progress,
     ) -> Result<ImportOutcome, CatalogError> {
-        let dataset = self.dataset(portal_id, dataset_id).await?;
-        let current = self
-            .current(&dataset)
-            .await?
-            .ok_or_else(|| CatalogError::Invalid(format!("dataset `{dataset_id}` has no data yet")))?;
+        let (_, current) = self.with_data(portal_id, dataset_id).await?;
         let source_file = build::source_file(&current.dir).ok_or_else(|| {
             CatalogError::Io(format!("the source file of version {} is missing", current.version.version))
         })?;
@@ -321,11 +331,7 @@ impl Catalog {
         changes: BTreeMap<String, FieldOverride>,
         progress: Progress,
     ) -> Result<ImportOutcome, CatalogError> {
-        let dataset = self.dataset(portal_id, dataset_id).await?;
-        let current = self
-            .current(&dataset)
-            .await?
-            .ok_or_else(|| CatalogError::Invalid(format!("dataset `{dataset_id}` has no data yet")))?;
+        let (dataset, current) = self.with_data(portal_id, dataset_id).await?;
         let mut overrides = dataset.overrides.clone();
         for (name, change) in changes {
             if current.version.schema.field(&name).is_none() {

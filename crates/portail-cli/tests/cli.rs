@@ -134,6 +134,23 @@ fn config_check_prints_the_resolved_configuration_and_refuses_unknown_keys() {
     assert!(stderr(&o).contains("base_domian"), "{}", stderr(&o));
 }
 
+fn wait_for_port(port: u16, seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server on port {port} did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Kills a server started with piped stdout and returns what it printed.
+fn stop_and_read(mut child: std::process::Child) -> String {
+    child.kill().unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child.wait().unwrap();
+    out
+}
+
 fn http_get(port: u16, host: &str, path: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
@@ -156,12 +173,8 @@ fn the_demo_creates_five_portals_once_and_serves_them() {
             .spawn()
             .unwrap()
     };
-    let mut child = run();
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the demo server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let child = run();
+    wait_for_port(port, 180);
     for (slug, lang, name) in [
         ("tneacademiegrenoble", "en", "TNE Académie de Grenoble"),
         ("saintmande", "en", "Saint-Mandé"),
@@ -182,10 +195,7 @@ fn the_demo_creates_five_portals_once_and_serves_them() {
     assert!(policy.contains("Charte cookies") && policy.contains("cookies_preferences"));
     let by_domain = http_get(port, "data.grigny91.fr", "/");
     assert!(by_domain.contains("Ville de Grigny"));
-    child.kill().unwrap();
-    let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    child.wait().unwrap();
+    let out = stop_and_read(child);
     assert_eq!(out.matches("password: ").count(), 5, "{out}");
     assert!(out.contains("admin@saintmande.localhost"));
     assert!(out.contains("Imported 22 demo datasets"), "{out}");
@@ -207,16 +217,9 @@ fn the_demo_creates_five_portals_once_and_serves_them() {
     );
 
     // A second run creates nothing and shows no password again.
-    let mut child = run();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the demo server did not restart");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child.kill().unwrap();
-    let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    child.wait().unwrap();
+    let child = run();
+    wait_for_port(port, 30);
+    let out = stop_and_read(child);
     assert_eq!(out.matches("password: ").count(), 0, "{out}");
     assert_eq!(out.matches("not shown again").count(), 5, "{out}");
     assert!(!out.contains("Imported"), "a second run imports nothing: {out}");
