@@ -31,6 +31,8 @@ macro_rules! codes {
 codes! {
     NotFound => ("NotFoundResource", 404, InvalidRequest, "The portal, page, dataset or record does not exist, or is not visible to the caller."),
     InvalidParameter => ("InvalidRESTParameterError", 400, InvalidRequest, "A request parameter or form field has a value out of its accepted range."),
+    OdsqlSyntax => ("ODSQLSyntaxError", 400, InvalidRequest, "An ODSQL clause could not be parsed; the message gives the position and the clause."),
+    Odsql => ("ODSQLError", 400, InvalidRequest, "An ODSQL clause is well formed but invalid: unknown field, unsupported function or wrong argument."),
     CsrfFailure => ("CSRFVerificationFailed", 403, Auth, "An unsafe request under cookie authentication lacked a valid CSRF token or came from another origin."),
     Forbidden => ("PermissionDenied", 403, Auth, "The signed-in user has no role on this portal that allows the action."),
     TooManyAttempts => ("TooManyAttempts", 429, Auth, "Too many failed sign-in attempts for this account or address; try again later."),

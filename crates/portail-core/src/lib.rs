@@ -7,6 +7,7 @@ pub mod error;
 pub mod lang;
 pub mod portal;
 pub mod schema;
+pub mod time;
 pub mod user;
 
 pub use error::Code;

@@ -2,8 +2,8 @@
 
 use crate::app::AppState;
 use crate::context::{see_other, Ctx};
-use crate::{assets, back, csrf, front, privacy, session, tenant};
-use axum::extract::{DefaultBodyLimit, Request};
+use crate::{api, assets, back, csrf, front, privacy, session, tenant};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
@@ -47,6 +47,7 @@ pub fn router(app: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(back::datasets::MAX_UPLOAD_BYTES as usize + (1 << 20))),
         )
         .route(PAGE_ROUTES[10], post(back::datasets::visibility))
+        .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → identity → CSRF → handler.
         .layer(from_fn_with_state(app.clone(), csrf::protect))
@@ -66,18 +67,26 @@ pub fn router(app: AppState) -> Router {
         .with_state(app)
 }
 
-/// 404 page of the portal; a known page asked for without its trailing slash is redirected.
-async fn not_found(ctx: Ctx, req: Request) -> Response {
-    let path = req.uri().path();
-    if req.method() == Method::GET && !path.ends_with('/') {
+/// 404 of the portal: JSON under `/api/`, the translated page elsewhere; a known page asked for
+/// without its trailing slash is redirected.
+async fn not_found(State(app): State<AppState>, req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return api::fallback(req.method());
+    }
+    let (parts, _) = req.into_parts();
+    let path = parts.uri.path();
+    if parts.method == Method::GET && !path.ends_with('/') {
         let with_slash = format!("{path}/");
         if PAGE_ROUTES.contains(&with_slash.as_str()) {
-            let target = match req.uri().query() {
+            let target = match parts.uri.query() {
                 Some(q) => format!("{with_slash}?{q}"),
                 None => with_slash,
             };
             return see_other(&target);
         }
     }
-    ctx.not_found()
+    match Ctx::from_parts(&app, &parts) {
+        Some(ctx) => ctx.not_found(),
+        None => crate::error::bare_internal_error(),
+    }
 }

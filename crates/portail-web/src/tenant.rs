@@ -62,9 +62,17 @@ pub async fn find_portal(app: &AppState, raw_host: &str) -> Result<Option<Portal
     }
 }
 
+/// The 404 for a host that is no portal: JSON under `/api/`, a neutral page elsewhere.
+fn no_portal(app: &AppState, req: &Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return crate::api::ApiError::not_found("No portal answers at this address.").into_response();
+    }
+    unknown_host(app, req.headers())
+}
+
 pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let Some(host) = raw_host(&req) else {
-        return unknown_host(&app, req.headers());
+        return no_portal(&app, &req);
     };
     match find_portal(&app, &host).await {
         Ok(Some(portal)) => {
@@ -75,7 +83,7 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
             req.extensions_mut().insert(site);
             next.run(req).await
         }
-        Ok(None) => unknown_host(&app, req.headers()),
+        Ok(None) => no_portal(&app, &req),
         Err(err) => {
             tracing::error!(error = %err, "portal lookup failed");
             crate::error::bare_internal_error().into_response()

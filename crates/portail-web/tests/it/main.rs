@@ -1,6 +1,7 @@
 //! In-process HTTP tests of portail-web (one binary; modules mirror the surfaces), plus one
 //! real-browser test in headless Chromium.
 
+mod api;
 mod auth;
 mod backoffice;
 mod browser;

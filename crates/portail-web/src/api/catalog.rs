@@ -1,0 +1,440 @@
+//! `/catalog/datasets` and `/catalog/datasets/{id}`: the catalog searched over dataset metadata.
+
+use super::params::Params;
+use super::{api_headers, ApiError, PREFIX};
+use crate::app::AppState;
+use crate::session::Identity;
+use crate::tenant::Site;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use portail_core::time::iso_utc;
+use portail_core::FieldType;
+use portail_odsql::{Arg, CmpOp, Cond, Expr, Literal, SelectItem};
+use portail_store::{DatasetRecord, VersionRecord};
+use serde_json::{json, Map, Value};
+use std::cmp::Ordering;
+
+fn ok(body: Value) -> Response {
+    let mut r = Json(body).into_response();
+    api_headers(&mut r);
+    r
+}
+
+fn link(href: String, rel: &str) -> Value {
+    json!({"href": href, "rel": rel})
+}
+
+pub async fn root(Extension(site): Extension<Site>) -> Response {
+    let base = format!("{}{PREFIX}", site.origin);
+    ok(json!({"links": [link(base.clone(), "self"), link(format!("{base}/catalog"), "catalog")]}))
+}
+
+pub async fn catalog_root(Extension(site): Extension<Site>) -> Response {
+    let base = format!("{}{PREFIX}/catalog", site.origin);
+    ok(json!({"links": [link(base.clone(), "self"), link(format!("{base}/datasets"), "datasets")]}))
+}
+
+/// A published dataset the caller may see, with its serving version.
+struct Entry {
+    dataset: DatasetRecord,
+    version: Option<VersionRecord>,
+}
+
+impl Entry {
+    fn rows(&self) -> i64 {
+        self.version.as_ref().map_or(0, |v| v.rows)
+    }
+
+    fn features(&self) -> Vec<&'static str> {
+        let types: Vec<FieldType> =
+            self.version.iter().flat_map(|v| v.schema.fields.iter().map(|f| f.field_type)).collect();
+        let mut out = vec![];
+        if self.rows() > 0 {
+            out.push("analyze");
+        }
+        if types.iter().any(|t| matches!(t, FieldType::GeoPoint2d | FieldType::GeoShape)) {
+            out.push("geo");
+        }
+        if types.iter().any(|t| matches!(t, FieldType::Date | FieldType::Datetime)) {
+            out.push("timeserie");
+        }
+        out
+    }
+}
+
+/// The datasets of the portal the caller may see: published ones, restricted ones only for the
+/// portal's signed-in users. Everything else does not exist, as far as the API says.
+async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
+    let datasets = app.store.datasets(site.portal.id).await.map_err(ApiError::internal)?;
+    let mut out = vec![];
+    for dataset in datasets.into_iter().filter(|d| d.published && (!d.restricted || identity.is_some())) {
+        let version = match dataset.current_version {
+            Some(v) => app.store.version(&dataset.uid, v).await.map_err(ApiError::internal)?,
+            None => None,
+        };
+        out.push(Entry { dataset, version });
+    }
+    Ok(out)
+}
+
+fn dataset_json(site: &Site, e: &Entry, include_links: bool) -> Value {
+    let d = &e.dataset;
+    let fields: Vec<Value> = e
+        .version
+        .iter()
+        .flat_map(|v| v.schema.fields.iter())
+        .map(|f| json!({"name": f.name, "label": f.label, "type": f.field_type.as_str(), "description": f.description, "annotations": {}}))
+        .collect();
+    let mut out = json!({
+        "dataset_id": d.dataset_id,
+        "dataset_uid": d.uid,
+        "attachments": [],
+        "has_records": e.rows() > 0,
+        "data_visible": true,
+        "fields": fields,
+        "metas": {"default": {
+            "title": d.title,
+            "description": if d.description.is_empty() { Value::Null } else { json!(d.description) },
+            "modified": iso_utc(d.modified_at),
+            "records_count": e.rows(),
+            "timezone": "UTC",
+            "publisher": null, "theme": null, "keyword": null, "license": null, "license_url": null,
+            "language": site.portal.default_lang.code(),
+        }},
+        "features": e.features(),
+        "visibility": if d.restricted { "restricted" } else { "domain" },
+    });
+    if include_links {
+        let base = format!("{}{PREFIX}/catalog", site.origin);
+        out["_links"] = json!([
+            link(format!("{base}/datasets/{}", d.dataset_id), "self"),
+            link(base.clone(), "catalog"),
+            link(format!("{base}/datasets/{}/records", d.dataset_id), "records"),
+        ]);
+    }
+    out
+}
+
+/// A metadata value as ODSQL sees it.
+#[derive(Debug, Clone, PartialEq)]
+enum V {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    List(Vec<String>),
+    Null,
+}
+
+fn meta(e: &Entry, path: &[String]) -> Result<V, ApiError> {
+    let name = path.join(".");
+    let bare = name.strip_prefix("default.").unwrap_or(&name);
+    let d = &e.dataset;
+    Ok(match bare {
+        "dataset_id" | "datasetid" => V::Str(d.dataset_id.clone()),
+        "dataset_uid" => V::Str(d.uid.clone()),
+        "title" => V::Str(d.title.clone()),
+        "description" if d.description.is_empty() => V::Null,
+        "description" => V::Str(d.description.clone()),
+        "modified" => V::Str(iso_utc(d.modified_at)),
+        "records_count" => V::Num(e.rows() as f64),
+        "has_records" => V::Bool(e.rows() > 0),
+        "data_visible" => V::Bool(true),
+        "features" => V::List(e.features().iter().map(|s| s.to_string()).collect()),
+        "visibility" => V::Str(if d.restricted { "restricted" } else { "domain" }.into()),
+        "publisher" | "theme" | "keyword" | "license" | "license_url" => V::Null,
+        _ => return Err(ApiError::odsql(format!("Unknown field: {name}"))),
+    })
+}
+
+fn literal(expr: &Expr) -> Result<V, ApiError> {
+    match expr {
+        Expr::Literal { value, .. } => Ok(match value {
+            Literal::Str(s) => V::Str(s.clone()),
+            Literal::Num(_, n) => V::Num(*n),
+            Literal::Bool(b) => V::Bool(*b),
+            Literal::Null => V::Null,
+            Literal::Date(d) => V::Str(d.replace('/', "-")),
+            Literal::Geom(_) => return Err(ApiError::odsql("Geometries cannot be compared with catalog metadata")),
+        }),
+        _ => Err(ApiError::odsql("Catalog conditions compare a metadata field with a value")),
+    }
+}
+
+fn value(e: &Entry, expr: &Expr) -> Result<V, ApiError> {
+    match expr {
+        Expr::Field { path, .. } => meta(e, path),
+        other => literal(other),
+    }
+}
+
+fn compare(a: &V, b: &V) -> Option<Ordering> {
+    match (a, b) {
+        (V::Str(x), V::Str(y)) => Some(x.as_str().cmp(y.as_str())),
+        (V::Num(x), V::Num(y)) => x.partial_cmp(y),
+        (V::Bool(x), V::Bool(y)) => Some(x.cmp(y)),
+        // `modified > 2020`: a bare year against a date compares with the date's year.
+        (V::Str(x), V::Num(y)) if x.len() >= 4 => x[..4].parse::<f64>().ok().and_then(|year| year.partial_cmp(y)),
+        _ => None,
+    }
+}
+
+fn text_of(e: &Entry) -> Vec<String> {
+    let d = &e.dataset;
+    portail_search::words(&format!("{} {} {}", d.title, d.description, d.dataset_id.replace(['-', '_'], " ")))
+}
+
+/// Every word of `query` is in the metadata's words (a trailing `*`, or `prefix_all`, makes it a prefix).
+fn words_match(e: &Entry, query: &str, prefix_all: bool) -> bool {
+    let words = text_of(e);
+    let parts: Vec<&str> = query.split_whitespace().collect();
+    parts.iter().all(|part| {
+        let prefix = prefix_all || part.ends_with('*');
+        portail_search::words(part.trim_end_matches('*'))
+            .iter()
+            .all(|w| words.iter().any(|x| if prefix { x.starts_with(w.as_str()) } else { x == w }))
+    })
+}
+
+fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {
+    Ok(match c {
+        Cond::And(items) => {
+            for i in items {
+                if !eval(e, i)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        Cond::Or(items) => {
+            for i in items {
+                if eval(e, i)? {
+                    return Ok(true);
+                }
+            }
+            false
+        }
+        Cond::Not(inner) => !eval(e, inner)?,
+        Cond::FullText { text, .. } => words_match(e, text, false),
+        Cond::Like { expr, pattern, .. } => match value(e, expr)? {
+            V::Str(s) => {
+                let have = portail_search::words(&s);
+                portail_search::words(pattern).iter().all(|w| have.contains(w))
+            }
+            _ => false,
+        },
+        Cond::Compare { left, op, right, .. } => {
+            let (a, b) = (value(e, left)?, value(e, right)?);
+            match (&a, op) {
+                // `features = 'geo'`: equality with a list means membership.
+                (V::List(items), CmpOp::Eq) => matches!(&b, V::Str(s) if items.contains(s)),
+                (V::List(items), CmpOp::Ne) => !matches!(&b, V::Str(s) if items.contains(s)),
+                _ => match (compare(&a, &b), op) {
+                    (None, _) => false,
+                    (Some(o), CmpOp::Eq) => o == Ordering::Equal,
+                    (Some(o), CmpOp::Ne) => o != Ordering::Equal,
+                    (Some(o), CmpOp::Lt) => o == Ordering::Less,
+                    (Some(o), CmpOp::Le) => o != Ordering::Greater,
+                    (Some(o), CmpOp::Gt) => o == Ordering::Greater,
+                    (Some(o), CmpOp::Ge) => o != Ordering::Less,
+                },
+            }
+        }
+        Cond::InList { expr, values, .. } => {
+            let v = value(e, expr)?;
+            let mut found = false;
+            for candidate in values {
+                found |= compare(&v, &literal(candidate)?) == Some(Ordering::Equal);
+            }
+            found
+        }
+        Cond::InRange { expr, low, high, .. } => {
+            let v = value(e, expr)?;
+            let lo = compare(&v, &literal(&low.value)?);
+            let hi = compare(&v, &literal(&high.value)?);
+            let above = lo == Some(Ordering::Greater) || (low.inclusive && lo == Some(Ordering::Equal));
+            let below = hi == Some(Ordering::Less) || (high.inclusive && hi == Some(Ordering::Equal));
+            above && below
+        }
+        Cond::Member { value: needle, field, .. } => match (literal(needle)?, value(e, field)?) {
+            (V::Str(s), V::List(items)) => items.contains(&s),
+            (a, b) => compare(&a, &b) == Some(Ordering::Equal),
+        },
+        Cond::IsNull { expr, negated, .. } => (value(e, expr)? == V::Null) != *negated,
+        Cond::IsBool { expr, value: want, negated, .. } => (value(e, expr)? == V::Bool(*want)) != *negated,
+        Cond::Truthy { expr, .. } => value(e, expr)? == V::Bool(true),
+        Cond::Function { name, args, .. } => match name.as_str() {
+            "search" | "suggest" | "startswith" => {
+                let Some(Arg::Expr(Expr::Literal { value: Literal::Str(q), .. })) = args.last() else {
+                    return Err(ApiError::odsql(format!("{name}() takes a quoted text as its last argument")));
+                };
+                let fields: Vec<&Arg> = args[..args.len() - 1].iter().collect();
+                let all = fields.is_empty() || fields.iter().any(|a| matches!(a, Arg::Star(_)));
+                if name == "startswith" {
+                    let mut hit = false;
+                    for f in &fields {
+                        if let Arg::Expr(expr) = f {
+                            hit |= matches!(value(e, expr)?, V::Str(s) if s.starts_with(q.as_str()));
+                        }
+                    }
+                    hit
+                } else if all {
+                    words_match(e, q, name == "suggest" || name == "search")
+                } else {
+                    let mut hit = false;
+                    for f in &fields {
+                        if let Arg::Expr(expr) = f {
+                            if let V::Str(s) = value(e, expr)? {
+                                let have = portail_search::words(&s);
+                                hit |= portail_search::words(q)
+                                    .iter()
+                                    .all(|w| have.iter().any(|x| x.starts_with(w.as_str())));
+                            }
+                        }
+                    }
+                    hit
+                }
+            }
+            other => {
+                return Err(ApiError::odsql(format!(
+                    "ODSQL query is malformed: {other}() is not supported on the catalog"
+                )))
+            }
+        },
+    })
+}
+
+/// Sort keys of the catalog: the metadata that can be ordered.
+fn order(entries: &mut [Entry], clause: Option<&str>) -> Result<(), ApiError> {
+    let items = match clause {
+        Some(text) => portail_odsql::parse_order_by(text).map_err(|e| ApiError::syntax(&e, "order_by"))?,
+        None => vec![],
+    };
+    let mut keys = vec![];
+    for item in &items {
+        let Expr::Field { path, .. } = &item.expr else {
+            return Err(ApiError::odsql(format!("ODSQL query is malformed: {} cannot order the catalog", item.text)));
+        };
+        if let Some(e) = entries.first() {
+            meta(e, path)?;
+        }
+        keys.push((path.clone(), item.descending));
+    }
+    let mut failure = None;
+    entries.sort_by(|a, b| {
+        for (path, desc) in &keys {
+            let (x, y) = match (meta(a, path), meta(b, path)) {
+                (Ok(x), Ok(y)) => (x, y),
+                (Err(e), _) | (_, Err(e)) => {
+                    failure.get_or_insert(e);
+                    return Ordering::Equal;
+                }
+            };
+            // Nulls last in both directions.
+            let o = match (&x, &y) {
+                (V::Null, V::Null) => Ordering::Equal,
+                (V::Null, _) => return Ordering::Greater,
+                (_, V::Null) => return Ordering::Less,
+                _ => compare(&x, &y).unwrap_or(Ordering::Equal),
+            };
+            let o = if *desc { o.reverse() } else { o };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        a.dataset.dataset_id.cmp(&b.dataset.dataset_id)
+    });
+    failure.map_or(Ok(()), Err)
+}
+
+/// `select` on the catalog keeps the named keys; default-template metadata come out at the root.
+fn project(full: Value, items: &[SelectItem]) -> Result<Value, ApiError> {
+    if items.iter().any(|i| matches!(i, SelectItem::All(_))) {
+        return Ok(full);
+    }
+    let mut out = Map::new();
+    for item in items {
+        let SelectItem::Expr { expr: Expr::Field { path, .. }, alias, .. } = item else {
+            return Err(ApiError::odsql("ODSQL query is malformed: the catalog select takes field names"));
+        };
+        let name = path.join(".");
+        let bare = name.strip_prefix("default.").unwrap_or(&name);
+        let v = full.get(bare).or_else(|| full["metas"]["default"].get(bare)).cloned();
+        let Some(v) = v.or_else(|| (bare == "datasetid").then(|| full["dataset_id"].clone())) else {
+            return Err(ApiError::odsql(format!("Unknown field: {name}")));
+        };
+        out.insert(alias.clone().unwrap_or_else(|| bare.to_owned()), v);
+    }
+    Ok(Value::Object(out))
+}
+
+pub async fn datasets(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    Extension(identity): Extension<Option<Identity>>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(uri.query());
+    let (limit, offset) = params.page()?;
+    let include_links = params.flag("include_links")?;
+    params.flag("include_app_metas")?;
+    let mut conditions = vec![];
+    for clause in params.all("where").into_iter().filter(|w| !w.trim().is_empty()) {
+        conditions.push(portail_odsql::parse_where(clause).map_err(|e| ApiError::syntax(&e, "where"))?);
+    }
+    let select = match params.one("select") {
+        Some(s) => Some(portail_odsql::parse_select(s).map_err(|e| ApiError::syntax(&e, "select"))?),
+        None => None,
+    };
+    let mut matching = vec![];
+    for entry in visible(&app, &site, &identity).await? {
+        let mut keep = true;
+        for c in &conditions {
+            keep = keep && eval(&entry, c)?;
+        }
+        if keep {
+            matching.push(entry);
+        }
+    }
+    order(&mut matching, params.one("order_by"))?;
+    let total = matching.len();
+    let mut results = vec![];
+    for e in matching.iter().skip(offset as usize).take(limit as usize) {
+        let full = dataset_json(&site, e, include_links);
+        results.push(match &select {
+            Some(items) => project(full, items)?,
+            None => full,
+        });
+    }
+    let mut body = json!({"total_count": total, "results": results});
+    if include_links {
+        let base = format!("{}{PREFIX}/catalog/datasets", site.origin);
+        body["_links"] = json!([
+            link(format!("{base}?limit={limit}&offset={offset}"), "self"),
+            link(format!("{base}?limit={limit}&offset=0"), "first")
+        ]);
+    }
+    Ok(ok(body))
+}
+
+pub async fn dataset(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    Extension(identity): Extension<Option<Identity>>,
+    Path(dataset_id): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(uri.query());
+    let include_links = params.flag("include_links")?;
+    let entry = visible(&app, &site, &identity)
+        .await?
+        .into_iter()
+        .find(|e| e.dataset.dataset_id == dataset_id)
+        .ok_or_else(|| ApiError::dataset_not_found(&dataset_id))?;
+    let full = dataset_json(&site, &entry, include_links);
+    Ok(ok(match params.one("select") {
+        Some(s) => project(full, &portail_odsql::parse_select(s).map_err(|e| ApiError::syntax(&e, "select"))?)?,
+        None => full,
+    }))
+}

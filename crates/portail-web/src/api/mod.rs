@@ -1,0 +1,71 @@
+//! The data API: Opendatasoft Explore API v2.1 (`/api/explore/v2.1/…`).
+//!
+//! So far: the root listings, catalog search over dataset metadata (`where`, `order_by`,
+//! `limit`/`offset`, `include_links`) and the dataset object. Records, facets and exports come
+//! with the query engine. Responses never set a cookie; a signed-in user's session cookie lets
+//! them see the portal's restricted datasets, which everyone else gets as 404.
+
+mod catalog;
+mod error;
+mod params;
+
+pub use error::ApiError;
+
+use crate::app::AppState;
+use axum::http::{header, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+pub const PREFIX: &str = "/api/explore/v2.1";
+
+pub fn routes() -> Router<AppState> {
+    // Clients call every path with and without a trailing slash (the official JS client always
+    // adds one): both are routed, neither redirects.
+    let both = |path: &str| [path.to_owned(), format!("{path}/")];
+    let mut router = Router::new();
+    for (path, handler) in [
+        ("", get(catalog::root)),
+        ("/catalog", get(catalog::catalog_root)),
+        ("/catalog/datasets", get(catalog::datasets)),
+        ("/catalog/datasets/{dataset_id}", get(catalog::dataset)),
+    ] {
+        for p in both(&format!("{PREFIX}{path}")) {
+            if p.is_empty() {
+                continue;
+            }
+            router = router.route(&p, handler.clone().options(|| async { preflight() }));
+        }
+    }
+    router
+}
+
+/// Unknown paths under `/api/`: a JSON 404, or the CORS preflight answer for OPTIONS.
+pub fn fallback(method: &Method) -> Response {
+    if method == Method::OPTIONS {
+        return preflight();
+    }
+    ApiError::not_found("The requested resource does not exist.").into_response()
+}
+
+/// CORS preflight: GET from anywhere, with the headers official widgets and clients send.
+fn preflight() -> Response {
+    let mut r = axum::http::StatusCode::NO_CONTENT.into_response();
+    let h = r.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Authorization, Content-Type, ODS-Widgets-Version, X-Requested-With"),
+    );
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    r
+}
+
+/// Headers of every API response.
+pub fn api_headers(r: &mut Response) {
+    let h = r.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::VARY, HeaderValue::from_static("Cookie, Authorization"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+}

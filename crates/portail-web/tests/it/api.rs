@@ -1,0 +1,212 @@
+//! Explore API v2.1, catalog part: listing, dataset object, visibility, errors, CORS.
+
+use crate::support::*;
+use axum::body::Body;
+use axum::http::Request;
+use portail_catalog::{no_progress, ImportRequest};
+use portail_ingest::SourceOptions;
+use portail_store::MetadataStore;
+use serde_json::Value;
+use std::path::Path;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ingest").join(name)
+}
+
+/// Alpha gets three published datasets (one restricted) and a draft; Beta gets one.
+async fn with_datasets() -> TestApp {
+    let app = TestApp::new().await;
+    let import = |portal: i64, id: &str, file: &str, publish: bool| ImportRequest {
+        portal_id: portal,
+        dataset_id: Some(id.into()),
+        title: None,
+        file: fixture(file),
+        source: SourceOptions::default(),
+        publish,
+    };
+    let c = &app.state.catalog;
+    c.import(import(1, "equipements", "equipements.csv", true), no_progress()).await.unwrap();
+    c.import(import(1, "budget", "budget_cp1252.csv", true), no_progress()).await.unwrap();
+    c.import(import(1, "interne", "ecoles.csv", true), no_progress()).await.unwrap();
+    c.import(import(1, "brouillon", "stations.tsv", false), no_progress()).await.unwrap();
+    c.import(import(2, "parcs", "parcs.geojson", true), no_progress()).await.unwrap();
+    let d = app.store.dataset(1, "interne").await.unwrap().unwrap();
+    app.store.set_restricted(&d.uid, true, START).await.unwrap();
+    app
+}
+
+async fn json(app: &TestApp, host: &str, path: &str) -> (u16, Value, TestResponse) {
+    let r = app.get(host, path).await;
+    let v: Value = serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{path}: {e}: {}", r.body));
+    (r.status.as_u16(), v, r)
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["results"].as_array().unwrap().iter().map(|d| d["dataset_id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn the_catalog_lists_the_portals_published_public_datasets() {
+    let app = with_datasets().await;
+    for path in ["/api/explore/v2.1/catalog/datasets", "/api/explore/v2.1/catalog/datasets/"] {
+        let (status, v, r) = json(&app, ALPHA, path).await;
+        assert_eq!(status, 200);
+        assert_eq!(v["total_count"], 2, "{v}");
+        assert_eq!(ids(&v), ["budget", "equipements"], "ordered by dataset_id, no draft, no restricted");
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+        assert!(r.header("content-type").unwrap().starts_with("application/json"));
+        assert!(r.set_cookies().is_empty());
+    }
+    let (_, v, _) = json(&app, BETA, "/api/explore/v2.1/catalog/datasets").await;
+    assert_eq!(ids(&v), ["parcs"], "each portal sees its own datasets only");
+}
+
+#[tokio::test]
+async fn the_dataset_object_has_the_explore_shape() {
+    let app = with_datasets().await;
+    let (status, d, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements?include_links=true").await;
+    assert_eq!(status, 200);
+    assert_eq!(d["dataset_id"], "equipements");
+    assert!(d["dataset_uid"].as_str().unwrap().starts_with("da_"));
+    assert_eq!(d["has_records"], true);
+    assert_eq!(d["data_visible"], true);
+    assert_eq!(d["visibility"], "domain");
+    assert_eq!(d["metas"]["default"]["records_count"], 4);
+    assert_eq!(d["metas"]["default"]["title"], "equipements");
+    assert!(d["metas"]["default"]["modified"].as_str().unwrap().ends_with("+00:00"));
+    let features: Vec<&str> = d["features"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert_eq!(features, ["analyze", "geo", "timeserie"]);
+    let fields = d["fields"].as_array().unwrap();
+    assert_eq!(fields[1]["name"], "commune");
+    assert_eq!(fields[2]["label"], "Catégorie");
+    assert_eq!(fields[7]["type"], "geo_point_2d");
+    assert!(fields[0]["annotations"].is_object());
+    assert!(d["_links"].as_array().unwrap().iter().any(|l| l["rel"] == "records"));
+    let (_, plain, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements/").await;
+    assert!(plain.get("_links").is_none(), "links only on request");
+}
+
+#[tokio::test]
+async fn unknown_drafts_restricted_and_foreign_datasets_are_404_alike() {
+    let app = with_datasets().await;
+    for (host, id) in
+        [(ALPHA, "nope"), (ALPHA, "brouillon"), (ALPHA, "interne"), (ALPHA, "parcs"), (BETA, "equipements")]
+    {
+        let (status, v, _) = json(&app, host, &format!("/api/explore/v2.1/catalog/datasets/{id}")).await;
+        assert_eq!(status, 404, "{host} {id}");
+        assert_eq!(v["error_code"], "NotFoundResource");
+        assert_eq!(v["message"], format!("The requested dataset {id} does not exist."));
+    }
+    let (status, v, _) = json(&app, "nowhere.localhost", "/api/explore/v2.1/catalog/datasets").await;
+    assert_eq!((status, v["error_code"].as_str()), (404, Some("NotFoundResource")));
+    let (status, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/nothing-here").await;
+    assert_eq!((status, v["error_code"].as_str()), (404, Some("NotFoundResource")));
+}
+
+#[tokio::test]
+async fn signed_in_users_see_their_portals_restricted_datasets_through_their_session() {
+    let app = with_datasets().await;
+    let mut b = app.browser(ALPHA);
+    b.sign_in(ALPHA_EDITOR, PASSWORD).await;
+    let r = b.get("/api/explore/v2.1/catalog/datasets").await;
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(ids(&v), ["budget", "equipements", "interne"]);
+    assert!(r.set_cookies().is_empty(), "API responses never set cookies");
+    let r = b.get("/api/explore/v2.1/catalog/datasets/interne").await;
+    let d: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(d["visibility"], "restricted");
+    // The same cookie on another portal's API is worth nothing.
+    let mut beta = app.browser(BETA);
+    beta.jar = b.jar.clone();
+    assert_eq!(beta.get("/api/explore/v2.1/catalog/datasets/interne").await.status, 404);
+}
+
+#[tokio::test]
+async fn where_order_by_select_and_paging() {
+    let app = with_datasets().await;
+    let q = |s: &str| format!("/api/explore/v2.1/catalog/datasets?{s}");
+    let cases: &[(&str, &[&str])] = &[
+        ("where=dataset_id%3D%27budget%27", &["budget"]),
+        ("where=datasetid:%22equipements%22", &["equipements"]),
+        ("where=%22budget%22", &["budget"]),
+        ("where=search(*,%20%22equip%22)", &["equipements"]),
+        ("where=features%3D%27geo%27", &["equipements"]),
+        ("where=records_count%20%3E%3D%204%20and%20not%20has_records%20is%20false", &["budget", "equipements"]),
+        ("where=records_count%3E3&where=title%20like%20%22budget%22", &["budget"]),
+        ("where=records_count%3E4&where=title%20like%20%22budget%22", &[]),
+        ("where=dataset_id%20in%20(%22budget%22,%20%22x%22)", &["budget"]),
+        ("order_by=dataset_id%20desc", &["equipements", "budget"]),
+        ("order_by=-title", &["equipements", "budget"]),
+        ("limit=1&offset=1", &["equipements"]),
+    ];
+    for (query, expected) in cases {
+        let (status, v, _) = json(&app, ALPHA, &q(query)).await;
+        assert_eq!(status, 200, "{query}: {v}");
+        assert_eq!(ids(&v), *expected, "{query}");
+    }
+    let (_, v, _) = json(&app, ALPHA, &q("limit=1")).await;
+    assert_eq!((v["total_count"].as_u64(), v["results"].as_array().unwrap().len()), (Some(2), 1));
+    let (_, v, _) =
+        json(&app, ALPHA, &q("select=dataset_id,%20title,%20records_count&where=dataset_id%3D%27budget%27")).await;
+    assert_eq!(
+        v["results"][0],
+        serde_json::json!({"dataset_id": "budget", "title": "budget cp1252", "records_count": 4})
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_the_explore_error_body() {
+    let app = with_datasets().await;
+    let q = |s: &str| format!("/api/explore/v2.1/catalog/datasets?{s}");
+    let (status, v, _) = json(&app, ALPHA, &q("limit=999")).await;
+    assert_eq!(status, 400);
+    assert_eq!(v["error_code"], "InvalidRESTParameterError");
+    assert_eq!(
+        v["message"],
+        "Invalid value for limit API parameter: 999 was found but -1 <= limit <= 100 is expected."
+    );
+    let (status, v, _) = json(&app, ALPHA, &q("where=title%20%3D%3D")).await;
+    assert_eq!(status, 400);
+    assert_eq!(v["error_code"], "ODSQLSyntaxError");
+    let msg = v["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("ODSQL syntax exception: unexpected")
+            && msg.ends_with("Clause(s) containing the error(s): where."),
+        "{msg}"
+    );
+    let (status, v, _) = json(&app, ALPHA, &q("where=categorie%3D%22x%22")).await;
+    assert_eq!(
+        (status, v["error_code"].as_str(), v["message"].as_str()),
+        (400, Some("ODSQLError"), Some("Unknown field: categorie"))
+    );
+    let (status, v, _) = json(&app, ALPHA, &q("order_by=nope")).await;
+    assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")));
+    let (status, _, _) = json(&app, ALPHA, &q("include_links=perhaps")).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn roots_and_preflight() {
+    let app = with_datasets().await;
+    let (status, v, _) = json(&app, ALPHA, "/api/explore/v2.1/").await;
+    assert_eq!(status, 200);
+    assert!(v["links"].as_array().unwrap().iter().any(|l| l["rel"] == "catalog"));
+    let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog").await;
+    assert_eq!(v["links"][1]["href"], format!("http://{ALPHA}/api/explore/v2.1/catalog/datasets"));
+    let r = app
+        .send(
+            Request::options("/api/explore/v2.1/catalog/datasets/")
+                .header("host", ALPHA)
+                .header("origin", "https://reuser.example")
+                .header("access-control-request-headers", "ods-widgets-version")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert!(r.header("access-control-allow-headers").unwrap().contains("ODS-Widgets-Version"));
+    // Other products' discovery URLs are plain 404s.
+    for path in ["/api/catalog/v1", "/api/3/action/site_read"] {
+        assert_eq!(app.get(ALPHA, path).await.status, 404);
+    }
+}
