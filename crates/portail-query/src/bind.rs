@@ -1,0 +1,497 @@
+//! Binding: ODSQL AST + dataset schema → DataFusion expressions.
+
+use crate::time::parse_instant;
+use crate::QueryError;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::functions::expr_fn as f;
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::logical_expr::{cast, Expr as DfExpr};
+use datafusion::prelude::{ident, lit};
+use portail_core::{FieldType, Schema};
+use portail_odsql::{Arg, ArithOp, CmpOp, Cond, Expr, Literal};
+use portail_search::{DatasetIndex, Match};
+use std::ops::Not;
+use std::path::Path;
+
+/// Mean Earth radius, as the benchmark's haversine reference uses.
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+pub struct Binder<'a> {
+    pub schema: &'a Schema,
+    index_dir: &'a Path,
+    index: Option<DatasetIndex>,
+}
+
+/// What a bound value expression is, as far as formatting and comparisons care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Field(FieldType),
+    Number,
+    Text,
+    Bool,
+    Aggregate,
+    Other,
+}
+
+impl Kind {
+    pub fn field_type(self) -> Option<FieldType> {
+        match self {
+            Kind::Field(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+fn invalid<T>(message: impl Into<String>) -> Result<T, QueryError> {
+    Err(QueryError::invalid(message))
+}
+
+const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max", "median"];
+const DATE_PARTS: &[&str] = &["year", "month", "day", "hour", "minute", "second"];
+
+/// Whether an expression contains an aggregate call.
+pub fn has_aggregate(e: &Expr) -> bool {
+    match e {
+        Expr::Call { name, args, .. } => {
+            AGGREGATES.contains(&name.as_str())
+                || args.iter().any(|a| match a {
+                    Arg::Expr(x) | Arg::Distinct(x) => has_aggregate(x),
+                    _ => false,
+                })
+        }
+        Expr::Neg { expr, .. } => has_aggregate(expr),
+        Expr::Arith { left, right, .. } => has_aggregate(left) || has_aggregate(right),
+        _ => false,
+    }
+}
+
+impl<'a> Binder<'a> {
+    pub fn new(schema: &'a Schema, index_dir: &'a Path) -> Binder<'a> {
+        Binder { schema, index_dir, index: None }
+    }
+
+    fn index(&mut self) -> Result<&DatasetIndex, QueryError> {
+        if self.index.is_none() {
+            self.index = Some(DatasetIndex::open(self.index_dir)?);
+        }
+        Ok(self.index.as_ref().expect("set above"))
+    }
+
+    pub fn field(&self, path: &[String]) -> Result<(DfExpr, FieldType), QueryError> {
+        let name = path.join(".");
+        match name.as_str() {
+            "_id" | "recordid" => return Ok((ident("_record_id"), FieldType::Text)),
+            _ => {}
+        }
+        match self.schema.field(&name) {
+            Some(f) => Ok((ident(&f.name), f.field_type)),
+            None => invalid(format!("Unknown field: {name}")),
+        }
+    }
+
+    fn text_fields(&self, args: &[Arg]) -> Result<Vec<String>, QueryError> {
+        let mut fields = vec![];
+        for a in args {
+            match a {
+                Arg::Star(_) => return Ok(vec![]),
+                Arg::Expr(Expr::Field { path, .. }) => {
+                    let (_, t) = self.field(path)?;
+                    if t != FieldType::Text {
+                        return invalid(format!("{} is not a text field", path.join(".")));
+                    }
+                    fields.push(path.join("."));
+                }
+                _ => return invalid("full-text functions take field names, then a quoted text"),
+            }
+        }
+        Ok(fields)
+    }
+
+    /// A value expression (select, group_by, order_by, either side of a comparison).
+    pub fn value(&mut self, e: &Expr) -> Result<(DfExpr, Kind), QueryError> {
+        match e {
+            Expr::Field { path, .. } => {
+                let (expr, t) = self.field(path)?;
+                Ok((expr, Kind::Field(t)))
+            }
+            Expr::Literal { value, .. } => Ok(match value {
+                Literal::Str(s) => (lit(s.clone()), Kind::Text),
+                Literal::Num(text, v) if !text.contains('.') && v.abs() < 9.0e15 => (lit(*v as i64), Kind::Number),
+                Literal::Num(_, v) => (lit(*v), Kind::Number),
+                Literal::Bool(b) => (lit(*b), Kind::Bool),
+                Literal::Null => (lit(ScalarValue::Null), Kind::Other),
+                Literal::Date(d) => {
+                    let us = parse_instant(d)
+                        .ok_or_else(|| QueryError::invalid(format!("Invalid date literal: date'{d}'")))?;
+                    (
+                        lit(ScalarValue::TimestampMicrosecond(Some(us), Some("UTC".into()))),
+                        Kind::Field(FieldType::Datetime),
+                    )
+                }
+                Literal::Geom(_) => return invalid("a geometry can only be used in a geo function"),
+            }),
+            Expr::Neg { expr, .. } => {
+                let (x, _) = self.value(expr)?;
+                Ok((DfExpr::Negative(Box::new(x)), Kind::Number))
+            }
+            Expr::Arith { op, left, right, .. } => {
+                let (l, _) = self.value(left)?;
+                let (r, _) = self.value(right)?;
+                let as_f64 = |x| cast(x, DataType::Float64);
+                Ok((
+                    match op {
+                        ArithOp::Add => l + r,
+                        ArithOp::Sub => l - r,
+                        ArithOp::Mul => l * r,
+                        // Division by zero yields null, and `/` is always a real division.
+                        ArithOp::Div => as_f64(l) / f::nullif(as_f64(r), lit(0.0)),
+                    },
+                    Kind::Number,
+                ))
+            }
+            Expr::Call { name, args, .. } => self.call(name, args),
+        }
+    }
+
+    fn single_arg(&mut self, name: &str, args: &[Arg]) -> Result<(DfExpr, Kind), QueryError> {
+        match args {
+            [Arg::Expr(x)] => self.value(x),
+            _ => invalid(format!("ODSQL query is malformed: {name}() takes one argument")),
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Arg]) -> Result<(DfExpr, Kind), QueryError> {
+        if DATE_PARTS.contains(&name) {
+            let (x, k) = self.single_arg(name, args)?;
+            if !matches!(k, Kind::Field(FieldType::Date | FieldType::Datetime)) {
+                return invalid(format!("{name}() takes a date or datetime field"));
+            }
+            return Ok((cast(f::date_part(lit(name), x), DataType::Int64), Kind::Number));
+        }
+        match name {
+            "lower" => Ok((f::lower(self.single_arg(name, args)?.0), Kind::Text)),
+            "upper" => Ok((f::upper(self.single_arg(name, args)?.0), Kind::Text)),
+            "length" => Ok((cast(f::character_length(self.single_arg(name, args)?.0), DataType::Int64), Kind::Number)),
+            "ifnull" => match args {
+                [Arg::Expr(x), Arg::Expr(alt)] => {
+                    let (x, k) = self.value(x)?;
+                    let (alt, _) = self.value(alt)?;
+                    Ok((f::coalesce(vec![x, alt]), k))
+                }
+                _ => invalid("ODSQL query is malformed: ifnull() takes two arguments"),
+            },
+            "count" => match args {
+                [Arg::Star(_)] | [] => {
+                    Ok((agg::count(lit(1i64)).alias_if_changed("count(*)".into())?, Kind::Aggregate))
+                }
+                [Arg::Expr(x)] => Ok((agg::count(self.value(x)?.0), Kind::Aggregate)),
+                [Arg::Distinct(x)] => Ok((agg::count_distinct(self.value(x)?.0), Kind::Aggregate)),
+                _ => invalid("ODSQL query is malformed: count() takes *, a field or DISTINCT field"),
+            },
+            "sum" | "avg" | "median" => {
+                let (x, k) = self.single_arg(name, args)?;
+                if !matches!(k, Kind::Field(FieldType::Int | FieldType::Double) | Kind::Number) {
+                    return invalid(format!("{name}() takes a numeric field"));
+                }
+                let x = cast(x, DataType::Float64);
+                Ok((
+                    match name {
+                        "sum" => agg::sum(x),
+                        "avg" => agg::avg(x),
+                        _ => agg::median(x),
+                    },
+                    Kind::Aggregate,
+                ))
+            }
+            "min" | "max" => {
+                let (x, k) = self.single_arg(name, args)?;
+                let e = if name == "min" { agg::min(x) } else { agg::max(x) };
+                Ok((
+                    e,
+                    match k {
+                        Kind::Field(t) => Kind::Field(t),
+                        _ => Kind::Aggregate,
+                    },
+                ))
+            }
+            other => invalid(format!("ODSQL query is malformed: {other}() is not a known function")),
+        }
+    }
+
+    /// A literal read as a value of the field type on the other side of a comparison.
+    fn literal_for(&self, t: FieldType, e: &Expr) -> Result<Option<DfExpr>, QueryError> {
+        let Expr::Literal { value, .. } = e else { return Ok(None) };
+        let bad =
+            || QueryError::invalid(format!("The value {} cannot be compared with a {} field", describe(value), t));
+        Ok(Some(match (t, value) {
+            (_, Literal::Null) => lit(ScalarValue::Null),
+            (FieldType::Int | FieldType::Double, Literal::Num(_, v)) => lit(*v),
+            (FieldType::Int | FieldType::Double, Literal::Str(s)) => lit(s.trim().parse::<f64>().map_err(|_| bad())?),
+            (FieldType::Date, Literal::Date(s) | Literal::Str(s)) => {
+                let us = parse_instant(s).ok_or_else(bad)?;
+                lit(ScalarValue::Date32(Some(us.div_euclid(86_400_000_000) as i32)))
+            }
+            (FieldType::Date, Literal::Num(text, _)) => {
+                let us = parse_instant(text).ok_or_else(bad)?;
+                lit(ScalarValue::Date32(Some(us.div_euclid(86_400_000_000) as i32)))
+            }
+            (FieldType::Datetime, Literal::Date(s) | Literal::Str(s)) => {
+                lit(ScalarValue::TimestampMicrosecond(Some(parse_instant(s).ok_or_else(bad)?), Some("UTC".into())))
+            }
+            (FieldType::Datetime, Literal::Num(text, _)) => {
+                lit(ScalarValue::TimestampMicrosecond(Some(parse_instant(text).ok_or_else(bad)?), Some("UTC".into())))
+            }
+            (FieldType::Boolean, Literal::Bool(b)) => lit(*b),
+            (FieldType::Boolean, Literal::Str(s)) if s == "true" || s == "false" => lit(s == "true"),
+            (FieldType::Text, Literal::Str(s)) => lit(s.clone()),
+            (FieldType::Text, Literal::Num(text, _)) => lit(text.clone()),
+            (FieldType::Text, Literal::Bool(b)) => lit(b.to_string()),
+            _ => return Err(bad()),
+        }))
+    }
+
+    fn side(&mut self, e: &Expr, other: Kind) -> Result<DfExpr, QueryError> {
+        if let Some(t) = other.field_type() {
+            if let Some(x) = self.literal_for(t, e)? {
+                return Ok(x);
+            }
+        }
+        Ok(self.value(e)?.0)
+    }
+
+    fn full_text(&mut self, fields: &[String], text: &str, mode: Match) -> Result<DfExpr, QueryError> {
+        let (text, mode) = match text.trim_end().strip_suffix('*') {
+            Some(t) if mode == Match::Words => (t.to_owned(), Match::Prefix),
+            _ => (text.to_owned(), mode),
+        };
+        let rows = self.index()?.matching_rows(fields, &text, mode)?;
+        if rows.is_empty() {
+            return Ok(lit(false));
+        }
+        let list: Vec<DfExpr> = rows.into_iter().map(|r| lit(r as i64)).collect();
+        Ok(ident("_row").in_list(list, false))
+    }
+
+    fn geo_field(&self, arg: Option<&Arg>) -> Result<(DfExpr, DfExpr), QueryError> {
+        let Some(Arg::Expr(Expr::Field { path, .. })) = arg else {
+            return invalid("geo functions take a geo_point_2d field first");
+        };
+        let (x, t) = self.field(path)?;
+        if t != FieldType::GeoPoint2d {
+            return invalid(format!("{} is not a geo_point_2d field", path.join(".")));
+        }
+        Ok((f::get_field(x.clone(), "lat"), f::get_field(x, "lon")))
+    }
+
+    pub fn cond(&mut self, c: &Cond) -> Result<DfExpr, QueryError> {
+        Ok(match c {
+            Cond::And(items) => {
+                let mut out = lit(true);
+                for (i, item) in items.iter().enumerate() {
+                    let x = self.cond(item)?;
+                    out = if i == 0 { x } else { out.and(x) };
+                }
+                out
+            }
+            Cond::Or(items) => {
+                let mut out = lit(false);
+                for (i, item) in items.iter().enumerate() {
+                    let x = self.cond(item)?;
+                    out = if i == 0 { x } else { out.or(x) };
+                }
+                out
+            }
+            // Comparisons with null are false; NOT of them must stay false, hence coalesce.
+            Cond::Not(inner) => f::coalesce(vec![self.cond(inner)?, lit(false)]).not(),
+            Cond::FullText { text, .. } => self.full_text(&[], text, Match::Words)?,
+            Cond::Like { expr: Expr::Field { path, .. }, pattern, .. } => {
+                let fields =
+                    self.text_fields(&[Arg::Expr(Expr::Field { path: path.clone(), span: Default::default() })])?;
+                self.full_text(&fields, pattern, Match::Words)?
+            }
+            Cond::Like { .. } => return invalid("LIKE applies to a text field"),
+            Cond::Compare { left, op, right, .. } => {
+                let (l, lk) = self.value(left)?;
+                let r = self.side(right, lk)?;
+                let l = match (lk, right) {
+                    // `field = value` where the field is on the right: bind the left literal to it.
+                    (Kind::Text | Kind::Number | Kind::Bool, Expr::Field { .. }) => {
+                        let rk = self.value(right)?.1;
+                        self.side(left, rk)?
+                    }
+                    _ => l,
+                };
+                match op {
+                    CmpOp::Eq => l.eq(r),
+                    CmpOp::Ne => l.not_eq(r),
+                    CmpOp::Lt => l.lt(r),
+                    CmpOp::Le => l.lt_eq(r),
+                    CmpOp::Gt => l.gt(r),
+                    CmpOp::Ge => l.gt_eq(r),
+                }
+            }
+            Cond::InList { expr, values, .. } => {
+                let (x, k) = self.value(expr)?;
+                let mut list = vec![];
+                for v in values {
+                    list.push(self.side(v, k)?);
+                }
+                x.in_list(list, false)
+            }
+            Cond::InRange { expr, low, high, .. } => {
+                let (x, k) = self.value(expr)?;
+                let lo = self.side(&low.value, k)?;
+                let hi = self.side(&high.value, k)?;
+                let lower = if low.inclusive { x.clone().gt_eq(lo) } else { x.clone().gt(lo) };
+                let upper = if high.inclusive { x.lt_eq(hi) } else { x.lt(hi) };
+                lower.and(upper)
+            }
+            Cond::Member { value, field, .. } => {
+                // Fields are single-valued for now: membership is equality.
+                let (x, k) = self.value(field)?;
+                x.eq(self.side(value, k)?)
+            }
+            Cond::IsNull { expr, negated, .. } => {
+                let (x, _) = self.value(expr)?;
+                if *negated {
+                    x.is_not_null()
+                } else {
+                    x.is_null()
+                }
+            }
+            Cond::IsBool { expr, value, negated, .. } => {
+                let (x, _) = self.value(expr)?;
+                let test = x.eq(lit(*value));
+                if *negated {
+                    f::coalesce(vec![test, lit(false)]).not()
+                } else {
+                    test
+                }
+            }
+            Cond::Truthy { expr, .. } => {
+                let (x, k) = self.value(expr)?;
+                if k != Kind::Field(FieldType::Boolean) && k != Kind::Bool {
+                    return invalid("a condition on its own must be a boolean field");
+                }
+                x.eq(lit(true))
+            }
+            Cond::Function { name, args, .. } => self.function(name, args)?,
+        })
+    }
+
+    fn function(&mut self, name: &str, args: &[Arg]) -> Result<DfExpr, QueryError> {
+        match name {
+            "search" | "suggest" | "startswith" => {
+                let Some(Arg::Expr(Expr::Literal { value: Literal::Str(text), .. })) = args.last() else {
+                    return invalid(format!("{name}() takes a quoted text as its last argument"));
+                };
+                let fields = self.text_fields(&args[..args.len() - 1])?;
+                match name {
+                    "search" => self.full_text(&fields, text, Match::Prefix),
+                    "suggest" => self.full_text(&fields, text, Match::AllPrefixes),
+                    _ => {
+                        let names = if fields.is_empty() {
+                            self.schema
+                                .fields
+                                .iter()
+                                .filter(|f| f.field_type == FieldType::Text)
+                                .map(|f| f.name.clone())
+                                .collect()
+                        } else {
+                            fields
+                        };
+                        let mut out = lit(false);
+                        for n in names {
+                            out = out.or(f::coalesce(vec![f::starts_with(ident(&n), lit(text.clone())), lit(false)]));
+                        }
+                        Ok(out)
+                    }
+                }
+            }
+            "within_distance" | "distance" => {
+                let (lat, lon) = self.geo_field(args.first())?;
+                let (lon0, lat0) = match args.get(1) {
+                    Some(Arg::Expr(Expr::Literal { value: Literal::Geom(g), .. })) => parse_point(g)?,
+                    _ => return invalid("within_distance() takes a point: geom'POINT(lon lat)'"),
+                };
+                let meters = match args.get(2) {
+                    Some(Arg::Quantity { value, unit, .. }) => value * unit_meters(unit)?,
+                    Some(Arg::Expr(Expr::Literal { value: Literal::Num(_, v), .. })) => *v,
+                    _ => return invalid("within_distance() takes a distance such as 500m or 10km"),
+                };
+                // A bounding box first (cheap, prunes with statistics), then the haversine distance.
+                let dlat = (meters / EARTH_RADIUS_M).to_degrees();
+                let dlon = dlat / lat0.to_radians().cos().abs().max(1e-6);
+                let bbox = lat
+                    .clone()
+                    .between(lit(lat0 - dlat), lit(lat0 + dlat))
+                    .and(lon.clone().between(lit(lon0 - dlon), lit(lon0 + dlon)));
+                let half = |x: DfExpr| f::power(f::sin(x / lit(2.0)), lit(2.0));
+                let a = half(f::radians(lat.clone() - lit(lat0)))
+                    + lit(lat0.to_radians().cos()) * f::cos(f::radians(lat)) * half(f::radians(lon - lit(lon0)));
+                let distance = lit(2.0 * EARTH_RADIUS_M) * f::asin(f::sqrt(a));
+                Ok(bbox.and(distance.lt_eq(lit(meters))))
+            }
+            "in_bbox" => {
+                let (lat, lon) = self.geo_field(args.first())?;
+                let mut n = vec![];
+                for a in &args[1..] {
+                    match a {
+                        Arg::Expr(Expr::Literal { value: Literal::Num(_, v), .. }) => n.push(*v),
+                        _ => return invalid("in_bbox() takes a field and four numbers: lat1, lon1, lat2, lon2"),
+                    }
+                }
+                let [lat1, lon1, lat2, lon2] = n[..] else {
+                    return invalid("in_bbox() takes a field and four numbers: lat1, lon1, lat2, lon2");
+                };
+                Ok(lat
+                    .between(lit(lat1.min(lat2)), lit(lat1.max(lat2)))
+                    .and(lon.between(lit(lon1.min(lon2)), lit(lon1.max(lon2)))))
+            }
+            other => invalid(format!(
+                "ODSQL query is malformed: {other}() cannot be used as a condition (or is not supported yet)"
+            )),
+        }
+    }
+}
+
+fn describe(v: &Literal) -> String {
+    match v {
+        Literal::Str(s) => format!("\"{s}\""),
+        Literal::Num(t, _) => t.clone(),
+        Literal::Bool(b) => b.to_string(),
+        Literal::Null => "null".into(),
+        Literal::Date(d) => format!("date'{d}'"),
+        Literal::Geom(g) => format!("geom'{g}'"),
+    }
+}
+
+fn unit_meters(unit: &str) -> Result<f64, QueryError> {
+    Ok(match unit {
+        "m" => 1.0,
+        "km" => 1000.0,
+        "cm" => 0.01,
+        "mm" => 0.001,
+        "mi" => 1609.344,
+        "yd" => 0.9144,
+        "ft" => 0.3048,
+        other => return invalid(format!("unknown distance unit `{other}` (use m, km, mi, yd, ft, cm or mm)")),
+    })
+}
+
+/// `POINT(lon lat)` in WKT → (lon, lat).
+fn parse_point(wkt: &str) -> Result<(f64, f64), QueryError> {
+    let t = wkt.trim();
+    let inner = t
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("point"))
+        .and_then(|_| t[5..].trim().strip_prefix('('))
+        .and_then(|r| r.strip_suffix(')'))
+        .ok_or_else(|| QueryError::invalid(format!("not a WKT point: {wkt}")))?;
+    let nums: Vec<f64> = inner.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+    match nums[..] {
+        [lon, lat] if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => Ok((lon, lat)),
+        _ => invalid(format!("not a WKT point: {wkt}")),
+    }
+}

@@ -1,0 +1,88 @@
+//! Arrow values → Explore API v2.1 JSON: dates `YYYY-MM-DD`, datetimes ISO with `+00:00`,
+//! geo points `{"lon", "lat"}`, geo shapes as GeoJSON Features, nulls as `null`.
+
+use crate::bind::Kind;
+use crate::QueryError;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::*;
+use datafusion::arrow::record_batch::RecordBatch;
+use portail_core::time::{civil_from_days, iso_utc};
+use portail_core::FieldType;
+use serde_json::{json, Map, Value};
+
+fn date(days: i32) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn datetime(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
+    let frac = micros.rem_euclid(1_000_000);
+    let base = iso_utc(secs);
+    if frac == 0 {
+        base
+    } else {
+        format!("{}.{frac:06}{}", &base[..19], &base[19..])
+    }
+}
+
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Value, QueryError> {
+    if array.is_null(row) {
+        return Ok(Value::Null);
+    }
+    Ok(match array.data_type() {
+        DataType::Boolean => json!(array.as_boolean().value(row)),
+        DataType::Int8 => json!(array.as_primitive::<Int8Type>().value(row)),
+        DataType::Int16 => json!(array.as_primitive::<Int16Type>().value(row)),
+        DataType::Int32 => json!(array.as_primitive::<Int32Type>().value(row)),
+        DataType::Int64 => json!(array.as_primitive::<Int64Type>().value(row)),
+        DataType::UInt64 => json!(array.as_primitive::<UInt64Type>().value(row)),
+        DataType::UInt32 => json!(array.as_primitive::<UInt32Type>().value(row)),
+        DataType::Float32 => number(f64::from(array.as_primitive::<Float32Type>().value(row))),
+        DataType::Float64 => number(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Date32 => json!(date(array.as_primitive::<Date32Type>().value(row))),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            json!(datetime(array.as_primitive::<TimestampMicrosecondType>().value(row)))
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let text = match array.data_type() {
+                DataType::Utf8 => array.as_string::<i32>().value(row).to_owned(),
+                DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_owned(),
+                _ => array.as_string_view().value(row).to_owned(),
+            };
+            if kind == Kind::Field(FieldType::GeoShape) {
+                let geometry: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                json!({"type": "Feature", "geometry": geometry, "properties": {}})
+            } else {
+                json!(text)
+            }
+        }
+        DataType::Struct(_) => {
+            let s = array.as_struct();
+            let get = |name: &str| s.column_by_name(name).map(|c| c.as_primitive::<Float64Type>().value(row));
+            match (get("lon"), get("lat")) {
+                (Some(lon), Some(lat)) => json!({"lon": lon, "lat": lat}),
+                _ => return Err(QueryError::Internal("unexpected struct column".into())),
+            }
+        }
+        other => return Err(QueryError::Internal(format!("cannot render {other} values"))),
+    })
+}
+
+pub fn rows(batches: &[RecordBatch], outputs: &[(String, Kind)]) -> Result<Vec<Map<String, Value>>, QueryError> {
+    let mut out = vec![];
+    for batch in batches {
+        for row in 0..batch.num_rows() {
+            let mut map = Map::new();
+            for (i, (name, kind)) in outputs.iter().enumerate() {
+                map.insert(name.clone(), cell(batch.column(i).as_ref(), row, *kind)?);
+            }
+            out.push(map);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,241 @@
+//! `records`: one page of a dataset's records, or of groups with aggregates, and the total count.
+
+use crate::bind::{has_aggregate, Binder, Kind};
+use crate::format;
+use crate::QueryError;
+use datafusion::logical_expr::{Expr as DfExpr, SortExpr};
+use datafusion::prelude::{ident, ParquetReadOptions, SessionConfig, SessionContext};
+use portail_core::Schema;
+use portail_odsql::{parse_group_by, parse_order_by, parse_select, parse_where, Expr, SelectItem};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// The files and schema of the version being queried.
+pub struct Dataset<'a> {
+    pub parquet: &'a Path,
+    pub index_dir: &'a Path,
+    pub schema: &'a Schema,
+}
+
+#[derive(Debug, Default)]
+pub struct RecordsRequest<'a> {
+    pub select: Option<&'a str>,
+    /// Every `where` parameter; they are ANDed.
+    pub wheres: Vec<&'a str>,
+    pub group_by: Option<&'a str>,
+    pub order_by: Option<&'a str>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug)]
+pub struct RecordsResponse {
+    pub total_count: u64,
+    pub results: Vec<Map<String, Value>>,
+}
+
+/// One output column: its key in the response, its expression and what it is.
+struct Output {
+    name: String,
+    expr: DfExpr,
+    kind: Kind,
+}
+
+fn matches_pattern(name: &str, pattern: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => name == pattern,
+    }
+}
+
+fn output_name(expr: &Expr, alias: &Option<String>, text: &str) -> String {
+    alias.clone().unwrap_or_else(|| expr.as_field().map_or_else(|| text.to_owned(), str::to_owned))
+}
+
+/// Plain (ungrouped) select list: `*`, include/exclude patterns, expressions.
+fn plain_outputs(binder: &mut Binder, select: &Option<Vec<SelectItem>>) -> Result<Vec<Output>, QueryError> {
+    let all = |binder: &Binder| -> Vec<Output> {
+        binder
+            .schema
+            .fields
+            .iter()
+            .map(|f| Output { name: f.name.clone(), expr: ident(&f.name), kind: Kind::Field(f.field_type) })
+            .collect()
+    };
+    let Some(items) = select else { return Ok(all(binder)) };
+    let mut out: Vec<Output> = vec![];
+    for item in items {
+        match item {
+            SelectItem::All(_) => out.extend(all(binder)),
+            SelectItem::Include { patterns, .. } => {
+                for f in binder.schema.fields.iter().filter(|f| patterns.iter().any(|p| matches_pattern(&f.name, p))) {
+                    out.push(Output { name: f.name.clone(), expr: ident(&f.name), kind: Kind::Field(f.field_type) });
+                }
+            }
+            SelectItem::Exclude { patterns, .. } => {
+                if out.is_empty() {
+                    out = all(binder);
+                }
+                out.retain(|o| !patterns.iter().any(|p| matches_pattern(&o.name, p)));
+            }
+            SelectItem::Expr { expr, alias, text, .. } => {
+                let (e, kind) = binder.value(expr)?;
+                let name = output_name(expr, alias, text);
+                out.push(Output { expr: e.alias(&name), name, kind });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn sort(expr: DfExpr, descending: bool) -> SortExpr {
+    // Nulls last in both directions.
+    expr.sort(!descending, false)
+}
+
+pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<RecordsResponse, QueryError> {
+    let syntax = |clause| move |error| QueryError::Syntax { clause, error };
+    let mut conds = vec![];
+    for w in req.wheres.iter().filter(|w| !w.trim().is_empty()) {
+        conds.push(parse_where(w).map_err(syntax("where"))?);
+    }
+    let select = req.select.filter(|s| !s.trim().is_empty()).map(parse_select).transpose().map_err(syntax("select"))?;
+    let group =
+        req.group_by.filter(|s| !s.trim().is_empty()).map(parse_group_by).transpose().map_err(syntax("group_by"))?;
+    let order =
+        req.order_by.filter(|s| !s.trim().is_empty()).map(parse_order_by).transpose().map_err(syntax("order_by"))?;
+
+    let mut binder = Binder::new(ds.schema, ds.index_dir);
+    let mut filter: Option<DfExpr> = None;
+    for c in &conds {
+        let e = binder.cond(c)?;
+        filter = Some(match filter {
+            Some(f) => f.and(e),
+            None => e,
+        });
+    }
+    let select_has_aggregate =
+        select.iter().flatten().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)));
+    let aggregated = group.is_some() || select_has_aggregate;
+
+    // One partition keeps the file's order, which is the records' natural order.
+    let partitions = if aggregated || order.is_some() { 2 } else { 1 };
+    let ctx =
+        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions).with_batch_size(8192));
+    let path = ds.parquet.to_str().ok_or_else(|| QueryError::Internal("non-UTF-8 data path".into()))?;
+    let mut df = ctx.read_parquet(path, ParquetReadOptions::default()).await?;
+    if let Some(f) = filter {
+        df = df.filter(f)?;
+    }
+
+    let outputs: Vec<(String, Kind)>;
+    if aggregated {
+        let mut group_exprs = vec![];
+        let mut keys: Vec<(String, String, Kind)> = vec![]; // (output name, client text, kind)
+        for g in group.iter().flatten() {
+            let (e, kind) = binder.value(&g.expr)?;
+            if kind == Kind::Aggregate {
+                return Err(QueryError::invalid(format!("ODSQL query is malformed: {} cannot be a group", g.text)));
+            }
+            let name = output_name(&g.expr, &g.alias, &g.text);
+            group_exprs.push(e.alias(&name));
+            keys.push((name, g.text.clone(), kind));
+        }
+        let mut aggr_exprs = vec![];
+        let mut projection: Vec<(String, Kind)> = vec![];
+        for item in select.iter().flatten() {
+            match item {
+                SelectItem::Expr { expr, alias, text, .. } if has_aggregate(expr) => {
+                    let (e, kind) = binder.value(expr)?;
+                    if !matches!(expr, Expr::Call { .. }) {
+                        return Err(QueryError::invalid(format!(
+                            "ODSQL query is malformed: {text}: arithmetic on aggregates is not supported yet"
+                        )));
+                    }
+                    let name = output_name(expr, alias, text);
+                    aggr_exprs.push(e.alias(&name));
+                    projection.push((name, kind));
+                }
+                SelectItem::Expr { expr, alias, text, .. } => {
+                    let key = keys.iter().find(|(name, key_text, _)| {
+                        key_text == text || name == text || expr.as_field() == Some(name.as_str())
+                    });
+                    let Some((name, _, kind)) = key else {
+                        return Err(QueryError::invalid(format!(
+                            "ODSQL query is malformed: {text} must be an aggregate or a group_by expression"
+                        )));
+                    };
+                    match alias {
+                        // An alias in select renames the group key in the output.
+                        Some(a) if a != name => {
+                            return Err(QueryError::invalid(format!(
+                                "ODSQL query is malformed: alias the group in group_by, not {a} in select"
+                            )))
+                        }
+                        _ => projection.push((name.clone(), *kind)),
+                    }
+                }
+                _ => {
+                    return Err(QueryError::invalid(
+                        "ODSQL query is malformed: * and include/exclude cannot be used with aggregates",
+                    ))
+                }
+            }
+        }
+        if select.is_none() {
+            projection = keys.iter().map(|(n, _, k)| (n.clone(), *k)).collect();
+        }
+        df = df.aggregate(group_exprs, aggr_exprs)?;
+        let total = df.clone().count().await? as u64;
+        if let Some(items) = &order {
+            let mut sorts = vec![];
+            for item in items {
+                let name = projection
+                    .iter()
+                    .map(|(n, _)| n)
+                    .chain(keys.iter().map(|(n, _, _)| n))
+                    .find(|n| **n == item.text || keys.iter().any(|(kn, kt, _)| kn == *n && *kt == item.text))
+                    .cloned()
+                    .ok_or_else(|| {
+                        QueryError::invalid(format!(
+                            "ODSQL query is malformed: order by {} needs it in select or group_by",
+                            item.text
+                        ))
+                    })?;
+                sorts.push(sort(ident(&name), item.descending));
+            }
+            df = df.sort(sorts)?;
+        }
+        df = df.select(projection.iter().map(|(n, _)| ident(n)).collect::<Vec<_>>())?;
+        outputs = projection;
+        df = df.limit(req.offset as usize, Some(req.limit as usize))?;
+        let batches = df.collect().await?;
+        return Ok(RecordsResponse { total_count: total, results: format::rows(&batches, &outputs)? });
+    }
+
+    let out = plain_outputs(&mut binder, &select)?;
+    let total = df.clone().count().await? as u64;
+    if let Some(items) = &order {
+        let mut sorts = vec![];
+        for item in items {
+            let by_alias = select.iter().flatten().find_map(|s| match s {
+                SelectItem::Expr { expr, alias: Some(a), .. } if *a == item.text => Some(expr.clone()),
+                _ => None,
+            });
+            let (e, kind) = binder.value(by_alias.as_ref().unwrap_or(&item.expr))?;
+            if kind == Kind::Aggregate {
+                return Err(QueryError::invalid(format!(
+                    "ODSQL query is malformed: cannot order by {} without group_by",
+                    item.text
+                )));
+            }
+            sorts.push(sort(e, item.descending));
+        }
+        df = df.sort(sorts)?;
+    }
+    outputs = out.iter().map(|o| (o.name.clone(), o.kind)).collect();
+    df = df.select(out.into_iter().map(|o| o.expr).collect::<Vec<_>>())?;
+    df = df.limit(req.offset as usize, Some(req.limit as usize))?;
+    let batches = df.collect().await?;
+    Ok(RecordsResponse { total_count: total, results: format::rows(&batches, &outputs)? })
+}
