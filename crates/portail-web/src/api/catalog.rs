@@ -418,6 +418,25 @@ pub async fn datasets(
     Ok(ok(body))
 }
 
+/// The serving version of a dataset the caller may see, or the API's 404.
+pub async fn find_visible(
+    app: &AppState,
+    site: &Site,
+    identity: &Option<Identity>,
+    dataset_id: &str,
+) -> Result<portail_catalog::CurrentVersion, ApiError> {
+    let entry = visible(app, site, identity)
+        .await?
+        .into_iter()
+        .find(|e| e.dataset.dataset_id == dataset_id)
+        .ok_or_else(|| ApiError::dataset_not_found(dataset_id))?;
+    app.catalog
+        .current(&entry.dataset)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::dataset_not_found(dataset_id))
+}
+
 pub async fn dataset(
     State(app): State<AppState>,
     Extension(site): Extension<Site>,

@@ -1,13 +1,15 @@
 //! The data API: Opendatasoft Explore API v2.1 (`/api/explore/v2.1/…`).
 //!
 //! So far: the root listings, catalog search over dataset metadata (`where`, `order_by`,
-//! `limit`/`offset`, `include_links`) and the dataset object. Records, facets and exports come
-//! with the query engine. Responses never set a cookie; a signed-in user's session cookie lets
+//! `limit`/`offset`, `include_links`), the dataset object, and records (ODSQL `select`, `where`,
+//! `group_by`, `order_by`, `refine`/`exclude`, paging) with record lookup by id. Facets and
+//! exports come next. Responses never set a cookie; a signed-in user's session cookie lets
 //! them see the portal's restricted datasets, which everyone else gets as 404.
 
 mod catalog;
 mod error;
 mod params;
+mod records;
 
 pub use error::ApiError;
 
@@ -29,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         ("/catalog", get(catalog::catalog_root)),
         ("/catalog/datasets", get(catalog::datasets)),
         ("/catalog/datasets/{dataset_id}", get(catalog::dataset)),
+        ("/catalog/datasets/{dataset_id}/records", get(records::records)),
+        ("/catalog/datasets/{dataset_id}/records/{record_id}", get(records::record)),
     ] {
         for p in both(&format!("{PREFIX}{path}")) {
             if p.is_empty() {

@@ -11,6 +11,8 @@ pub struct Params {
 pub const MAX_LIMIT: i64 = 100;
 pub const MAX_WINDOW: i64 = 10_000;
 pub const DEFAULT_LIMIT: i64 = 10;
+/// Grouped queries: `limit` and `offset + limit` ≤ 20,000.
+pub const MAX_GROUPS: i64 = 20_000;
 
 impl Params {
     pub fn parse(query: Option<&str>) -> Params {
@@ -53,12 +55,17 @@ impl Params {
 
     /// `limit` and `offset` (`rows` and `start` are accepted as v2.0/widget aliases).
     pub fn page(&self) -> Result<(i64, i64), ApiError> {
+        self.page_within(MAX_LIMIT, MAX_WINDOW)
+    }
+
+    /// Paging with other bounds (grouped queries allow 20,000 groups).
+    pub fn page_within(&self, max_limit: i64, max_window: i64) -> Result<(i64, i64), ApiError> {
         let limit = self.int("limit", "rows")?.unwrap_or(DEFAULT_LIMIT);
         // -1 means "as many as allowed".
-        let limit = if limit == -1 { MAX_LIMIT } else { limit };
-        if !(0..=MAX_LIMIT).contains(&limit) {
+        let limit = if limit == -1 { max_limit } else { limit };
+        if !(0..=max_limit).contains(&limit) {
             return Err(ApiError::parameter(format!(
-                "Invalid value for limit API parameter: {limit} was found but -1 <= limit <= {MAX_LIMIT} is expected."
+                "Invalid value for limit API parameter: {limit} was found but -1 <= limit <= {max_limit} is expected."
             )));
         }
         let offset = self.int("offset", "start")?.unwrap_or(0);
@@ -67,9 +74,9 @@ impl Params {
                 "Invalid value for offset API parameter: {offset} was found but offset >= 0 is expected."
             )));
         }
-        if offset + limit > MAX_WINDOW {
+        if offset + limit > max_window {
             return Err(ApiError::parameter(format!(
-                "Invalid value for offset API parameter: offset + limit = {} was found but offset + limit <= {MAX_WINDOW} is expected.",
+                "Invalid value for offset API parameter: offset + limit = {} was found but offset + limit <= {max_window} is expected.",
                 offset + limit
             )));
         }

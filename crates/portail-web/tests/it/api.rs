@@ -210,3 +210,71 @@ async fn roots_and_preflight() {
         assert_eq!(app.get(ALPHA, path).await.status, 404);
     }
 }
+
+#[tokio::test]
+async fn records_pages_filters_groups_and_lookups() {
+    let app = with_datasets().await;
+    let base = "/api/explore/v2.1/catalog/datasets/equipements/records";
+    let (status, v, r) = json(&app, ALPHA, &format!("{base}?limit=2")).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["total_count"], 4);
+    assert_eq!(v["results"][0]["commune"], "Brantôme");
+    assert_eq!(v["results"][0]["geo_point_2d"], serde_json::json!({"lon": 0.65, "lat": 45.36}));
+    assert_eq!(v["results"][0]["mis_a_jour"], "2019-03-04T12:34:56+00:00");
+    assert_eq!(v["results"][1]["montant"], Value::Null);
+    assert!(r.set_cookies().is_empty());
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+
+    let (_, v, _) =
+        json(&app, ALPHA, &format!("{base}/?select=id,commune&where=capacite%3E%3D100&order_by=id%20desc")).await;
+    assert_eq!(
+        v["results"],
+        serde_json::json!([{"id": 3, "commune": "L'Haÿ-les-Roses"}, {"id": 1, "commune": "Brantôme"}])
+    );
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}?where=%22mediatheque%22&select=id")).await;
+    assert_eq!(v["results"], serde_json::json!([{"id": 3}]), "full text, accents folded");
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}?refine=categorie:%22Sport%22&select=id")).await;
+    assert_eq!(v["results"], serde_json::json!([{"id": 2}]));
+    let (_, v, _) =
+        json(&app, ALPHA, &format!("{base}?exclude=categorie:Sport&refine=date_d_ouverture:2016&select=id")).await;
+    assert_eq!(v["results"], serde_json::json!([{"id": 4}]));
+    let (_, v, _) =
+        json(&app, ALPHA, &format!("{base}?select=count(*)%20as%20n&group_by=categorie&order_by=categorie&limit=1000"))
+            .await;
+    assert_eq!(v["total_count"], 4, "one group per category");
+    assert_eq!(v["results"][0], serde_json::json!({"n": 1}));
+
+    // A record by its id, as found in the data.
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}?select=_id&where=id%3D2")).await;
+    let record_id = v["results"][0]["_id"].as_str().unwrap().to_owned();
+    let (status, rec, _) = json(&app, ALPHA, &format!("{base}/{record_id}")).await;
+    assert_eq!((status, rec["commune"].as_str()), (200, Some("Saint-Étienne")));
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}/{}", "0".repeat(40))).await;
+    assert_eq!((status, v["error_code"].as_str()), (404, Some("NotFoundResource")));
+}
+
+#[tokio::test]
+async fn records_refuse_bad_queries_and_hide_restricted_data() {
+    let app = with_datasets().await;
+    let base = "/api/explore/v2.1/catalog/datasets/equipements/records";
+    for (query, code) in [
+        ("where=capacity%20%3E%20(30))", "ODSQLSyntaxError"),
+        ("where=categorie_x%3D1", "ODSQLError"),
+        ("select=invalid_function()", "ODSQLError"),
+        ("limit=101", "InvalidRESTParameterError"),
+        ("offset=9950&limit=100", "InvalidRESTParameterError"),
+        ("refine=nope:1", "ODSQLError"),
+    ] {
+        let (status, v, _) = json(&app, ALPHA, &format!("{base}?{query}")).await;
+        assert_eq!((status, v["error_code"].as_str()), (400, Some(code)), "{query}: {v}");
+    }
+    // Grouped queries may ask for up to 20,000 groups.
+    let (status, _, _) = json(&app, ALPHA, &format!("{base}?select=count(*)&group_by=commune&limit=20000")).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/interne/records").await;
+    assert_eq!(status, 404, "restricted data is absent for anonymous callers");
+    let mut b = app.browser(ALPHA);
+    b.sign_in(ALPHA_EDITOR, PASSWORD).await;
+    let r = b.get("/api/explore/v2.1/catalog/datasets/interne/records?limit=1").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}

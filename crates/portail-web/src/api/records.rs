@@ -1,0 +1,121 @@
+//! `/catalog/datasets/{id}/records` and `/records/{record_id}`.
+
+use super::catalog::find_visible;
+use super::params::{Params, MAX_GROUPS};
+use super::{api_headers, ApiError};
+use crate::app::AppState;
+use crate::session::Identity;
+use crate::tenant::Site;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use portail_core::{FieldType, Schema};
+use portail_query::{Dataset, QueryError, RecordsRequest};
+use serde_json::{json, Value};
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::Internal(detail) => ApiError::internal(detail),
+            other => ApiError::new(other.code(), other.to_string()),
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `refine=field:value` as an ODSQL condition: equality, or the period of a date path
+/// (`2024`, `2024/03`, `2024/03/05`).
+fn refine_condition(schema: &Schema, spec: &str) -> Result<String, ApiError> {
+    let (field, raw) = spec.split_once(':').ok_or_else(|| {
+        ApiError::parameter(format!("Invalid value for refine API parameter: {spec} (expected facet:value)"))
+    })?;
+    let value = raw.trim().trim_matches('"').trim_matches('\'');
+    let f = schema.field(field.trim()).ok_or_else(|| ApiError::odsql(format!("Unknown field: {}", field.trim())))?;
+    let name = format!("`{}`", f.name.replace('`', "\\`"));
+    Ok(match f.field_type {
+        FieldType::Date | FieldType::Datetime => {
+            let parts: Vec<&str> = value.split(['/', '-']).collect();
+            let mut conds = vec![];
+            for (part, func) in parts.iter().zip(["year", "month", "day"]) {
+                let n: i64 =
+                    part.parse().map_err(|_| ApiError::parameter(format!("Invalid date path in refine: {value}")))?;
+                conds.push(format!("{func}({name}) = {n}"));
+            }
+            conds.join(" and ")
+        }
+        FieldType::Int | FieldType::Double | FieldType::Boolean => format!("{name} = {}", quote(value)),
+        _ => format!("{name} = {}", quote(value)),
+    })
+}
+
+fn request_parts(params: &Params, schema: &Schema) -> Result<(Vec<String>, i64, i64), ApiError> {
+    let grouped = params.one("group_by").is_some();
+    let (limit, offset) = if grouped { params.page_within(MAX_GROUPS, MAX_GROUPS)? } else { params.page()? };
+    let mut wheres: Vec<String> =
+        params.all("where").into_iter().filter(|w| !w.trim().is_empty()).map(str::to_owned).collect();
+    for r in params.all("refine") {
+        wheres.push(refine_condition(schema, r)?);
+    }
+    for x in params.all("exclude") {
+        wheres.push(format!("not ({})", refine_condition(schema, x)?));
+    }
+    params.flag("include_links")?;
+    params.flag("include_app_metas")?;
+    Ok((wheres, limit, offset))
+}
+
+pub async fn records(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    Extension(identity): Extension<Option<Identity>>,
+    Path(dataset_id): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(uri.query());
+    let current = find_visible(&app, &site, &identity, &dataset_id).await?;
+    let schema = &current.version.schema;
+    let (wheres, limit, offset) = request_parts(&params, schema)?;
+    let req = RecordsRequest {
+        select: params.one("select"),
+        wheres: wheres.iter().map(String::as_str).collect(),
+        group_by: params.one("group_by"),
+        order_by: params.one("order_by"),
+        limit,
+        offset,
+    };
+    let index = current.index_dir();
+    let parquet = current.parquet();
+    let ds = Dataset { parquet: &parquet, index_dir: &index, schema };
+    let page = portail_query::records(&ds, &req).await?;
+    let mut r = Json(json!({"total_count": page.total_count, "results": page.results})).into_response();
+    api_headers(&mut r);
+    Ok(r)
+}
+
+pub async fn record(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    Extension(identity): Extension<Option<Identity>>,
+    Path((dataset_id, record_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let current = find_visible(&app, &site, &identity, &dataset_id).await?;
+    let not_found =
+        || ApiError::not_found(format!("The requested record {record_id} does not exist in dataset {dataset_id}."));
+    if record_id.len() != 40 || !record_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(not_found());
+    }
+    let condition = format!("_id = \"{}\"", record_id.to_ascii_lowercase());
+    let req = RecordsRequest { wheres: vec![&condition], limit: 1, ..Default::default() };
+    let index = current.index_dir();
+    let parquet = current.parquet();
+    let ds = Dataset { parquet: &parquet, index_dir: &index, schema: &current.version.schema };
+    let page = portail_query::records(&ds, &req).await?;
+    let record = page.results.into_iter().next().ok_or_else(not_found)?;
+    let mut r = Json(Value::Object(record)).into_response();
+    api_headers(&mut r);
+    Ok(r)
+}
