@@ -30,7 +30,7 @@ fn number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
-fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Value, QueryError> {
+pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Value, QueryError> {
     if array.is_null(row) {
         return Ok(Value::Null);
     }

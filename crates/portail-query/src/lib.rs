@@ -11,9 +11,11 @@
 
 mod bind;
 mod error;
+mod export;
 mod format;
 mod records;
 mod time;
 
 pub use error::QueryError;
+pub use export::{export, ByteStream, ExportFormat};
 pub use records::{records, Dataset, RecordsRequest, RecordsResponse};

@@ -93,7 +93,22 @@ fn sort(expr: DfExpr, descending: bool) -> SortExpr {
     expr.sort(!descending, false)
 }
 
+/// A query ready to run: its DataFrame (paging applied), its output columns and, when asked,
+/// the total count of matching records (or groups).
+pub(crate) struct Plan {
+    pub df: datafusion::dataframe::DataFrame,
+    pub outputs: Vec<(String, Kind)>,
+    pub total: Option<u64>,
+}
+
 pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<RecordsResponse, QueryError> {
+    let plan = plan(ds, req, true).await?;
+    let batches = plan.df.collect().await?;
+    Ok(RecordsResponse { total_count: plan.total.unwrap_or(0), results: format::rows(&batches, &plan.outputs)? })
+}
+
+/// `limit < 0` means no limit (exports).
+pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool) -> Result<Plan, QueryError> {
     let syntax = |clause| move |error| QueryError::Syntax { clause, error };
     let mut conds = vec![];
     for w in req.wheres.iter().filter(|w| !w.trim().is_empty()) {
@@ -186,7 +201,7 @@ pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<Recor
             projection = keys.iter().map(|(n, _, k)| (n.clone(), *k)).collect();
         }
         df = df.aggregate(group_exprs, aggr_exprs)?;
-        let total = df.clone().count().await? as u64;
+        let total = if count { Some(df.clone().count().await? as u64) } else { None };
         if let Some(items) = &order {
             let mut sorts = vec![];
             for item in items {
@@ -208,13 +223,12 @@ pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<Recor
         }
         df = df.select(projection.iter().map(|(n, _)| ident(n)).collect::<Vec<_>>())?;
         outputs = projection;
-        df = df.limit(req.offset as usize, Some(req.limit as usize))?;
-        let batches = df.collect().await?;
-        return Ok(RecordsResponse { total_count: total, results: format::rows(&batches, &outputs)? });
+        df = df.limit(req.offset as usize, fetch(req.limit))?;
+        return Ok(Plan { df, outputs, total });
     }
 
     let out = plain_outputs(&mut binder, &select)?;
-    let total = df.clone().count().await? as u64;
+    let total = if count { Some(df.clone().count().await? as u64) } else { None };
     if let Some(items) = &order {
         let mut sorts = vec![];
         for item in items {
@@ -235,7 +249,10 @@ pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<Recor
     }
     outputs = out.iter().map(|o| (o.name.clone(), o.kind)).collect();
     df = df.select(out.into_iter().map(|o| o.expr).collect::<Vec<_>>())?;
-    df = df.limit(req.offset as usize, Some(req.limit as usize))?;
-    let batches = df.collect().await?;
-    Ok(RecordsResponse { total_count: total, results: format::rows(&batches, &outputs)? })
+    df = df.limit(req.offset as usize, fetch(req.limit))?;
+    Ok(Plan { df, outputs, total })
+}
+
+fn fetch(limit: i64) -> Option<usize> {
+    (limit >= 0).then_some(limit as usize)
 }

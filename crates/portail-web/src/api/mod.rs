@@ -8,6 +8,7 @@
 
 mod catalog;
 mod error;
+mod exports;
 mod params;
 mod records;
 
@@ -33,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         ("/catalog/datasets/{dataset_id}", get(catalog::dataset)),
         ("/catalog/datasets/{dataset_id}/records", get(records::records)),
         ("/catalog/datasets/{dataset_id}/records/{record_id}", get(records::record)),
+        ("/catalog/datasets/{dataset_id}/exports", get(exports::list)),
+        ("/catalog/datasets/{dataset_id}/exports/{format}", get(exports::export)),
     ] {
         for p in both(&format!("{PREFIX}{path}")) {
             if p.is_empty() {

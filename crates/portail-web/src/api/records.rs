@@ -52,9 +52,8 @@ fn refine_condition(schema: &Schema, spec: &str) -> Result<String, ApiError> {
     })
 }
 
-fn request_parts(params: &Params, schema: &Schema) -> Result<(Vec<String>, i64, i64), ApiError> {
-    let grouped = params.one("group_by").is_some();
-    let (limit, offset) = if grouped { params.page_within(MAX_GROUPS, MAX_GROUPS)? } else { params.page()? };
+/// Every `where`, plus `refine` and `exclude` as conditions.
+pub fn request_wheres(params: &Params, schema: &Schema) -> Result<Vec<String>, ApiError> {
     let mut wheres: Vec<String> =
         params.all("where").into_iter().filter(|w| !w.trim().is_empty()).map(str::to_owned).collect();
     for r in params.all("refine") {
@@ -63,6 +62,13 @@ fn request_parts(params: &Params, schema: &Schema) -> Result<(Vec<String>, i64, 
     for x in params.all("exclude") {
         wheres.push(format!("not ({})", refine_condition(schema, x)?));
     }
+    Ok(wheres)
+}
+
+fn request_parts(params: &Params, schema: &Schema) -> Result<(Vec<String>, i64, i64), ApiError> {
+    let grouped = params.one("group_by").is_some();
+    let (limit, offset) = if grouped { params.page_within(MAX_GROUPS, MAX_GROUPS)? } else { params.page()? };
+    let wheres = request_wheres(params, schema)?;
     params.flag("include_links")?;
     params.flag("include_app_metas")?;
     Ok((wheres, limit, offset))

@@ -278,3 +278,59 @@ async fn records_refuse_bad_queries_and_hide_restricted_data() {
     let r = b.get("/api/explore/v2.1/catalog/datasets/interne/records?limit=1").await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[tokio::test]
+async fn exports_stream_every_format() {
+    let app = with_datasets().await;
+    let base = "/api/explore/v2.1/catalog/datasets/equipements/exports";
+    let r = app.get(ALPHA, &format!("{base}/csv")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(r.header("content-disposition").unwrap().contains("equipements.csv"));
+    assert!(r.body.starts_with('\u{feff}'), "v2.1 CSV has a BOM by default");
+    let lines: Vec<&str> = r.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "id;commune;categorie;capacite;montant;date_d_ouverture;mis_a_jour;geo_point_2d;description");
+    assert_eq!(
+        lines[1],
+        "1;Brantôme;Éducation;120;1520.5;2015-03-02;2019-03-04T12:34:56+00:00;45.36, 0.65;École élémentaire du Centre"
+    );
+    assert!(r.body.contains("\"Piscine; bassin \"\"olympique\"\"\nouverte l'été\""), "quoting as CSV needs it");
+    assert_eq!(r.body.matches("+00:00").count(), 4);
+
+    let r = app
+        .get(ALPHA, &format!("{base}/csv/?delimiter=,&with_bom=false&use_labels=true&select=id,categorie&where=id%3C3"))
+        .await;
+    assert_eq!(r.body, "id,Catégorie\n1,Éducation\n2,Sport\n");
+
+    let r = app.get(ALPHA, &format!("{base}/json?select=id,geo_point_2d&limit=2")).await;
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{"id": 1, "geo_point_2d": {"lon": 0.65, "lat": 45.36}}, {"id": 2, "geo_point_2d": {"lon": 4.39, "lat": 45.43}}])
+    );
+
+    let r = app.get(ALPHA, &format!("{base}/jsonl?select=id&order_by=id%20desc")).await;
+    assert_eq!(r.body, "{\"id\":4}\n{\"id\":3}\n{\"id\":2}\n{\"id\":1}\n");
+
+    let r = app.get(ALPHA, &format!("{base}/geojson?select=id,geo_point_2d")).await;
+    assert_eq!(r.header("content-type"), Some("application/geo+json; charset=utf-8"));
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["type"], "FeatureCollection");
+    assert_eq!(v["features"].as_array().unwrap().len(), 4);
+    assert_eq!(v["features"][0]["geometry"], serde_json::json!({"type": "Point", "coordinates": [0.65, 45.36]}));
+    assert_eq!(v["features"][0]["properties"], serde_json::json!({"id": 1}));
+    assert_eq!(v["features"][3]["geometry"], Value::Null);
+
+    let (_, v, _) = json(&app, ALPHA, base).await;
+    assert!(v["links"].as_array().unwrap().iter().any(|l| l["rel"] == "geojson"));
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}/xlsx")).await;
+    assert_eq!((status, v["error_code"].as_str()), (400, Some("InvalidRESTParameterError")));
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}/csv?where=nope%3D1")).await;
+    assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")));
+    let (status, _, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/interne/exports/csv").await;
+    assert_eq!(status, 404);
+    // GeoJSON datasets export their shapes.
+    let r = app.get(BETA, "/api/explore/v2.1/catalog/datasets/parcs/exports/geojson").await;
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["features"][0]["geometry"]["type"], "Point", "the first geo field (the point) is the geometry");
+}

@@ -1,0 +1,159 @@
+//! Streaming exports: CSV, JSON, JSON Lines and GeoJSON, encoded batch by batch as DataFusion
+//! produces them, so memory stays flat whatever the row count.
+
+use crate::bind::Kind;
+use crate::format::cell;
+use crate::records::{plan, Dataset, RecordsRequest};
+use crate::QueryError;
+use datafusion::arrow::record_batch::RecordBatch;
+use futures::stream::{self, BoxStream, StreamExt};
+use portail_core::FieldType;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv { delimiter: u8, bom: bool, labels: bool },
+    Json,
+    Jsonl,
+    GeoJson,
+}
+
+impl ExportFormat {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv { .. } => "text/csv; charset=utf-8",
+            ExportFormat::Json => "application/json; charset=utf-8",
+            ExportFormat::Jsonl => "application/jsonl; charset=utf-8",
+            ExportFormat::GeoJson => "application/geo+json; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv { .. } => "csv",
+            ExportFormat::Json => "json",
+            ExportFormat::Jsonl => "jsonl",
+            ExportFormat::GeoJson => "geojson",
+        }
+    }
+}
+
+pub type ByteStream = BoxStream<'static, Result<Vec<u8>, QueryError>>;
+
+fn csv_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Object(o) if o.contains_key("lat") => format!("{}, {}", o["lat"], o["lon"]),
+        Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => o["geometry"].to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn csv_field(out: &mut Vec<u8>, text: &str, delimiter: u8) {
+    let needs_quotes = text.bytes().any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
+    if needs_quotes {
+        out.push(b'"');
+        out.extend(text.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend(text.as_bytes());
+    }
+}
+
+fn row_values(batch: &RecordBatch, row: usize, outputs: &[(String, Kind)]) -> Result<Vec<Value>, QueryError> {
+    (0..outputs.len()).map(|i| cell(batch.column(i).as_ref(), row, outputs[i].1)).collect()
+}
+
+/// The whole result of a query as a stream of encoded chunks (one per batch, plus a head and a
+/// tail where the format needs them).
+pub async fn export(
+    ds: &Dataset<'_>,
+    req: &RecordsRequest<'_>,
+    format: ExportFormat,
+) -> Result<ByteStream, QueryError> {
+    let plan = plan(ds, req, false).await?;
+    let outputs = plan.outputs;
+    let batches = plan.df.execute_stream().await?;
+
+    let head: Vec<u8> = match format {
+        ExportFormat::Csv { delimiter, bom, labels } => {
+            let mut h = if bom { "\u{feff}".as_bytes().to_vec() } else { vec![] };
+            for (i, (name, _)) in outputs.iter().enumerate() {
+                if i > 0 {
+                    h.push(delimiter);
+                }
+                let label =
+                    if labels { ds.schema.field(name).map_or(name.as_str(), |f| f.label.as_str()) } else { name };
+                csv_field(&mut h, label, delimiter);
+            }
+            h.push(b'\n');
+            h
+        }
+        ExportFormat::Json => b"[".to_vec(),
+        ExportFormat::Jsonl => vec![],
+        ExportFormat::GeoJson => b"{\"type\": \"FeatureCollection\", \"features\": [".to_vec(),
+    };
+    let tail: Vec<u8> = match format {
+        ExportFormat::Json => b"]\n".to_vec(),
+        ExportFormat::GeoJson => b"]}\n".to_vec(),
+        _ => vec![],
+    };
+    let geometry_column =
+        outputs.iter().position(|(_, k)| matches!(k, Kind::Field(FieldType::GeoPoint2d | FieldType::GeoShape)));
+    let mut first = true;
+    let body = batches.map(move |batch| -> Result<Vec<u8>, QueryError> {
+        let batch = batch?;
+        let mut out = Vec::with_capacity(batch.num_rows() * 128);
+        for row in 0..batch.num_rows() {
+            let values = row_values(&batch, row, &outputs)?;
+            match format {
+                ExportFormat::Csv { delimiter, .. } => {
+                    for (i, v) in values.iter().enumerate() {
+                        if i > 0 {
+                            out.push(delimiter);
+                        }
+                        csv_field(&mut out, &csv_text(v), delimiter);
+                    }
+                    out.push(b'\n');
+                }
+                ExportFormat::Json | ExportFormat::Jsonl => {
+                    if format == ExportFormat::Json && !first {
+                        out.push(b',');
+                    }
+                    let object: Map<String, Value> = outputs.iter().map(|(n, _)| n.clone()).zip(values).collect();
+                    out.extend(serde_json::to_vec(&object).map_err(|e| QueryError::Internal(e.to_string()))?);
+                    if format == ExportFormat::Jsonl {
+                        out.push(b'\n');
+                    }
+                }
+                ExportFormat::GeoJson => {
+                    if !first {
+                        out.push(b',');
+                    }
+                    let mut properties = Map::new();
+                    let mut geometry = Value::Null;
+                    for (i, ((name, _), v)) in outputs.iter().zip(values).enumerate() {
+                        if Some(i) == geometry_column {
+                            geometry = match v {
+                                Value::Object(o) if o.contains_key("lat") => {
+                                    serde_json::json!({"type": "Point", "coordinates": [o["lon"], o["lat"]]})
+                                }
+                                Value::Object(o) => o.get("geometry").cloned().unwrap_or(Value::Null),
+                                _ => Value::Null,
+                            };
+                        } else {
+                            properties.insert(name.clone(), v);
+                        }
+                    }
+                    let feature =
+                        serde_json::json!({"type": "Feature", "geometry": geometry, "properties": properties});
+                    out.extend(serde_json::to_vec(&feature).map_err(|e| QueryError::Internal(e.to_string()))?);
+                }
+            }
+            first = false;
+        }
+        Ok(out)
+    });
+    Ok(stream::once(async move { Ok(head) }).chain(body).chain(stream::once(async move { Ok(tail) })).boxed())
+}

@@ -1,0 +1,114 @@
+//! `/catalog/datasets/{id}/exports` and `/exports/{format}`: the whole (filtered) dataset,
+//! streamed as it is encoded.
+
+use super::catalog::find_visible;
+use super::params::Params;
+use super::records::request_wheres;
+use super::{api_headers, ApiError, PREFIX};
+use crate::app::AppState;
+use crate::session::Identity;
+use crate::tenant::Site;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use futures::StreamExt;
+use portail_query::{Dataset, ExportFormat, RecordsRequest};
+use serde_json::json;
+
+const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson"];
+
+pub async fn list(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    Extension(identity): Extension<Option<Identity>>,
+    Path(dataset_id): Path<String>,
+) -> Result<Response, ApiError> {
+    find_visible(&app, &site, &identity, &dataset_id).await?;
+    let base = format!("{}{PREFIX}/catalog/datasets/{dataset_id}/exports", site.origin);
+    let mut links = vec![json!({"rel": "self", "href": base})];
+    links.extend(FORMATS.iter().map(|f| json!({"rel": f, "href": format!("{base}/{f}")})));
+    let mut r = Json(json!({"links": links})).into_response();
+    api_headers(&mut r);
+    Ok(r)
+}
+
+fn csv_options(params: &Params) -> Result<ExportFormat, ApiError> {
+    let delimiter = match params.one("delimiter").unwrap_or(";") {
+        ";" => b';',
+        "," => b',',
+        "\t" | "\\t" | "tab" => b'\t',
+        "|" => b'|',
+        other => {
+            return Err(ApiError::parameter(format!(
+                "Invalid value for delimiter API parameter: {other} was found but one of ; , tab | is expected."
+            )))
+        }
+    };
+    let bom = match params.one("with_bom") {
+        None => true,
+        Some(_) => params.flag("with_bom")?,
+    };
+    Ok(ExportFormat::Csv { delimiter, bom, labels: params.flag("use_labels")? })
+}
+
+pub async fn export(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    Extension(identity): Extension<Option<Identity>>,
+    Path((dataset_id, format)): Path<(String, String)>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(uri.query());
+    let current = find_visible(&app, &site, &identity, &dataset_id).await?;
+    let format = match format.trim_end_matches('/') {
+        "csv" => csv_options(&params)?,
+        "json" => ExportFormat::Json,
+        "jsonl" => ExportFormat::Jsonl,
+        "geojson" => ExportFormat::GeoJson,
+        other => {
+            return Err(ApiError::parameter(format!(
+                "Invalid value for format: {other} is not an available export format ({}).",
+                FORMATS.join(", ")
+            )))
+        }
+    };
+    let schema = current.version.schema.clone();
+    let wheres = request_wheres(&params, &schema)?;
+    // Exports have no page cap: `limit` defaults to -1, everything.
+    let limit = match params.one("limit") {
+        None => -1,
+        Some(v) => v.trim().parse::<i64>().ok().filter(|l| *l >= -1).ok_or_else(|| {
+            ApiError::parameter(format!(
+                "Invalid value for limit API parameter: {v} was found but limit >= -1 is expected."
+            ))
+        })?,
+    };
+    let req = RecordsRequest {
+        select: params.one("select"),
+        wheres: wheres.iter().map(String::as_str).collect(),
+        group_by: params.one("group_by"),
+        order_by: params.one("order_by"),
+        limit,
+        offset: 0,
+    };
+    let (index, parquet) = (current.index_dir(), current.parquet());
+    let ds = Dataset { parquet: &parquet, index_dir: &index, schema: &schema };
+    let stream = portail_query::export(&ds, &req, format).await?;
+    // Errors after the first byte can only end the stream; they are logged.
+    let body = Body::from_stream(stream.map(|chunk| {
+        chunk.map_err(|e| {
+            tracing::error!(error = %e, "export failed while streaming");
+            std::io::Error::other(e.to_string())
+        })
+    }));
+    let mut r = body.into_response();
+    api_headers(&mut r);
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{dataset_id}.{}\"", format.extension())) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
