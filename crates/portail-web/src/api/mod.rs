@@ -9,6 +9,7 @@
 mod catalog;
 mod error;
 mod exports;
+mod facets;
 mod params;
 mod records;
 
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         ("/catalog/datasets/{dataset_id}", get(catalog::dataset)),
         ("/catalog/datasets/{dataset_id}/records", get(records::records)),
         ("/catalog/datasets/{dataset_id}/records/{record_id}", get(records::record)),
+        ("/catalog/datasets/{dataset_id}/facets", get(facets::facets)),
         ("/catalog/datasets/{dataset_id}/exports", get(exports::list)),
         ("/catalog/datasets/{dataset_id}/exports/{format}", get(exports::export)),
     ] {

@@ -334,3 +334,31 @@ async fn exports_stream_every_format() {
     let v: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["features"][0]["geometry"]["type"], "Point", "the first geo field (the point) is the geometry");
 }
+
+#[tokio::test]
+async fn facets_count_values_over_the_matching_records() {
+    let app = with_datasets().await;
+    let base = "/api/explore/v2.1/catalog/datasets/equipements/facets";
+    let (status, v, r) = json(&app, ALPHA, &format!("{base}?facet=categorie&facet=date_d_ouverture")).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(v["facets"][0]["name"], "categorie");
+    assert_eq!(v["facets"][0]["facets"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        v["facets"][0]["facets"][0],
+        serde_json::json!({"name": "Culture", "value": "Culture", "count": 1, "state": "displayed"})
+    );
+    let years: Vec<&str> =
+        v["facets"][1]["facets"].as_array().unwrap().iter().map(|f| f["value"].as_str().unwrap()).collect();
+    assert_eq!(years, ["2015", "2016", "2018", "2024"]);
+    let (_, v, _) =
+        json(&app, ALPHA, &format!("{base}?facet=facet(name%3D%22categorie%22)&refine=categorie:Sport")).await;
+    assert_eq!(
+        v["facets"][0]["facets"],
+        serde_json::json!([{"name": "Sport", "value": "Sport", "count": 1, "state": "refined"}])
+    );
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}?facet=categorie&where=capacite%3E100")).await;
+    assert_eq!(v["facets"][0]["facets"].as_array().unwrap().len(), 2);
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}?facet=nope")).await;
+    assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")));
+}

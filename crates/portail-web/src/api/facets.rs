@@ -1,0 +1,103 @@
+//! `/catalog/datasets/{id}/facets`: value counts of the requested fields over the matching
+//! records. Text, numeric and boolean fields count by value, date fields by year.
+
+use super::catalog::find_visible;
+use super::params::Params;
+use super::records::request_wheres;
+use super::{api_headers, ApiError};
+use crate::app::AppState;
+use crate::session::Identity;
+use crate::tenant::Site;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use portail_core::FieldType;
+use portail_query::{Dataset, RecordsRequest};
+use serde_json::{json, Value};
+
+/// Most values returned per facet.
+const MAX_FACET_VALUES: i64 = 1000;
+
+/// The facet name of `facet=name` or `facet=facet(name="x", …)`.
+fn facet_name(spec: &str) -> String {
+    let s = spec.trim();
+    if let Some(inner) = s.strip_prefix("facet(").and_then(|r| r.strip_suffix(')')) {
+        for part in inner.split(',') {
+            if let Some((k, v)) = part.split_once('=') {
+                if k.trim() == "name" {
+                    return v.trim().trim_matches('"').trim_matches('\'').to_owned();
+                }
+            }
+        }
+    }
+    s.to_owned()
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+pub async fn facets(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    Extension(identity): Extension<Option<Identity>>,
+    Path(dataset_id): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(uri.query());
+    let current = find_visible(&app, &site, &identity, &dataset_id).await?;
+    let schema = current.version.schema.clone();
+    let wheres = request_wheres(&params, &schema)?;
+    let refined: Vec<(String, String)> = params
+        .all("refine")
+        .iter()
+        .filter_map(|r| r.split_once(':'))
+        .map(|(f, v)| (f.trim().to_owned(), v.trim().trim_matches('"').trim_matches('\'').to_owned()))
+        .collect();
+    let (index, parquet) = (current.index_dir(), current.parquet());
+    let mut groups = vec![];
+    for spec in params.all("facet") {
+        let name = facet_name(spec);
+        let field = schema.field(&name).ok_or_else(|| ApiError::odsql(format!("Unknown field: {name}")))?;
+        let quoted = format!("`{}`", field.name.replace('`', "\\`"));
+        let key = match field.field_type {
+            FieldType::Date | FieldType::Datetime => format!("year({quoted})"),
+            FieldType::GeoPoint2d | FieldType::GeoShape => {
+                return Err(ApiError::odsql(format!("{name} is a geo field and cannot be a facet")))
+            }
+            _ => quoted,
+        };
+        let select = format!("{key} as facet_value, count(*) as facet_count");
+        let group_by = format!("{key} as facet_value");
+        let req = RecordsRequest {
+            select: Some(&select),
+            wheres: wheres.iter().map(String::as_str).collect(),
+            group_by: Some(&group_by),
+            order_by: Some("facet_count desc, facet_value"),
+            limit: MAX_FACET_VALUES,
+            offset: 0,
+        };
+        let ds = Dataset { parquet: &parquet, index_dir: &index, schema: &schema };
+        let page = portail_query::records(&ds, &req).await?;
+        let values: Vec<Value> = page
+            .results
+            .iter()
+            .filter(|row| !row["facet_value"].is_null())
+            .map(|row| {
+                let value = text_of(&row["facet_value"]);
+                let state =
+                    if refined.iter().any(|(f, v)| *f == field.name && *v == value) { "refined" } else { "displayed" };
+                json!({"name": value, "value": value, "count": row["facet_count"], "state": state})
+            })
+            .collect();
+        groups.push(json!({"name": field.name, "facets": values}));
+    }
+    let mut r = Json(json!({"links": [], "facets": groups})).into_response();
+    api_headers(&mut r);
+    Ok(r)
+}
