@@ -27,8 +27,20 @@ impl QueryError {
 }
 
 impl From<datafusion::error::DataFusionError> for QueryError {
+    /// Planning and type errors come from the query (a text field in arithmetic, a cast that
+    /// cannot hold): they are the client's, a 400. Only I/O and resource failures are ours.
     fn from(e: datafusion::error::DataFusionError) -> Self {
-        QueryError::Internal(e.to_string())
+        use datafusion::error::DataFusionError as E;
+        match e.find_root() {
+            E::IoError(_) | E::ObjectStore(_) | E::ResourcesExhausted(_) | E::ParquetError(_) | E::Internal(_) => {
+                QueryError::Internal(e.to_string())
+            }
+            root => {
+                let first = root.to_string();
+                let first = first.lines().next().unwrap_or("").trim().to_owned();
+                QueryError::Invalid(format!("ODSQL query is malformed: {first}"))
+            }
+        }
     }
 }
 

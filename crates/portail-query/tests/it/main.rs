@@ -296,3 +296,69 @@ async fn bad_queries_are_user_errors_with_a_code() {
     assert!(e.to_string().ends_with("Clause(s) containing the error(s): where."), "{e}");
     let _ = Path::new("");
 }
+
+mod never_internal {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn clause() -> impl Strategy<Value = String> {
+        let atoms = prop::sample::select(vec![
+            "id",
+            "commune",
+            "category",
+            "capacity",
+            "amount",
+            "event_date",
+            "geo_point_2d",
+            "description",
+            "1",
+            "2.5",
+            "'x'",
+            "\"lavoir\"",
+            "date'2024-03'",
+            "null",
+            "true",
+            "count(*)",
+            "sum(commune)",
+            "avg(amount)",
+            "year(event_date)",
+            "lower(commune)",
+            "length(description)",
+            "commune + 1",
+            "amount / 0",
+            "-capacity",
+            "geom'POINT(2 48)'",
+            "within_distance(geo_point_2d, geom'POINT(2.35 48.85)', 1km)",
+            "search(commune, \"ev\")",
+            "max(event_date)",
+        ]);
+        let ops = prop::sample::select(vec![
+            " = ", " > ", " <= ", " and ", " or ", " + ", " * ", " IN ", " is not ", ", ", " like ",
+        ]);
+        (atoms.clone(), ops, atoms).prop_map(|(a, o, b)| format!("{a}{o}{b}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the clauses, the answer is a result or a user error, never an internal one.
+        #[test]
+        fn random_clauses_never_fail_internally(w in clause(), s in clause(), o in clause()) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let f = FIXTURE.get_or_init(|| fixture(50));
+            for (select, wheres, order_by, group_by) in [
+                (None, vec![w.as_str()], None, None),
+                (Some(s.as_str()), vec![], None, None),
+                (None, vec![], Some(o.as_str()), None),
+                (Some(s.as_str()), vec![], None, Some("category")),
+            ] {
+                let r = rt.block_on(f.run(RecordsRequest { select, wheres, order_by, group_by, limit: 5, offset: 0 }));
+                if let Err(QueryError::Internal(msg)) = &r {
+                    prop_assert!(false, "select={select:?} where={w:?} order_by={order_by:?}: internal error {msg}");
+                }
+            }
+        }
+    }
+
+    static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+}
