@@ -53,6 +53,16 @@ fn csv_options(params: &Params) -> Result<ExportFormat, ApiError> {
     Ok(ExportFormat::Csv { delimiter, bom, labels: params.flag("use_labels")? })
 }
 
+/// What an export needs besides the dataset.
+pub struct ExportArgs<'a> {
+    pub format: ExportFormat,
+    pub select: Option<&'a str>,
+    pub wheres: Vec<String>,
+    pub order_by: Option<&'a str>,
+    pub group_by: Option<&'a str>,
+    pub limit: i64,
+}
+
 pub async fn export(
     State(app): State<AppState>,
     Extension(site): Extension<Site>,
@@ -74,8 +84,7 @@ pub async fn export(
             )))
         }
     };
-    let schema = current.version.schema.clone();
-    let wheres = request_wheres(&params, &schema)?;
+    let wheres = request_wheres(&params, &current.version.schema)?;
     // Exports have no page cap: `limit` defaults to -1, everything.
     let limit = match params.one("limit") {
         None => -1,
@@ -85,16 +94,35 @@ pub async fn export(
             ))
         })?,
     };
-    let req = RecordsRequest {
+    let args = ExportArgs {
+        format,
         select: params.one("select"),
-        wheres: wheres.iter().map(String::as_str).collect(),
-        group_by: params.one("group_by"),
+        wheres,
         order_by: params.one("order_by"),
+        group_by: params.one("group_by"),
         limit,
+    };
+    stream_export(&current, &dataset_id, args).await
+}
+
+/// Runs an export over a visible dataset's serving version and streams it.
+pub async fn stream_export(
+    current: &portail_catalog::CurrentVersion,
+    dataset_id: &str,
+    args: ExportArgs<'_>,
+) -> Result<Response, ApiError> {
+    let schema = &current.version.schema;
+    let format = args.format;
+    let req = RecordsRequest {
+        select: args.select,
+        wheres: args.wheres.iter().map(String::as_str).collect(),
+        group_by: args.group_by,
+        order_by: args.order_by,
+        limit: args.limit,
         offset: 0,
     };
     let (index, parquet) = (current.index_dir(), current.parquet());
-    let ds = Dataset { parquet: &parquet, index_dir: &index, schema: &schema };
+    let ds = Dataset { parquet: &parquet, index_dir: &index, schema };
     let stream = portail_query::export(&ds, &req, format).await?;
     // Errors after the first byte can only end the stream; they are logged.
     let body = Body::from_stream(stream.map(|chunk| {

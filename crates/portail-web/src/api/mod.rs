@@ -7,6 +7,7 @@
 //! them see the portal's restricted datasets, which everyone else gets as 404.
 
 mod catalog;
+mod download;
 mod error;
 mod exports;
 mod facets;
@@ -45,6 +46,9 @@ pub fn routes() -> Router<AppState> {
             }
             router = router.route(&p, handler.clone().options(|| async { preflight() }));
         }
+    }
+    for p in ["/explore/dataset/{dataset_id}/download", "/explore/dataset/{dataset_id}/download/"] {
+        router = router.route(p, get(download::download));
     }
     router
 }

@@ -362,3 +362,27 @@ async fn facets_count_values_over_the_matching_records() {
     let (status, v, _) = json(&app, ALPHA, &format!("{base}?facet=nope")).await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")));
 }
+
+#[tokio::test]
+async fn the_front_office_download_url_serves_exports_with_v1_parameters() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, "/explore/dataset/equipements/download/?format=csv&use_labels_for_header=true&csv_separator=,&refine.categorie=Sport").await;
+    assert_eq!(r.status, 200);
+    let lines: Vec<&str> = r.body.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("id,Commune,Catégorie,Capacité"), "{}", lines[0]);
+    assert!(lines[1].starts_with("2,Saint-Étienne,Sport"), "{}", lines[1]);
+    assert!(r.set_cookies().is_empty());
+    let r = app.get(ALPHA, "/explore/dataset/equipements/download?format=json&q=mediatheque").await;
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    for (path, status) in [
+        ("/explore/dataset/nope/download/?format=csv", 404),
+        ("/explore/dataset/equipements/download/?format=shp", 400),
+        ("/explore/dataset/equipements/download/?refine.nope=1", 400),
+    ] {
+        let r = app.get(ALPHA, path).await;
+        assert_eq!(r.status, status, "{path}");
+        let v: Value = serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("{path}: not JSON: {}", r.body));
+        assert!(v["error"].is_string(), "{path}: {v}");
+    }
+}
