@@ -31,7 +31,7 @@ fn number(v: f64) -> Value {
 }
 
 pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Value, QueryError> {
-    if array.is_null(row) {
+    if array.is_null(row) || array.data_type() == &DataType::Null {
         return Ok(Value::Null);
     }
     Ok(match array.data_type() {
@@ -69,7 +69,9 @@ pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Value, Q
                 _ => return Err(QueryError::Internal("unexpected struct column".into())),
             }
         }
-        other => return Err(QueryError::Internal(format!("cannot render {other} values"))),
+        // Types no ODS field has (decimals from some aggregates, intervals…): their text form.
+        _ => json!(datafusion::arrow::util::display::array_value_to_string(array, row)
+            .map_err(|e| QueryError::Internal(format!("cannot render a value: {e}")))?),
     })
 }
 
