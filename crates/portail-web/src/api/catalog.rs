@@ -437,6 +437,30 @@ pub async fn find_visible(
         .ok_or_else(|| ApiError::dataset_not_found(dataset_id))
 }
 
+/// A request about one dataset the caller may see: its serving version and the query string.
+/// Extraction fails with the API's 404 when the dataset is absent or invisible to the caller.
+pub struct DatasetRequest {
+    pub site: Site,
+    pub dataset_id: String,
+    pub current: portail_catalog::CurrentVersion,
+    pub params: Params,
+}
+
+impl axum::extract::FromRequestParts<AppState> for DatasetRequest {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, app: &AppState) -> Result<Self, ApiError> {
+        let site =
+            parts.extensions.get::<Site>().cloned().ok_or_else(|| ApiError::internal("request without a portal"))?;
+        let identity = parts.extensions.get::<Option<Identity>>().cloned().flatten();
+        let Path(path): Path<std::collections::HashMap<String, String>> =
+            Path::from_request_parts(parts, app).await.map_err(|e| ApiError::not_found(e.to_string()))?;
+        let dataset_id = path.get("dataset_id").cloned().unwrap_or_default();
+        let current = find_visible(app, &site, &identity, &dataset_id).await?;
+        Ok(DatasetRequest { site, dataset_id, current, params: Params::parse(parts.uri.query()) })
+    }
+}
+
 pub async fn dataset(
     State(app): State<AppState>,
     Extension(site): Extension<Site>,

@@ -1,31 +1,22 @@
 //! `/catalog/datasets/{id}/exports` and `/exports/{format}`: the whole (filtered) dataset,
 //! streamed as it is encoded.
 
-use super::catalog::find_visible;
+use super::catalog::DatasetRequest;
 use super::params::Params;
 use super::records::request_wheres;
 use super::{api_headers, ApiError, PREFIX};
-use crate::app::AppState;
-use crate::session::Identity;
-use crate::tenant::Site;
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, Uri};
+use axum::extract::Path;
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use futures::StreamExt;
 use portail_query::{Dataset, ExportFormat, RecordsRequest};
 use serde_json::json;
 
 const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson"];
 
-pub async fn list(
-    State(app): State<AppState>,
-    Extension(site): Extension<Site>,
-    Extension(identity): Extension<Option<Identity>>,
-    Path(dataset_id): Path<String>,
-) -> Result<Response, ApiError> {
-    find_visible(&app, &site, &identity, &dataset_id).await?;
+pub async fn list(DatasetRequest { site, dataset_id, .. }: DatasetRequest) -> Result<Response, ApiError> {
     let base = format!("{}{PREFIX}/catalog/datasets/{dataset_id}/exports", site.origin);
     let mut links = vec![json!({"rel": "self", "href": base})];
     links.extend(FORMATS.iter().map(|f| json!({"rel": f, "href": format!("{base}/{f}")})));
@@ -64,14 +55,9 @@ pub struct ExportArgs<'a> {
 }
 
 pub async fn export(
-    State(app): State<AppState>,
-    Extension(site): Extension<Site>,
-    Extension(identity): Extension<Option<Identity>>,
-    Path((dataset_id, format)): Path<(String, String)>,
-    uri: Uri,
+    DatasetRequest { current, params, dataset_id, .. }: DatasetRequest,
+    Path((_, format)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let params = Params::parse(uri.query());
-    let current = find_visible(&app, &site, &identity, &dataset_id).await?;
     let format = match format.trim_end_matches('/') {
         "csv" => csv_options(&params)?,
         "json" => ExportFormat::Json,

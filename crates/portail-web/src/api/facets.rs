@@ -1,17 +1,11 @@
 //! `/catalog/datasets/{id}/facets`: value counts of the requested fields over the matching
 //! records. Text, numeric and boolean fields count by value, date fields by year.
 
-use super::catalog::find_visible;
-use super::params::Params;
+use super::catalog::DatasetRequest;
 use super::records::request_wheres;
 use super::{api_headers, ApiError};
-use crate::app::AppState;
-use crate::session::Identity;
-use crate::tenant::Site;
-use axum::extract::{Path, State};
-use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use portail_core::FieldType;
 use portail_query::{Dataset, RecordsRequest};
 use serde_json::{json, Value};
@@ -42,15 +36,7 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-pub async fn facets(
-    State(app): State<AppState>,
-    Extension(site): Extension<Site>,
-    Extension(identity): Extension<Option<Identity>>,
-    Path(dataset_id): Path<String>,
-    uri: Uri,
-) -> Result<Response, ApiError> {
-    let params = Params::parse(uri.query());
-    let current = find_visible(&app, &site, &identity, &dataset_id).await?;
+pub async fn facets(DatasetRequest { current, params, .. }: DatasetRequest) -> Result<Response, ApiError> {
     let schema = current.version.schema.clone();
     let wheres = request_wheres(&params, &schema)?;
     let refined: Vec<(String, String)> = params

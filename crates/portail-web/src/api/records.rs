@@ -1,15 +1,11 @@
 //! `/catalog/datasets/{id}/records` and `/records/{record_id}`.
 
-use super::catalog::find_visible;
+use super::catalog::DatasetRequest;
 use super::params::{Params, MAX_GROUPS};
 use super::{api_headers, ApiError};
-use crate::app::AppState;
-use crate::session::Identity;
-use crate::tenant::Site;
-use axum::extract::{Path, State};
-use axum::http::Uri;
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use portail_core::{FieldType, Schema};
 use portail_query::{Dataset, QueryError, RecordsRequest};
 use serde_json::{json, Value};
@@ -74,15 +70,7 @@ fn request_parts(params: &Params, schema: &Schema) -> Result<(Vec<String>, i64, 
     Ok((wheres, limit, offset))
 }
 
-pub async fn records(
-    State(app): State<AppState>,
-    Extension(site): Extension<Site>,
-    Extension(identity): Extension<Option<Identity>>,
-    Path(dataset_id): Path<String>,
-    uri: Uri,
-) -> Result<Response, ApiError> {
-    let params = Params::parse(uri.query());
-    let current = find_visible(&app, &site, &identity, &dataset_id).await?;
+pub async fn records(DatasetRequest { current, params, .. }: DatasetRequest) -> Result<Response, ApiError> {
     let schema = &current.version.schema;
     let (wheres, limit, offset) = request_parts(&params, schema)?;
     let req = RecordsRequest {
@@ -103,12 +91,9 @@ pub async fn records(
 }
 
 pub async fn record(
-    State(app): State<AppState>,
-    Extension(site): Extension<Site>,
-    Extension(identity): Extension<Option<Identity>>,
-    Path((dataset_id, record_id)): Path<(String, String)>,
+    DatasetRequest { current, dataset_id, .. }: DatasetRequest,
+    Path((_, record_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let current = find_visible(&app, &site, &identity, &dataset_id).await?;
     let not_found =
         || ApiError::not_found(format!("The requested record {record_id} does not exist in dataset {dataset_id}."));
     if record_id.len() != 40 || !record_id.bytes().all(|b| b.is_ascii_hexdigit()) {
