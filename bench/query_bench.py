@@ -115,8 +115,9 @@ def main():
     data, parquet = prepare(rows)
     try:
         import duckdb  # noqa: F401
+        import pytz  # noqa: F401  (DuckDB needs it to hand timestamps with a zone to Python)
     except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "duckdb"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "duckdb", "pytz"], check=True)
     server = subprocess.Popen([BIN, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{PORT}"], stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):

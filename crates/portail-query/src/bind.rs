@@ -194,7 +194,8 @@ impl<'a> Binder<'a> {
                 if !matches!(k, Kind::Field(FieldType::Int | FieldType::Double) | Kind::Number) {
                     return invalid(format!("{name}() takes a numeric field"));
                 }
-                let x = cast(x, DataType::Float64);
+                // Sums of integers stay integers; averages and medians are real numbers.
+                let x = if name == "sum" && k == Kind::Field(FieldType::Int) { x } else { cast(x, DataType::Float64) };
                 Ok((
                     match name {
                         "sum" => agg::sum(x),

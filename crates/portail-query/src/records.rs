@@ -157,7 +157,8 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             keys.push((name, g.text.clone(), kind));
         }
         let mut aggr_exprs = vec![];
-        let mut projection: Vec<(String, Kind)> = vec![];
+        // (column after aggregation, output name, kind): a select alias may rename a group key.
+        let mut projection: Vec<(String, String, Kind)> = vec![];
         for item in select.iter().flatten() {
             match item {
                 SelectItem::Expr { expr, alias, text, .. } if has_aggregate(expr) => {
@@ -169,7 +170,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
                     }
                     let name = output_name(expr, alias, text);
                     aggr_exprs.push(e.alias(&name));
-                    projection.push((name, kind));
+                    projection.push((name.clone(), name, kind));
                 }
                 SelectItem::Expr { expr, alias, text, .. } => {
                     let key = keys.iter().find(|(name, key_text, _)| {
@@ -180,15 +181,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
                             "ODSQL query is malformed: {text} must be an aggregate or a group_by expression"
                         )));
                     };
-                    match alias {
-                        // An alias in select renames the group key in the output.
-                        Some(a) if a != name => {
-                            return Err(QueryError::invalid(format!(
-                                "ODSQL query is malformed: alias the group in group_by, not {a} in select"
-                            )))
-                        }
-                        _ => projection.push((name.clone(), *kind)),
-                    }
+                    projection.push((name.clone(), alias.clone().unwrap_or_else(|| name.clone()), *kind));
                 }
                 _ => {
                     return Err(QueryError::invalid(
@@ -198,18 +191,27 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             }
         }
         if select.is_none() {
-            projection = keys.iter().map(|(n, _, k)| (n.clone(), *k)).collect();
+            projection = keys.iter().map(|(n, _, k)| (n.clone(), n.clone(), *k)).collect();
         }
         df = df.aggregate(group_exprs, aggr_exprs)?;
+        let columns: Vec<DfExpr> = projection
+            .iter()
+            .map(|(source, shown, _)| if source == shown { ident(source) } else { ident(source).alias(shown) })
+            .collect();
+        df = df.select(columns)?;
         let total = if count { Some(df.clone().count().await? as u64) } else { None };
         if let Some(items) = &order {
             let mut sorts = vec![];
             for item in items {
+                // An output name, or a group key (by its name or text) that is shown.
                 let name = projection
                     .iter()
-                    .map(|(n, _)| n)
-                    .chain(keys.iter().map(|(n, _, _)| n))
-                    .find(|n| **n == item.text || keys.iter().any(|(kn, kt, _)| kn == *n && *kt == item.text))
+                    .find(|(source, shown, _)| {
+                        *shown == item.text
+                            || *source == item.text
+                            || keys.iter().any(|(kn, kt, _)| kn == source && *kt == item.text)
+                    })
+                    .map(|(_, shown, _)| shown)
                     .cloned()
                     .ok_or_else(|| {
                         QueryError::invalid(format!(
@@ -221,8 +223,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             }
             df = df.sort(sorts)?;
         }
-        df = df.select(projection.iter().map(|(n, _)| ident(n)).collect::<Vec<_>>())?;
-        outputs = projection;
+        outputs = projection.into_iter().map(|(_, shown, kind)| (shown, kind)).collect();
         df = df.limit(req.offset as usize, fetch(req.limit))?;
         return Ok(Plan { df, outputs, total });
     }

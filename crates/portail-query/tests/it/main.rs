@@ -362,3 +362,30 @@ mod never_internal {
 
     static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
 }
+
+#[tokio::test]
+async fn a_select_alias_renames_a_group_key_as_in_the_benchmark() {
+    // S7: select=year(event_date) as year, … &group_by=year(event_date)&order_by=year
+    let f = fixture(60);
+    let (total, rows) = f
+        .ok(RecordsRequest {
+            select: Some("day(event_date) as d, count(*) as n, sum(capacity) as total"),
+            group_by: Some("day(event_date)"),
+            order_by: Some("d"),
+            limit: 2,
+            ..req()
+        })
+        .await;
+    assert_eq!(total, 28);
+    let day1: Vec<&Row> = f.rows.iter().filter(|r| r.day == 1).collect();
+    assert_eq!(rows[0], json!({"d": 1, "n": day1.len(), "total": day1.iter().map(|r| r.capacity).sum::<i64>()}));
+    let (_, rows) = f
+        .ok(RecordsRequest {
+            select: Some("category, count(*)"),
+            group_by: Some("category"),
+            order_by: Some("category desc"),
+            ..req()
+        })
+        .await;
+    assert_eq!(rows[0]["category"], "Éducation");
+}
