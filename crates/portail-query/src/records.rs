@@ -194,35 +194,46 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             projection = keys.iter().map(|(n, _, k)| (n.clone(), n.clone(), *k)).collect();
         }
         df = df.aggregate(group_exprs, aggr_exprs)?;
-        let columns: Vec<DfExpr> = projection
+        // Rename shown group keys, keep unshown ones for sorting, drop them after.
+        let hidden: Vec<&String> = keys
+            .iter()
+            .map(|(n, _, _)| n)
+            .filter(|n| !projection.iter().any(|(source, shown, _)| source == *n && shown == *n))
+            .collect();
+        let mut columns: Vec<DfExpr> = projection
             .iter()
             .map(|(source, shown, _)| if source == shown { ident(source) } else { ident(source).alias(shown) })
             .collect();
+        columns.extend(
+            hidden.iter().filter(|n| !projection.iter().any(|(_, shown, _)| shown == **n)).map(|n| ident(n.as_str())),
+        );
         df = df.select(columns)?;
         let total = if count { Some(df.clone().count().await? as u64) } else { None };
         if let Some(items) = &order {
             let mut sorts = vec![];
             for item in items {
-                // An output name, or a group key (by its name or text) that is shown.
-                let name = projection
+                // An output name, or a group key (by its name or text).
+                let shown = projection
                     .iter()
-                    .find(|(source, shown, _)| {
-                        *shown == item.text
-                            || *source == item.text
-                            || keys.iter().any(|(kn, kt, _)| kn == source && *kt == item.text)
-                    })
-                    .map(|(_, shown, _)| shown)
-                    .cloned()
-                    .ok_or_else(|| {
-                        QueryError::invalid(format!(
-                            "ODSQL query is malformed: order by {} needs it in select or group_by",
-                            item.text
-                        ))
-                    })?;
+                    .find(|(source, shown, _)| *shown == item.text || *source == item.text)
+                    .map(|(_, shown, _)| shown.clone());
+                let key = keys.iter().find(|(kn, kt, _)| *kn == item.text || *kt == item.text).map(|(kn, _, _)| {
+                    projection
+                        .iter()
+                        .find(|(source, _, _)| source == kn)
+                        .map_or_else(|| kn.clone(), |(_, shown, _)| shown.clone())
+                });
+                let name = shown.or(key).ok_or_else(|| {
+                    QueryError::invalid(format!(
+                        "ODSQL query is malformed: order by {} needs it in select or group_by",
+                        item.text
+                    ))
+                })?;
                 sorts.push(sort(ident(&name), item.descending));
             }
             df = df.sort(sorts)?;
         }
+        df = df.select(projection.iter().map(|(_, shown, _)| ident(shown)).collect::<Vec<_>>())?;
         outputs = projection.into_iter().map(|(_, shown, kind)| (shown, kind)).collect();
         df = df.limit(req.offset as usize, fetch(req.limit))?;
         return Ok(Plan { df, outputs, total });
