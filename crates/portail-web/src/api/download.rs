@@ -4,6 +4,7 @@
 
 use super::catalog::find_visible;
 use super::exports::{stream_export, ExportArgs};
+use super::records::quote;
 use super::ApiError;
 use crate::app::AppState;
 use crate::session::Identity;
@@ -19,10 +20,6 @@ fn v1_error(e: ApiError) -> Response {
     let mut r = (status, Json(serde_json::json!({"error": e.message}))).into_response();
     super::api_headers(&mut r);
     r
-}
-
-fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 pub async fn download(

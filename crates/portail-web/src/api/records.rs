@@ -19,7 +19,8 @@ impl From<QueryError> for ApiError {
     }
 }
 
-fn quote(s: &str) -> String {
+/// An ODSQL string literal holding `s`.
+pub(crate) fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -43,7 +44,7 @@ fn refine_condition(schema: &Schema, spec: &str) -> Result<String, ApiError> {
             }
             conds.join(" and ")
         }
-        FieldType::Int | FieldType::Double | FieldType::Boolean => format!("{name} = {}", quote(value)),
+        // Literals are read as the field's type when bound, so one quoted form fits every type.
         _ => format!("{name} = {}", quote(value)),
     })
 }
