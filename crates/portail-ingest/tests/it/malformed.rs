@@ -37,14 +37,8 @@ fn many_ragged_rows_report_the_first_few_and_the_total() {
         writeln!(f, "{i}").unwrap();
     }
     let err = error_of(&path, &ImportOptions::default());
-    assert!(
-        err.contains("50 row(s)")
-            && err.contains("line 2 has 1")
-            && err.contains("line 6 has 1")
-            && err.ends_with("…, (use --lenient to pad or cut them)")
-            || err.contains(", …"),
-        "{err}"
-    );
+    assert!(err.contains("50 row(s)") && err.contains("line 2 has 1"), "{err}");
+    assert!(err.ends_with("line 6 has 1, … (use --lenient to pad or cut them)"), "{err}");
     assert!(!err.contains("line 7 "), "only the first five are listed: {err}");
 }
 
