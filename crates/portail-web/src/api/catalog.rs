@@ -66,17 +66,39 @@ impl Entry {
 
 /// The datasets of the portal the caller may see: published ones, restricted ones only for the
 /// portal's signed-in users. Everything else does not exist, as far as the API says.
+fn can_see(d: &DatasetRecord, identity: &Option<Identity>) -> bool {
+    d.published && (!d.restricted || identity.is_some())
+}
+
+async fn entry(app: &AppState, dataset: DatasetRecord) -> Result<Entry, ApiError> {
+    let version = match dataset.current_version {
+        Some(v) => app.store.version(&dataset.uid, v).await.map_err(ApiError::internal)?,
+        None => None,
+    };
+    Ok(Entry { dataset, version })
+}
+
 async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
     let datasets = app.store.datasets(site.portal.id).await.map_err(ApiError::internal)?;
     let mut out = vec![];
-    for dataset in datasets.into_iter().filter(|d| d.published && (!d.restricted || identity.is_some())) {
-        let version = match dataset.current_version {
-            Some(v) => app.store.version(&dataset.uid, v).await.map_err(ApiError::internal)?,
-            None => None,
-        };
-        out.push(Entry { dataset, version });
+    for dataset in datasets.into_iter().filter(|d| can_see(d, identity)) {
+        out.push(entry(app, dataset).await?);
     }
     Ok(out)
+}
+
+/// One dataset the caller may see, looked up by id (one store query, not the whole catalog).
+async fn visible_one(
+    app: &AppState,
+    site: &Site,
+    identity: &Option<Identity>,
+    dataset_id: &str,
+) -> Result<Entry, ApiError> {
+    let dataset = app.store.dataset(site.portal.id, dataset_id).await.map_err(ApiError::internal)?;
+    match dataset.filter(|d| can_see(d, identity)) {
+        Some(d) => entry(app, d).await,
+        None => Err(ApiError::dataset_not_found(dataset_id)),
+    }
 }
 
 fn dataset_json(site: &Site, e: &Entry, include_links: bool) -> Value {
@@ -425,11 +447,7 @@ pub async fn find_visible(
     identity: &Option<Identity>,
     dataset_id: &str,
 ) -> Result<portail_catalog::CurrentVersion, ApiError> {
-    let entry = visible(app, site, identity)
-        .await?
-        .into_iter()
-        .find(|e| e.dataset.dataset_id == dataset_id)
-        .ok_or_else(|| ApiError::dataset_not_found(dataset_id))?;
+    let entry = visible_one(app, site, identity, dataset_id).await?;
     app.catalog
         .current(&entry.dataset)
         .await
@@ -470,11 +488,7 @@ pub async fn dataset(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query());
     let include_links = params.flag("include_links")?;
-    let entry = visible(&app, &site, &identity)
-        .await?
-        .into_iter()
-        .find(|e| e.dataset.dataset_id == dataset_id)
-        .ok_or_else(|| ApiError::dataset_not_found(&dataset_id))?;
+    let entry = visible_one(&app, &site, &identity, &dataset_id).await?;
     let full = dataset_json(&site, &entry, include_links);
     Ok(ok(match params.one("select") {
         Some(s) => project(full, &portail_odsql::parse_select(s).map_err(|e| ApiError::syntax(&e, "select"))?)?,
