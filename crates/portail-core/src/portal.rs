@@ -1,10 +1,10 @@
 //! Portals: one per organisation, each on its own host names.
 
 use crate::Lang;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A text kept in every interface language.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Localized {
     pub en: String,
     pub fr: String,

@@ -1,4 +1,5 @@
-//! The metadata store: portals, accounts, sessions and secrets.
+//! The metadata store: portals, accounts, sessions, secrets, datasets, jobs, and what consent
+//! and audience measurement keep ([`privacy`]).
 //!
 //! Callers hold an `Arc<dyn MetadataStore>` and never see SQL, so a PostgreSQL backend can be added
 //! beside [`SqliteStore`] without touching them. Times are Unix seconds passed in by the caller,
@@ -6,9 +7,12 @@
 
 mod error;
 mod migrate;
+pub mod privacy;
 mod sqlite;
+mod sqlite_privacy;
 
 pub use error::StoreError;
+pub use privacy::{AudienceStore, PageStore, PrivacyStore};
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -122,7 +126,7 @@ pub struct JobRecord {
 }
 
 #[async_trait]
-pub trait MetadataStore: Send + Sync + 'static {
+pub trait MetadataStore: PrivacyStore + PageStore + AudienceStore + Send + Sync + 'static {
     async fn create_portal(&self, portal: &NewPortal, now: i64) -> Result<Portal>;
     async fn portals(&self) -> Result<Vec<Portal>>;
     async fn portal_by_slug(&self, slug: &str) -> Result<Option<Portal>>;

@@ -4,8 +4,11 @@
 use crate::StoreError;
 use sqlx::SqlitePool;
 
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_init.sql")), (2, include_str!("../migrations/0002_datasets.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_datasets.sql")),
+    (3, include_str!("../migrations/0003_privacy.sql")),
+];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
     sqlx::query(

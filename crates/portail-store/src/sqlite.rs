@@ -45,6 +45,10 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     async fn load_portal(&self, row: SqliteRow) -> Result<Portal> {
         let id: i64 = row.get("id");
         let domains: Vec<(String,)> =
@@ -180,6 +184,12 @@ impl MetadataStore for SqliteStore {
             }
             Err(e) => return Err(e.into()),
         };
+        // The consent version of a new portal dates from its creation (gpc.json `lastUpdate`).
+        sqlx::query("INSERT INTO portal_privacy (portal_id, consent_changed_at) VALUES (?, ?)")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         for domain in &p.domains {
             let domain = normalize_host(domain);
             let res = sqlx::query("INSERT INTO portal_domains (domain, portal_id) VALUES (?, ?)")

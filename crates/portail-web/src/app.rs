@@ -1,7 +1,9 @@
 //! Application state shared by every handler.
 
+use crate::audience::Audience;
 use crate::config::WebConfig;
 use crate::i18n::I18n;
+use crate::privacy::ui_version::UiVersions;
 use crate::session::Throttle;
 use crate::templates::Templates;
 use portail_catalog::Catalog;
@@ -25,6 +27,11 @@ pub struct App {
     pub templates: Templates,
     pub throttle: Throttle,
     pub clock: Clock,
+    /// Hash of the banner and panel per language (REC-4).
+    pub ui_versions: UiVersions,
+    /// Audience counters waiting to be written (AN-4).
+    pub audience: Audience,
+    platform_secret: tokio::sync::OnceCell<[u8; 32]>,
 }
 
 #[derive(Clone)]
@@ -46,7 +53,23 @@ impl App {
     ) -> Result<App, String> {
         let i18n = Arc::new(I18n::load()?);
         let templates = Templates::new(i18n.clone())?;
-        Ok(App { config, store, catalog, i18n, templates, throttle: Throttle::default(), clock })
+        Ok(App {
+            config,
+            store,
+            catalog,
+            i18n,
+            templates,
+            throttle: Throttle::default(),
+            clock,
+            ui_versions: UiVersions::compute(),
+            audience: Audience::default(),
+            platform_secret: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// The platform secret consent cookies are keyed from, read from the store once.
+    pub async fn platform_secret(&self) -> Result<&[u8; 32], portail_store::StoreError> {
+        self.platform_secret.get_or_try_init(|| self.store.platform_secret("cookies_preferences")).await
     }
 
     pub fn now(&self) -> i64 {

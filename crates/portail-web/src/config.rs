@@ -21,6 +21,16 @@ pub struct WebConfig {
     /// Portals are published over HTTPS (through a TLS-terminating proxy): cookies get `Secure`
     /// and the origin checks expect `https://`.
     pub public_https: bool,
+    /// `cookies_preferences` Max-Age and the validity of a stored choice (ASK-1), in days (1–180).
+    pub consent_max_age_days: u32,
+    /// How long choice records are kept (REC-3), in days (180–395).
+    pub consent_record_retention_days: u32,
+}
+
+impl WebConfig {
+    pub fn consent_max_age_s(&self) -> i64 {
+        i64::from(self.consent_max_age_days) * 86_400
+    }
 }
 
 impl Default for WebConfig {
@@ -33,6 +43,8 @@ impl Default for WebConfig {
             session_idle_timeout_s: 2 * 86_400,
             trusted_proxy: false,
             public_https: false,
+            consent_max_age_days: 180,
+            consent_record_retention_days: 395,
         }
     }
 }

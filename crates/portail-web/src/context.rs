@@ -4,6 +4,8 @@
 use crate::app::AppState;
 use crate::csrf;
 use crate::locale::{self, query_param};
+use crate::privacy::consent::ConsentState;
+use crate::privacy::csp::{self, Framing};
 use crate::privacy::registry::{self, CSRF};
 use crate::session::Identity;
 use crate::tenant::Site;
@@ -22,6 +24,8 @@ pub struct Ctx {
     pub headers: HeaderMap,
     /// Path and query of the request, for `next` fields.
     pub path_and_query: String,
+    /// The visitor's consent as it applies to this request.
+    pub consent: ConsentState,
 }
 
 impl Ctx {
@@ -30,11 +34,12 @@ impl Ctx {
         let identity = parts.extensions.get::<Option<Identity>>().cloned().flatten();
         let lang = locale::negotiate(&site.portal, &parts.headers, parts.uri.query());
         let path_and_query = parts.uri.path_and_query().map_or("/".to_owned(), |pq| pq.as_str().to_owned());
-        Some(Ctx { app: app.clone(), site, identity, lang, headers: parts.headers.clone(), path_and_query })
+        let consent = ConsentState::of(&site.privacy, &parts.headers, app.now(), app.config.consent_max_age_s());
+        Some(Ctx { app: app.clone(), site, identity, lang, headers: parts.headers.clone(), path_and_query, consent })
     }
 
     pub fn page(&self, template: &'static str) -> Page {
-        Page { template, status: StatusCode::OK, values: Map::new(), has_form: false, cookies: vec![] }
+        Page { template, status: StatusCode::OK, values: Map::new(), has_form: false, cookies: vec![], banner: true }
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -62,6 +67,25 @@ impl Ctx {
             .with("message_key", message_key)
             .with("error_code", code.wire());
         self.render(page)
+    }
+
+    /// What the banner shows (BAN-5): the organisation, each purpose with its vendor, the lifetime
+    /// of a choice, and where to come back to.
+    fn banner_values(&self) -> Value {
+        let purposes: Vec<Value> = self
+            .site
+            .privacy
+            .integrations
+            .iter()
+            .map(|i| json!({"key": i.key(), "title": i.kind.title.get(self.lang), "vendor": i.config.vendor}))
+            .collect();
+        json!({
+            "organisation": self.site.portal.name,
+            "purposes": purposes,
+            "days": self.app.config.consent_max_age_days,
+            "next": self.path_and_query,
+            "customise": format!("/consent/?{}", form_urlencoded::Serializer::new(String::new()).append_pair("next", &self.path_and_query).finish()),
+        })
     }
 
     pub fn not_found(&self) -> Response {
@@ -103,6 +127,11 @@ impl Ctx {
             }),
         );
         values.insert("next".into(), json!(switcher_next(&self.path_and_query)));
+        // BAN-1: the banner, unless the page is the panel itself.
+        let show_banner = page.banner && self.consent.needs_banner(&self.site.privacy);
+        if show_banner {
+            values.insert("banner".into(), self.banner_values());
+        }
         if let Some(user) = &self.identity {
             let role = self.app.i18n.text(self.lang, &format!("role-{}", user.role.as_str()), &[]);
             values.insert(
@@ -114,7 +143,8 @@ impl Ctx {
             Ok(html) => {
                 let mut response = (page.status, html).into_response();
                 let headers = response.headers_mut();
-                html_headers(headers, self.lang);
+                let csp = csp::policy(Some((&self.site.privacy, &self.consent)), Framing::SameOrigin);
+                html_headers(headers, self.lang, &csp);
                 for cookie in cookies {
                     headers.append(header::SET_COOKIE, cookie);
                 }
@@ -189,22 +219,19 @@ pub fn query_value(parts_query: Option<&str>, name: &str) -> Option<String> {
     query_param(parts_query, name).map(|v| v.into_owned())
 }
 
-/// Headers every HTML page carries: language, caching and the strict first-party CSP.
-pub fn html_headers(headers: &mut HeaderMap, lang: Lang) {
+/// Headers every HTML page carries: language, caching, referrer policy and the CSP (built by
+/// [`crate::privacy::csp::policy`] from the visitor's choices).
+pub fn html_headers(headers: &mut HeaderMap, lang: Lang, csp: &str) {
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     if let Ok(v) = HeaderValue::from_str(lang.code()) {
         headers.insert(header::CONTENT_LANGUAGE, v);
     }
+    // SIG-5: the page depends on language, cookies and signals.
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie, Sec-GPC, DNT"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
-             connect-src 'self'; media-src 'self'; frame-src 'self'; worker-src 'self'; object-src 'none'; \
-             base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
-        ),
-    );
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
 }
@@ -216,6 +243,7 @@ pub struct Page {
     values: Map<String, Value>,
     has_form: bool,
     cookies: Vec<HeaderValue>,
+    banner: bool,
 }
 
 impl Page {
@@ -226,6 +254,18 @@ impl Page {
 
     pub fn status(mut self, status: StatusCode) -> Self {
         self.status = status;
+        self
+    }
+
+    /// The consent panel never shows the banner above itself (BAN-1).
+    pub fn without_banner(mut self) -> Self {
+        self.banner = false;
+        self
+    }
+
+    /// A cookie the response sets, built by the registry.
+    pub fn set_cookie(mut self, cookie: HeaderValue) -> Self {
+        self.cookies.push(cookie);
         self
     }
 

@@ -120,7 +120,7 @@ pub fn check_origin(headers: &HeaderMap, portal_origin: &str, https: bool) -> Re
 
 /// Routes outside the token check: they only change preferences kept in the visitor's own
 /// browser and are protected by the origin rule alone (CK-9, CK-17).
-pub const ORIGIN_ONLY_ROUTES: &[&str] = &["/i18n/setlang/"];
+pub const ORIGIN_ONLY_ROUTES: &[&str] = &["/i18n/setlang/", "/consent/"];
 
 /// Routes whose multipart body carries the token as its first field; the handler checks it
 /// (streaming the body here would mean buffering whole uploads).

@@ -13,7 +13,11 @@ pub fn unknown_host(app: &AppState, headers: &HeaderMap) -> Response {
     match app.templates.render("unknown_host.html", json!({"lang": lang.code()})) {
         Ok(html) => {
             let mut response = (StatusCode::NOT_FOUND, html).into_response();
-            html_headers(response.headers_mut(), lang);
+            html_headers(
+                response.headers_mut(),
+                lang,
+                &crate::privacy::csp::policy(None, crate::privacy::csp::Framing::SameOrigin),
+            );
             response
         }
         Err(_) => bare_internal_error(),

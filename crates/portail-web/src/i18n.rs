@@ -56,6 +56,13 @@ impl I18n {
         out.into_owned()
     }
 
+    /// The raw lines (`key = text`) of one language's file whose key starts with `prefix`: what
+    /// the consent UI's version hash covers (REC-4).
+    pub fn source_lines(lang: Lang, prefix: &str) -> Vec<&'static str> {
+        let source = SOURCES.iter().find(|(l, _)| *l == lang).map(|(_, s)| *s).unwrap_or("");
+        source.lines().filter(|l| l.starts_with(prefix)).collect()
+    }
+
     /// The message keys of one language's file, for the parity test.
     pub fn keys(lang: Lang) -> BTreeSet<String> {
         let source = SOURCES.iter().find(|(l, _)| *l == lang).map(|(_, s)| *s).unwrap_or("");

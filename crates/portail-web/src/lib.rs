@@ -7,12 +7,14 @@
 pub mod api;
 pub mod app;
 pub mod assets;
+pub mod audience;
 pub mod back;
 pub mod config;
 pub mod context;
 pub mod csrf;
 pub mod error;
 pub mod front;
+pub mod housekeeping;
 pub mod i18n;
 pub mod locale;
 pub mod privacy;

@@ -2,7 +2,7 @@
 
 use crate::app::AppState;
 use crate::context::{see_other, Ctx};
-use crate::{api, assets, back, csrf, front, privacy, session, tenant};
+use crate::{api, assets, audience, back, csrf, front, privacy, session, tenant};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
@@ -28,6 +28,17 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/backoffice/datasets/",
     "/backoffice/datasets/upload/",
     "/backoffice/datasets/{dataset_id}/visibility/",
+    "/consent/",
+    "/.well-known/gpc.json",
+    "/pages/{slug}/",
+    "/backoffice/privacy/",
+    "/backoffice/privacy/integrations/",
+    "/backoffice/privacy/ask-again/",
+    "/backoffice/privacy/settings/",
+    "/backoffice/privacy/records.json",
+    "/backoffice/audience/",
+    "/backoffice/audience.csv",
+    "/backoffice/audience/delete-term/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -47,15 +58,29 @@ pub fn router(app: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(back::datasets::MAX_UPLOAD_BYTES as usize + (1 << 20))),
         )
         .route(PAGE_ROUTES[10], post(back::datasets::visibility))
+        .route(PAGE_ROUTES[11], get(privacy::panel::page).post(privacy::panel::submit))
+        .route(PAGE_ROUTES[12], get(privacy::panel::gpc_json))
+        .route(PAGE_ROUTES[13], get(front::pages::page))
+        .route(PAGE_ROUTES[14], get(back::privacy::page))
+        .route(PAGE_ROUTES[15], post(back::privacy::integration))
+        .route(PAGE_ROUTES[16], post(back::privacy::ask_again))
+        .route(PAGE_ROUTES[17], post(back::privacy::settings))
+        .route(PAGE_ROUTES[18], get(back::privacy::records))
+        .route(PAGE_ROUTES[19], get(back::audience::page))
+        .route(PAGE_ROUTES[20], get(back::audience::csv))
+        .route(PAGE_ROUTES[21], post(back::audience::delete_term))
         .merge(api::routes())
         .fallback(not_found)
-        // Outermost last: tenant → identity → CSRF → handler.
+        // Outermost last: tenant → audience → identity → CSRF → handler.
         .layer(from_fn_with_state(app.clone(), csrf::protect))
         .layer(from_fn_with_state(app.clone(), session::identify))
+        // Counted after the answer, from what the request and response say (AN-2, AN-3).
+        .layer(from_fn_with_state(app.clone(), audience::count))
         .layer(from_fn_with_state(app.clone(), tenant::resolve));
 
     Router::new()
         .route("/static/portail.css", get(assets::stylesheet))
+        .route("/static/consent.js", get(assets::consent_script))
         .merge(pages)
         .layer(RequestBodyLimitLayer::new(back::datasets::MAX_UPLOAD_BYTES as usize + (1 << 20)))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))

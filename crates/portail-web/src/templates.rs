@@ -6,6 +6,13 @@ use minijinja::{Environment, Error, State};
 use portail_core::Lang;
 use std::sync::Arc;
 
+/// The consent UI: its sources are part of the UI version hash (REC-4).
+pub const CONSENT_TEMPLATES: [(&str, &str); 3] = [
+    ("banner.html", include_str!("../templates/banner.html")),
+    ("consent.html", include_str!("../templates/consent.html")),
+    ("placeholder.html", include_str!("../templates/placeholder.html")),
+];
+
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("home.html", include_str!("../templates/home.html")),
@@ -16,6 +23,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("back_nav.html", include_str!("../templates/back_nav.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("unknown_host.html", include_str!("../templates/unknown_host.html")),
+    ("page.html", include_str!("../templates/page.html")),
+    ("backoffice_privacy.html", include_str!("../templates/backoffice_privacy.html")),
+    ("backoffice_audience.html", include_str!("../templates/backoffice_audience.html")),
 ];
 
 pub struct Templates {
@@ -25,7 +35,7 @@ pub struct Templates {
 impl Templates {
     pub fn new(i18n: Arc<I18n>) -> Result<Templates, String> {
         let mut env = Environment::new();
-        for (name, source) in TEMPLATES {
+        for (name, source) in TEMPLATES.iter().chain(CONSENT_TEMPLATES.iter()) {
             env.add_template(name, source).map_err(|e| format!("template {name}: {e}"))?;
         }
         env.add_function("t", move |state: &State, key: String, kwargs: Kwargs| -> Result<String, Error> {

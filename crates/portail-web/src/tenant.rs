@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::error::unknown_host;
+use crate::privacy::consent::PortalPrivacy;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
@@ -20,6 +21,8 @@ pub struct Site {
     pub origin: String,
     /// Whether the portal is reached over HTTPS (cookies then get `Secure`).
     pub https: bool,
+    /// Integrations, consent version and settings of the portal.
+    pub privacy: Arc<PortalPrivacy>,
 }
 
 fn raw_host(req: &Request) -> Option<String> {
@@ -62,6 +65,11 @@ pub async fn find_portal(app: &AppState, raw_host: &str) -> Result<Option<Portal
     }
 }
 
+async fn load_privacy(app: &AppState, portal_id: i64) -> Result<PortalPrivacy, portail_store::StoreError> {
+    let settings = app.store.privacy_settings(portal_id).await?;
+    Ok(PortalPrivacy::new(settings, app.platform_secret().await?, portal_id))
+}
+
 /// The 404 for a host that is no portal: JSON under `/api/`, a neutral page elsewhere.
 fn no_portal(app: &AppState, req: &Request) -> Response {
     if req.uri().path().starts_with("/api/") {
@@ -76,10 +84,21 @@ pub async fn resolve(State(app): State<AppState>, mut req: Request, next: Next) 
     };
     match find_portal(&app, &host).await {
         Ok(Some(portal)) => {
+            let privacy = match load_privacy(&app, portal.id).await {
+                Ok(p) => p,
+                Err(err) => {
+                    tracing::error!(error = %err, "privacy settings lookup failed");
+                    return crate::error::bare_internal_error();
+                }
+            };
             let https = is_https(&app, req.headers());
             let scheme = if https { "https" } else { "http" };
-            let site =
-                Site { portal: Arc::new(portal), origin: format!("{scheme}://{}", host.to_ascii_lowercase()), https };
+            let site = Site {
+                portal: Arc::new(portal),
+                origin: format!("{scheme}://{}", host.to_ascii_lowercase()),
+                https,
+                privacy: Arc::new(privacy),
+            };
             req.extensions_mut().insert(site);
             next.run(req).await
         }

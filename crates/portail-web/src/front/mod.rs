@@ -2,4 +2,5 @@
 
 pub mod home;
 pub mod login;
+pub mod pages;
 pub mod setlang;

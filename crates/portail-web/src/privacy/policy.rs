@@ -1,24 +1,15 @@
 //! The cookie-policy page (`/terms/cookies-policy/`) and its JSON twin, both rendered from the
 //! registry for the request's portal, in the visitor's language (POL-1…POL-5).
 
-use super::registry::{CookieSpec, COOKIES};
+use super::registry::{CookieSpec, COOKIES, PREFERENCES};
 use crate::context::Ctx;
 use crate::i18n::I18n;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portail_core::Lang;
+use portail_store::privacy::UiVersion;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-
-/// ASK-2: first 8 hex of SHA-256 over the portal's consent purposes (sorted by key) and its
-/// consent revision. Portals have no integration yet, so the purpose list is empty.
-pub fn consent_version(purposes: &[&str], revision: u32) -> String {
-    let mut sorted = purposes.to_vec();
-    sorted.sort_unstable();
-    let canonical = format!("purposes={};revision={revision}", sorted.join(","));
-    hex::encode(Sha256::digest(canonical.as_bytes()))[..8].to_owned()
-}
 
 /// A `Max-Age` as the policy table shows it: "14 days", "1 year", "52 weeks (364 days)".
 pub fn lifetime(i18n: &I18n, lang: Lang, max_age_s: u32) -> String {
@@ -35,27 +26,101 @@ pub fn lifetime(i18n: &I18n, lang: Lang, max_age_s: u32) -> String {
     }
 }
 
+/// A cookie's lifetime as configured: `cookies_preferences` follows `consent_max_age_days`.
+fn max_age(ctx: &Ctx, c: &CookieSpec) -> u32 {
+    if c.name == PREFERENCES.name {
+        (ctx.app.config.consent_max_age_s() as u32).min(c.max_age_s)
+    } else {
+        c.max_age_s
+    }
+}
+
 fn row(ctx: &Ctx, c: &CookieSpec) -> Value {
     let lang = ctx.lang;
+    let max_age_s = max_age(ctx, c);
     json!({
         "name": c.name,
         "provider": ctx.app.config.operator_name,
         "function": c.function.get(lang),
         "purpose": c.purpose.get(lang),
         "set_when": c.set_when.get(lang),
-        "lifetime": lifetime(&ctx.app.i18n, lang, c.max_age_s),
-        "max_age_s": c.max_age_s,
+        "lifetime": lifetime(&ctx.app.i18n, lang, max_age_s),
+        "max_age_s": max_age_s,
         "attributes": c.attributes(&ctx.t("attr-secure-on-https")),
+    })
+}
+
+fn day(unix: i64) -> String {
+    let (y, m, d) = portail_core::time::civil_from_days(unix.div_euclid(86_400) as i32);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// POL-4: one row per enabled integration, with the cookies it declares.
+fn integration_rows(ctx: &Ctx) -> Vec<Value> {
+    let lang = ctx.lang;
+    ctx.site
+        .privacy
+        .integrations
+        .iter()
+        .map(|i| {
+            let cookies: Vec<Value> = i
+                .config
+                .cookies
+                .iter()
+                .map(|c| {
+                    json!({
+                        "name": c.name,
+                        "domain": c.domain,
+                        "max_age_s": c.max_age_s,
+                        "lifetime": lifetime(&ctx.app.i18n, lang, u32::try_from(c.max_age_s).unwrap_or(u32::MAX)),
+                        "purpose": c.purpose.get(lang),
+                    })
+                })
+                .collect();
+            json!({
+                "key": i.key(),
+                "vendor": i.config.vendor,
+                "title": i.kind.title.get(lang),
+                "purpose": i.kind.description.get(lang),
+                "origin": i.config.origin,
+                "privacy_url": i.config.privacy_url,
+                "cookies": cookies,
+            })
+        })
+        .collect()
+}
+
+/// When the current banner/panel version was first used: archived on first sight (REC-4).
+async fn ui_version_since(ctx: &Ctx) -> i64 {
+    let ui = ctx.app.ui_versions.get(ctx.lang);
+    let version = UiVersion {
+        ui_version: ui.id.clone(),
+        language: ctx.lang.code().to_owned(),
+        content: ui.content.clone(),
+        first_seen: ctx.app.now(),
+    };
+    ctx.app.store.archive_ui_version(&version).await.unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "archiving the consent UI version failed");
+        ctx.app.now()
     })
 }
 
 pub async fn page(ctx: Ctx) -> Response {
     let cookies: Vec<Value> = COOKIES.iter().map(|c| row(&ctx, c)).collect();
+    let privacy = &ctx.site.privacy;
+    let since = ui_version_since(&ctx).await;
     let page = ctx
         .page("policy.html")
         .with("cookies", cookies)
+        .with("integrations", integration_rows(&ctx))
         .with("public_url", &ctx.site.origin)
-        .with("consent_version", consent_version(&[], 0));
+        .with("days", ctx.app.config.consent_max_age_days)
+        .with("retention_months", privacy.settings.audience_retention_months)
+        .with("contact", &privacy.settings.privacy_contact)
+        .with("consent_version", &privacy.consent_version)
+        .with("ui_version", &ctx.app.ui_versions.get(ctx.lang).id)
+        .with("ui_since", day(since))
+        .with("last_change", day(privacy.settings.consent_changed_at));
     ctx.render(page)
 }
 
@@ -75,8 +140,26 @@ pub async fn registry_json(ctx: Ctx) -> Response {
                 "same_site": c.same_site,
                 "path": c.path,
                 "secure_on_https": true,
-                "max_age_s": c.max_age_s,
+                "max_age_s": max_age(&ctx, c),
                 "first_party": c.first_party,
+            })
+        })
+        .collect();
+    let integrations: Vec<Value> = ctx
+        .site
+        .privacy
+        .integrations
+        .iter()
+        .map(|i| {
+            json!({
+                "key": i.key(),
+                "purpose": i.key(),
+                "vendor": i.config.vendor,
+                "title": i.kind.title,
+                "description": i.kind.description,
+                "privacy_url": i.config.privacy_url,
+                "origins": [i.config.origin],
+                "cookies": i.config.cookies,
             })
         })
         .collect();
@@ -84,9 +167,9 @@ pub async fn registry_json(ctx: Ctx) -> Response {
         "portal": ctx.site.portal.slug,
         "public_url": ctx.site.origin,
         "cookies": cookies,
-        "integrations": [],
-        "consent_version": consent_version(&[], 0),
-        "ui_version": Value::Null,
+        "integrations": integrations,
+        "consent_version": ctx.site.privacy.consent_version,
+        "ui_version": {"en": ctx.app.ui_versions.get(Lang::En).id, "fr": ctx.app.ui_versions.get(Lang::Fr).id},
     });
     let mut response = Json(body).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -112,14 +195,5 @@ mod tests {
             assert_eq!(lifetime(&i18n, Lang::En, secs), en);
             assert_eq!(lifetime(&i18n, Lang::Fr, secs), fr);
         }
-    }
-
-    #[test]
-    fn consent_version_depends_on_purposes_and_revision_only() {
-        let v = consent_version(&[], 0);
-        assert_eq!(v.len(), 8);
-        assert_eq!(consent_version(&["b", "a"], 0), consent_version(&["a", "b"], 0));
-        assert_ne!(consent_version(&[], 1), v);
-        assert_ne!(consent_version(&["video"], 0), v);
     }
 }

@@ -185,6 +185,17 @@ impl CookieSpec {
     }
 }
 
+/// Deletes a cookie a consented vendor set on the portal's own host, when its purpose is
+/// withdrawn (PAN-5). Only names declared in the portal's integrations reach this.
+pub fn delete_vendor_cookie(name: &str, secure: bool) -> Option<HeaderValue> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) || is_registered(name)
+    {
+        return None;
+    }
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}=; Max-Age=0; Path=/{secure}")).ok()
+}
+
 /// Reads one cookie's value from the request's `Cookie` headers (the first occurrence wins).
 pub fn read<'a>(headers: &'a axum::http::HeaderMap, spec: &CookieSpec) -> Option<&'a str> {
     headers
