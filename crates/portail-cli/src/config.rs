@@ -70,6 +70,18 @@ pub const SETTINGS: &[Setting] = &[
         default: "false",
         help: "Portals are published over HTTPS (TLS ends at a proxy): cookies get Secure, origins are https.",
     },
+    Setting {
+        key: "consent_max_age_days",
+        env: "PORTAIL_CONSENT_MAX_AGE_DAYS",
+        default: "180",
+        help: "How long a visitor's cookie choice is kept and honoured, in days (1 to 180).",
+    },
+    Setting {
+        key: "consent_record_retention_days",
+        env: "PORTAIL_CONSENT_RECORD_RETENTION_DAYS",
+        default: "395",
+        help: "How long the proofs of consent (choice records) are kept, in days (180 to 395).",
+    },
 ];
 
 /// The file's keys; all optional, none unknown.
@@ -82,6 +94,8 @@ pub struct FileConfig {
     pub default_portal: Option<String>,
     pub operator_name: Option<String>,
     pub session_max_age_s: Option<u32>,
+    pub consent_max_age_days: Option<u32>,
+    pub consent_record_retention_days: Option<u32>,
     pub session_idle_timeout_s: Option<u32>,
     pub trusted_proxy: Option<bool>,
     pub public_https: Option<bool>,
@@ -184,6 +198,20 @@ pub fn load(overrides: Overrides, env: Env) -> anyhow::Result<Config> {
         Some(v) => parse_bool("public_https", &v)?,
         None => file.public_https.unwrap_or(false),
     };
+    web.consent_max_age_days = match env("PORTAIL_CONSENT_MAX_AGE_DAYS") {
+        Some(v) => parse_u32("consent_max_age_days", &v)?,
+        None => file.consent_max_age_days.unwrap_or(web.consent_max_age_days),
+    };
+    if !(1..=180).contains(&web.consent_max_age_days) {
+        bail!("consent_max_age_days: {} is outside 1..=180", web.consent_max_age_days);
+    }
+    web.consent_record_retention_days = match env("PORTAIL_CONSENT_RECORD_RETENTION_DAYS") {
+        Some(v) => parse_u32("consent_record_retention_days", &v)?,
+        None => file.consent_record_retention_days.unwrap_or(web.consent_record_retention_days),
+    };
+    if !(180..=395).contains(&web.consent_record_retention_days) {
+        bail!("consent_record_retention_days: {} is outside 180..=395", web.consent_record_retention_days);
+    }
     Ok(Config { data_dir, listen, config_file, web })
 }
 
@@ -218,6 +246,8 @@ fn value_of(config: &Config, key: &str) -> String {
         "session_idle_timeout_s" => w.session_idle_timeout_s.to_string(),
         "trusted_proxy" => w.trusted_proxy.to_string(),
         "public_https" => w.public_https.to_string(),
+        "consent_max_age_days" => w.consent_max_age_days.to_string(),
+        "consent_record_retention_days" => w.consent_record_retention_days.to_string(),
         other => format!("(unknown setting {other})"),
     }
 }

@@ -9,6 +9,7 @@ use crate::Failure;
 use portail_catalog::{no_progress, Catalog, ImportRequest};
 use portail_core::{Lang, Localized, Role};
 use portail_ingest::SourceOptions;
+use portail_store::privacy::{ContentPage, IntegrationConfig, VendorCookie};
 use portail_store::{MetadataStore, NewPortal};
 use rand::Rng;
 use std::sync::Arc;
@@ -204,7 +205,54 @@ pub struct DemoLine {
     pub datasets: usize,
 }
 
-pub async fn ensure(store: &dyn MetadataStore, catalog: &Catalog, big_rows: usize) -> Result<Vec<DemoLine>, Failure> {
+/// Where the demo's video integration loads from (FIX-1); tests point it at a loopback host (FIX-2).
+pub const DEFAULT_VIDEO_ORIGIN: &str = "https://videos.example.org";
+
+/// Portals whose demo shows a video behind a consent placeholder (FIX-1).
+const VIDEO_PORTALS: [&str; 2] = ["saintmande", "grigny91"];
+
+/// FIX-1: a video integration and a content page embedding one video, on two portals.
+async fn ensure_video(store: &dyn MetadataStore, portal_id: i64, origin: &str) -> Result<(), Failure> {
+    let host = portail_web::privacy::integrations::origin_host(origin).to_owned();
+    let settings = store.privacy_settings(portal_id).await?;
+    if !settings.integrations.iter().any(|i| i.kind == "video" && i.origin == origin) {
+        let integration = IntegrationConfig {
+            kind: "video".into(),
+            vendor: "PeerTube".into(),
+            origin: origin.to_owned(),
+            privacy_url: format!("{origin}/about/instance#privacy"),
+            cookies: vec![VendorCookie {
+                name: "vendor_session".into(),
+                domain: host,
+                max_age_s: 86_400,
+                purpose: Localized::new(
+                    "Remembers the video player's settings",
+                    "Mémoriser les réglages du lecteur vidéo",
+                ),
+            }],
+            enabled_at: now(),
+        };
+        store.put_integration(portal_id, &integration, now()).await?;
+    }
+    let page = ContentPage {
+        slug: "presentation".into(),
+        title: Localized::new("The portal in video", "Le portail en vidéo"),
+        body: Localized::new(
+            "A short video presents the portal and how to reuse its data.\n\nThe video is hosted by an external platform: it loads only if you allow it.",
+            "Une courte vidéo présente le portail et la manière de réutiliser ses données.\n\nLa vidéo est hébergée par une plateforme externe : elle ne se charge que si vous l'autorisez.",
+        ),
+        video_url: Some(format!("{origin}/videos/embed/portail-demo")),
+    };
+    store.put_page(portal_id, &page).await?;
+    Ok(())
+}
+
+pub async fn ensure(
+    store: &dyn MetadataStore,
+    catalog: &Catalog,
+    big_rows: usize,
+    video_origin: &str,
+) -> Result<Vec<DemoLine>, Failure> {
     let mut lines = vec![];
     for demo in DEMO_PORTALS {
         let portal = match store.portal_by_slug(demo.slug).await? {
@@ -232,17 +280,22 @@ pub async fn ensure(store: &dyn MetadataStore, catalog: &Catalog, big_rows: usiz
             store.create_user(portal.id, &email, &hash, Role::Admin, now()).await?;
             Some(password)
         };
+        if VIDEO_PORTALS.contains(&demo.slug) {
+            ensure_video(store, portal.id, video_origin).await?;
+        }
         let datasets = ensure_datasets(catalog, demo, portal.id, big_rows).await?;
         lines.push(DemoLine { slug: demo.slug, email, password, datasets });
     }
     Ok(lines)
 }
 
-pub async fn run(config: &Config, big_rows: usize) -> Result<(), Failure> {
+pub async fn run(config: &Config, big_rows: usize, video_origin: &str) -> Result<(), Failure> {
+    let video_origin = portail_web::privacy::integrations::validate_origin(video_origin)
+        .map_err(|e| Failure::Input(format!("--video-origin: {e}")))?;
     let store = Arc::new(open_store(config).await?);
     let catalog = Catalog::new(store.clone(), &config.data_dir);
     eprintln!("preparing the demo platform in {} …", config.data_dir.display());
-    let lines = ensure(store.as_ref(), &catalog, big_rows).await?;
+    let lines = ensure(store.as_ref(), &catalog, big_rows, &video_origin).await?;
     let port = config.listen.port();
     println!("portail demo — {} portals in {}", lines.len(), config.data_dir.display());
     for line in &lines {

@@ -40,6 +40,9 @@ enum Command {
         /// Rows of the large demo dataset
         #[arg(long, hide = true, default_value_t = demo::DEFAULT_BIG_ROWS)]
         rows: usize,
+        /// Origin of the demo video integration (tests use a loopback host)
+        #[arg(long, hide = true, default_value = demo::DEFAULT_VIDEO_ORIGIN)]
+        video_origin: String,
     },
     /// Manage portals
     #[command(subcommand)]
@@ -102,7 +105,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve { .. } => serve::run(&config).await,
-            Command::Demo { rows, .. } => demo::run(&config, rows).await,
+            Command::Demo { rows, video_origin, .. } => demo::run(&config, rows, &video_origin).await,
             Command::Portal(cmd) => commands::portal(&config, cmd).await,
             Command::User(cmd) => commands::user(&config, cmd).await,
             Command::Dataset(cmd) => datasets::run(&config, cmd).await,

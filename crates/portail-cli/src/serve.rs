@@ -29,18 +29,26 @@ pub async fn serve_with(config: &Config, store: Arc<dyn MetadataStore>) -> Resul
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(run_worker(catalog, worker_stopped));
     let sweep_state = state.clone();
-    // Expired sessions are refused on use anyway; this only keeps the table small.
+    // Every minute: audience counters to the store. Every hour: expired sessions (refused on use
+    // anyway; this keeps the table small) and the retention of choice records and statistics.
     let sweeper = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut minutes = 0u64;
         loop {
             tick.tick().await;
-            if let Err(err) = store.delete_expired_sessions(sweep_state.now()).await {
-                tracing::warn!(error = %err, "expired session sweep failed");
+            portail_web::housekeeping::flush_audience(&sweep_state).await;
+            if minutes.is_multiple_of(60) {
+                if let Err(err) = store.delete_expired_sessions(sweep_state.now()).await {
+                    tracing::warn!(error = %err, "expired session sweep failed");
+                }
+                portail_web::housekeeping::enforce_retention(&sweep_state).await;
             }
+            minutes += 1;
         }
     });
-    portail_web::serve(listener, state, shutdown_signal()).await.context("server failed")?;
+    portail_web::serve(listener, state.clone(), shutdown_signal()).await.context("server failed")?;
     sweeper.abort();
+    portail_web::housekeeping::flush_audience(&state).await;
     let _ = stop_worker.send(true);
     let _ = worker.await;
     Ok(())

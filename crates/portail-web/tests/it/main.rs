@@ -2,9 +2,11 @@
 //! real-browser test in headless Chromium.
 
 mod api;
+mod audience;
 mod auth;
 mod backoffice;
 mod browser;
+mod consent;
 mod cookies;
 mod datasets;
 mod language;

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use portail_core::{Lang, Localized, Role};
-use portail_store::{MetadataStore, NewPortal, SqliteStore};
+use portail_store::{MetadataStore, NewPortal, PageStore, PrivacyStore, SqliteStore};
 use portail_web::{App, AppState, WebConfig};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -59,6 +59,38 @@ impl TestApp {
         let catalog = portail_catalog::Catalog::new(store.clone(), dir.path());
         let app = App::new(config, store.clone(), catalog, Arc::new(move || c.load(Ordering::SeqCst))).unwrap();
         TestApp { state: AppState(Arc::new(app)), store, clock, dir }
+    }
+
+    /// FIX-1 in small: a video integration on `slug` loading from `origin`, declaring one vendor
+    /// cookie on `cookie_domain`, and a content page `/pages/video/` embedding one video.
+    pub async fn enable_video(&self, slug: &str, origin: &str, cookie_domain: &str) {
+        use portail_store::privacy::{ContentPage, IntegrationConfig, VendorCookie};
+        let portal = self.store.portal_by_slug(slug).await.unwrap().unwrap();
+        let integration = IntegrationConfig {
+            kind: "video".into(),
+            vendor: "TubeCo".into(),
+            origin: origin.into(),
+            privacy_url: format!("{origin}/privacy"),
+            cookies: vec![VendorCookie {
+                name: "tube_pref".into(),
+                domain: cookie_domain.into(),
+                max_age_s: 86_400,
+                purpose: Localized::new("Player settings", "Réglages du lecteur"),
+            }],
+            enabled_at: START,
+        };
+        self.store.put_integration(portal.id, &integration, self.now()).await.unwrap();
+        let page = ContentPage {
+            slug: "video".into(),
+            title: Localized::new("Our video", "Notre vidéo"),
+            body: Localized::new("Watch it.", "Regardez-la."),
+            video_url: Some(format!("{origin}/embed/42")),
+        };
+        self.store.put_page(portal.id, &page).await.unwrap();
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.load(Ordering::SeqCst)
     }
 
     pub fn advance(&self, seconds: i64) {

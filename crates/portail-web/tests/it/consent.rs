@@ -1,0 +1,318 @@
+//! Consent end to end, in process: banner, panel, the one POST that records a choice, the
+//! content page's placeholder, the CSP, signals and proof of consent. Test names carry the
+//! statement IDs of shared/spec/consent-and-privacy.md.
+
+use crate::support::*;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use portail_store::{MetadataStore, PrivacyStore};
+
+const VIDEO_ORIGIN: &str = "http://video.thirdparty.localhost:9";
+
+async fn app_with_video() -> TestApp {
+    let app = TestApp::new().await;
+    app.enable_video("alpha", VIDEO_ORIGIN, ALPHA).await;
+    app
+}
+
+fn csp_directive<'a>(csp: &'a str, name: &str) -> &'a str {
+    csp.split("; ").find(|d| d.starts_with(name)).unwrap_or("")
+}
+
+#[tokio::test]
+async fn ban_1_2_3_the_banner_shows_only_where_there_is_something_to_consent_to() {
+    let app = app_with_video().await;
+    let page = app.get(ALPHA, "/").await;
+    let html = page.text();
+    assert!(html.contains(r#"id="consent-banner" role="region""#), "BAN-1: first visit on a portal with a purpose");
+    assert!(html.contains(r#"<form method="post" action="/consent/""#));
+    assert!(html.contains(r#"name="choice" value="refuse_all" class="consent-button""#));
+    assert!(html.contains(r#"name="choice" value="accept_all" class="consent-button""#));
+    assert!(html.contains(r#"href="/consent/?next=%2F""#), "BAN-3: Customise link");
+    assert!(html.contains("TubeCo") && html.contains("Alphaville") && html.contains("180"), "BAN-5");
+    // Refuse comes before accept, both buttons in one container (BAN-4's markup half).
+    assert!(html.find("refuse_all").unwrap() < html.find("accept_all").unwrap());
+    assert!(!html.contains("aria-modal"), "BAN-6: not modal");
+    // BAN-2: the other portal has no purpose, so no banner anywhere.
+    for path in ["/", "/terms/cookies-policy/", "/login/", "/nowhere/", "/consent/"] {
+        assert!(!app.get(BETA, path).await.text().contains("consent-banner"), "BAN-2 on {path}");
+    }
+    // BAN-1: never on the panel itself, nor in the back office once signed in and decided? The
+    // panel is checked here; the back office shares base.html but needs a choice first.
+    assert!(!app.get(ALPHA, "/consent/").await.text().contains("consent-banner"));
+}
+
+#[tokio::test]
+async fn ck_18_19_pan_7_ban_8_choices_are_recorded_and_set_only_by_post_consent() {
+    let app = app_with_video().await;
+    let mut visitor = app.browser(ALPHA);
+    visitor.get("/").await;
+    visitor.get("/consent/").await;
+    assert!(!visitor.has("cookies_preferences"), "CK-18: never because of a page view");
+
+    let r =
+        visitor.post("/consent/", &[("choice", "refuse_all"), ("next", "/pages/video/"), ("source", "banner")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), Some("/pages/video/"), "BAN-8: back to next");
+    let set = r.set_cookies().into_iter().find(|c| c.starts_with("cookies_preferences=")).unwrap();
+    assert!(set.contains("Max-Age=15552000") && set.contains("HttpOnly") && set.contains("SameSite=Lax"));
+    let value = visitor.jar["cookies_preferences"].clone();
+    let parts: Vec<&str> = value.split('.').collect();
+    assert_eq!(parts.len(), 6, "CK-19: {value}");
+    assert_eq!(parts[3], "video-d_audience-a");
+    assert!(!visitor.get("/").await.text().contains("consent-banner"), "ASK-3/PAN-6: a refusal is honoured");
+
+    // A foreign next is not followed; an unknown choice is a 400 that changes nothing.
+    let r = visitor.post("/consent/", &[("choice", "accept_all"), ("next", "https://evil.example/")]).await;
+    assert_eq!(r.location(), Some("/"));
+    let before = visitor.jar["cookies_preferences"].clone();
+    let r = visitor.post("/consent/", &[("choice", "accept_some")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.set_cookies().is_empty());
+    assert_eq!(visitor.jar["cookies_preferences"], before);
+
+    // With JavaScript: JSON, same effects.
+    let r = visitor
+        .post_with(
+            "/consent/",
+            &[("choice", "save"), ("audience", "objected"), ("purpose_nothing", "on")],
+            &[("origin", "http://alpha.localhost"), ("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let state: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(state["purposes"], serde_json::json!({"video": false}), "BAN-10: unknown keys ignored");
+    assert_eq!(state["audience"], "objected");
+    assert!(visitor.jar["cookies_preferences"].contains("video-d_audience-o"));
+}
+
+#[tokio::test]
+async fn ban_10_ck_17_cross_site_choices_are_refused_without_needing_a_token() {
+    let app = app_with_video().await;
+    let mut visitor = app.browser(ALPHA);
+    let r = visitor.post_with("/consent/", &[("choice", "accept_all")], &[("origin", "https://evil.example")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = visitor.post_with("/consent/", &[("choice", "accept_all")], &[("sec-fetch-site", "cross-site")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(!visitor.has("cookies_preferences") && !visitor.has("csrftoken"));
+}
+
+#[tokio::test]
+async fn tp_1_2_3_4_pan_5_the_video_loads_only_after_consent_and_leaves_on_withdrawal() {
+    let app = app_with_video().await;
+    let mut visitor = app.browser(ALPHA);
+    let before = visitor.get("/pages/video/").await;
+    let html = before.text();
+    assert!(!html.contains(&format!("src=\"{VIDEO_ORIGIN}")), "TP-1: no vendor src before consent");
+    assert!(html.contains("class=\"placeholder\"") && html.contains("Allow TubeCo"), "TP-3");
+    assert!(html.contains(&format!("href=\"{VIDEO_ORIGIN}/embed/42\"")), "TP-3: plain link to the vendor");
+    let csp = before.header("content-security-policy").unwrap().to_owned();
+    assert!(!csp.contains("video.thirdparty"), "TP-2 before grant: {csp}");
+    assert_eq!(before.header("referrer-policy"), Some("strict-origin-when-cross-origin"), "TP-8");
+
+    // The placeholder's own form grants that one purpose (scenario d).
+    let r = visitor
+        .post(
+            "/consent/",
+            &[("choice", "save"), ("purpose_video", "on"), ("source", "placeholder"), ("next", "/pages/video/")],
+        )
+        .await;
+    assert_eq!(r.location(), Some("/pages/video/"));
+    let after = visitor.get("/pages/video/").await;
+    let html = after.text();
+    assert!(html.contains(&format!("<iframe class=\"video\" src=\"{VIDEO_ORIGIN}/embed/42\"")), "TP-4");
+    assert!(html.contains("loading=\"lazy\"") && html.contains("referrerpolicy=\"strict-origin-when-cross-origin\""));
+    let csp = after.header("content-security-policy").unwrap().to_owned();
+    assert_eq!(csp_directive(&csp, "frame-src"), format!("frame-src 'self' {VIDEO_ORIGIN}"), "TP-2 after grant");
+    assert_eq!(csp_directive(&csp, "script-src"), "script-src 'self'");
+
+    // PAN-5: withdrawing deletes the vendor's cookie declared on the portal host.
+    let r = visitor.post("/consent/", &[("choice", "refuse_all"), ("next", "/pages/video/")]).await;
+    assert!(r.set_cookies().iter().any(|c| c.starts_with("tube_pref=; Max-Age=0; Path=/")), "{:?}", r.set_cookies());
+    let again = visitor.get("/pages/video/").await;
+    assert!(!again.text().contains("<iframe"));
+    assert!(!again.header("content-security-policy").unwrap().contains("video.thirdparty"));
+}
+
+#[tokio::test]
+async fn pan_1_2_3_the_panel_reflects_the_choice_and_the_signal_and_every_footer_links_it() {
+    let app = app_with_video().await;
+    let mut visitor = app.browser(ALPHA);
+    let panel = visitor.get("/consent/").await.text();
+    assert!(panel.contains(r#"name="purpose_video" value="on">"#), "PAN-1: unchecked by default");
+    assert!(panel.contains(r#"name="audience" value="allowed" checked"#), "PAN-1: counted when no choice");
+    for name in ["sessionid", "django_language", "csrftoken", "cookies_preferences"] {
+        assert!(panel.contains(&format!("<code>{name}</code>")));
+    }
+    assert!(panel.contains(r#"value="save""#));
+    visitor.post("/consent/", &[("choice", "accept_all")]).await;
+    let panel = visitor.get("/consent/").await.text();
+    assert!(panel.contains(r#"name="purpose_video" value="on" checked"#), "PAN-2: reflects the stored choice");
+
+    let req = Request::get("/consent/").header("host", ALPHA).header("sec-gpc", "1").body(Body::empty()).unwrap();
+    let with_signal = app.send(req).await.text();
+    assert!(with_signal.contains("id=\"signal-applied\""), "PAN-2: the signal is explained");
+    assert!(with_signal.contains(r#"name="audience" value="objected" checked"#));
+
+    for (host, path) in [(ALPHA, "/"), (ALPHA, "/terms/cookies-policy/"), (ALPHA, "/nowhere/"), (BETA, "/login/")] {
+        let html = app.get(host, path).await.text();
+        assert!(html.contains("href=\"/consent/?next="), "PAN-3 on {host}{path}");
+        assert!(html.contains("href=\"/terms/cookies-policy/\""), "PAN-3 on {host}{path}");
+    }
+    let fr = app.get(BETA, "/").await.text();
+    assert!(fr.contains("Gestion des cookies"));
+}
+
+#[tokio::test]
+async fn sig_1_4_rec_6_signals_refuse_everything_and_record_nothing() {
+    let app = app_with_video().await;
+    for signal in ["sec-gpc", "dnt"] {
+        let req = Request::get("/pages/video/").header("host", ALPHA).header(signal, "1").body(Body::empty()).unwrap();
+        let r = app.send(req).await;
+        let html = r.text();
+        assert!(!html.contains("consent-banner") && !html.contains("<iframe"), "SIG-1 with {signal}");
+        assert!(r.set_cookies().is_empty(), "REC-6: no cookie because of a signal");
+    }
+    let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    assert!(app.store.consent_records(alpha.id, 0, i64::MAX).await.unwrap().is_empty(), "REC-6: no record");
+    let gpc = app.get(BETA, "/.well-known/gpc.json").await;
+    assert_eq!(gpc.header("content-type"), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_str(&gpc.body).unwrap();
+    assert_eq!(body["gpc"], true);
+    assert_eq!(body["lastUpdate"].as_str().unwrap().len(), 10, "SIG-4: {body}");
+    let html = app.get(ALPHA, "/").await;
+    let vary = html.header("vary").unwrap();
+    assert!(["Cookie", "Sec-GPC", "DNT", "Accept-Language"].iter().all(|h| vary.contains(h)), "SIG-5");
+}
+
+#[tokio::test]
+async fn rec_1_2_5_ask_2_4_records_prove_choices_and_a_new_version_asks_again() {
+    let app = app_with_video().await;
+    let mut visitor = app.browser(ALPHA);
+    visitor.post("/consent/", &[("choice", "accept_all"), ("source", "banner")]).await;
+    visitor.post("/consent/", &[("choice", "refuse_all"), ("source", "panel"), ("audience", "objected")]).await;
+    let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    let records = app.store.consent_records(alpha.id, 0, i64::MAX).await.unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].purposes["video"], "granted");
+    assert_eq!(records[1].purposes["video"], "denied");
+    assert_eq!(records[1].previous_record_id.as_deref(), Some(records[0].record_id.as_str()), "REC-1 chain");
+    assert_eq!((records[1].source.as_str(), records[1].audience.as_str()), ("panel", "objected"));
+    assert_eq!(records[0].ui_version.len(), 16);
+    assert!(visitor.jar["cookies_preferences"].contains(&records[1].record_id), "the cookie names its record");
+
+    // REC-5: the admin downloads records and the UI versions they name.
+    let mut admin = app.browser(ALPHA);
+    admin.sign_in(ALPHA_ADMIN, PASSWORD).await;
+    let download = admin.get("/backoffice/privacy/records.json?from=2020-01-01&to=2030-12-31").await;
+    assert_eq!(download.status, StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_str(&download.body).unwrap();
+    assert_eq!(body["records"].as_array().unwrap().len(), 2);
+    assert_eq!(body["ui_versions"][0]["ui_version"], records[0].ui_version.as_str());
+    let mut editor = app.browser(ALPHA);
+    editor.sign_in(ALPHA_EDITOR, PASSWORD).await;
+    assert_eq!(editor.get("/backoffice/privacy/records.json").await.status, StatusCode::FORBIDDEN);
+
+    // ASK-2, ASK-4: "Ask visitors again" changes the version; the banner returns, nothing granted.
+    let page = admin.get("/backoffice/privacy/").await;
+    let token = page.form_token().unwrap();
+    let r = admin.post("/backoffice/privacy/ask-again/", &[("csrfmiddlewaretoken", &token)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(visitor.get("/").await.text().contains("consent-banner"), "ASK-4");
+    // CK-13: the back-office form needs its token.
+    let r = admin.post("/backoffice/privacy/ask-again/", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn ask_1_rec_3_choices_expire_and_records_are_deleted_after_their_retention() {
+    let app = app_with_video().await;
+    let mut visitor = app.browser(ALPHA);
+    visitor.post("/consent/", &[("choice", "accept_all")]).await;
+    assert!(!visitor.get("/").await.text().contains("consent-banner"));
+    app.advance(180 * 86_400);
+    assert!(visitor.get("/").await.text().contains("consent-banner"), "ASK-1: older than the lifetime");
+    let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    portail_web::housekeeping::enforce_retention(&app.state).await;
+    assert_eq!(app.store.consent_records(alpha.id, 0, i64::MAX).await.unwrap().len(), 1);
+    app.advance(216 * 86_400);
+    portail_web::housekeeping::enforce_retention(&app.state).await;
+    assert!(app.store.consent_records(alpha.id, 0, i64::MAX).await.unwrap().is_empty(), "REC-3: 395 days");
+}
+
+#[tokio::test]
+async fn reg_3_an_admin_enables_and_disables_an_integration_in_the_back_office() {
+    let app = TestApp::new().await;
+    let mut admin = app.browser(BETA);
+    admin.sign_in(BETA_ADMIN, PASSWORD).await;
+    let page = admin.get("/backoffice/privacy/").await;
+    let token = page.form_token().unwrap();
+    let bad = admin
+        .post(
+            "/backoffice/privacy/integrations/",
+            &[
+                ("csrfmiddlewaretoken", &token),
+                ("kind", "video"),
+                ("action", "enable"),
+                ("vendor", "V"),
+                ("origin", "https://*.v.example"),
+                ("privacy_url", "https://v.example/p"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(!admin.get("/").await.text().contains("consent-banner"));
+    let fields = [
+        ("csrfmiddlewaretoken", token.as_str()),
+        ("kind", "video"),
+        ("action", "enable"),
+        ("vendor", "Vidéos SA"),
+        ("origin", "https://videos.example.org/"),
+        ("privacy_url", "https://videos.example.org/privacy"),
+        ("cookies", "vsid | videos.example.org | 3600 | Player | Lecteur"),
+    ];
+    assert_eq!(admin.post("/backoffice/privacy/integrations/", &fields).await.status, StatusCode::SEE_OTHER);
+    let home = app.get(BETA, "/").await.text();
+    assert!(home.contains("consent-banner") && home.contains("Vidéos SA"));
+    let policy = app.get(BETA, "/terms/cookies-policy/").await.text();
+    assert!(
+        policy.contains("Contenus tiers")
+            && policy.contains("vsid")
+            && policy.contains("uniquement après votre consentement"),
+        "POL-4"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&app.get(BETA, "/terms/cookies-policy/registry.json").await.body).unwrap();
+    assert_eq!(json["integrations"][0]["origins"][0], "https://videos.example.org");
+    let disable = [("csrfmiddlewaretoken", token.as_str()), ("kind", "video"), ("action", "disable")];
+    assert_eq!(admin.post("/backoffice/privacy/integrations/", &disable).await.status, StatusCode::SEE_OTHER);
+    assert!(!app.get(BETA, "/").await.text().contains("consent-banner"));
+}
+
+#[tokio::test]
+async fn pol_2_the_policy_has_its_sections_in_order_with_versions() {
+    let app = app_with_video().await;
+    let html = app.get(ALPHA, "/terms/cookies-policy/").await.text();
+    let headings = [
+        "Cookies policy",
+        "What is a cookie?",
+        "Types of cookies",
+        "Cookies used on http://alpha.localhost",
+        "Necessary cookies",
+        "Audience measurement",
+        "Third-party content",
+        "Your choices",
+        "Versions",
+    ];
+    let mut at = 0;
+    for h in headings {
+        let found =
+            html[at..].find(&format!(">{h}</h")).unwrap_or_else(|| panic!("POL-2: {h} missing or out of order"));
+        at += found;
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&app.get(ALPHA, "/terms/cookies-policy/registry.json").await.body).unwrap();
+    let ui = json["ui_version"]["en"].as_str().unwrap();
+    assert!(html.contains(ui) && html.contains(json["consent_version"].as_str().unwrap()), "POL-2 §8");
+    assert!(html.contains("at most 25 months"), "POL-6");
+}
