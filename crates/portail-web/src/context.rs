@@ -127,8 +127,9 @@ impl Ctx {
             }),
         );
         values.insert("next".into(), json!(switcher_next(&self.path_and_query)));
-        // BAN-1: the banner, unless the page is the panel itself.
-        let show_banner = page.banner && self.consent.needs_banner(&self.site.privacy);
+        // BAN-1: the banner, except on the panel itself and in the back office.
+        let in_back_office = self.path_and_query.starts_with("/backoffice/");
+        let show_banner = page.banner && !in_back_office && self.consent.needs_banner(&self.site.privacy);
         if show_banner {
             values.insert("banner".into(), self.banner_values());
         }

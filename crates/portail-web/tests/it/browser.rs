@@ -15,12 +15,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-struct Chromium {
+pub(crate) struct Chromium {
     child: Child,
     _profile: tempfile::TempDir,
     ws: WebSocket<MaybeTlsStream<TcpStream>>,
     next_id: u64,
-    session: String,
+    pub(crate) session: String,
 }
 
 impl Drop for Chromium {
@@ -30,12 +30,12 @@ impl Drop for Chromium {
     }
 }
 
-fn chromium_binary() -> Option<PathBuf> {
+pub(crate) fn chromium_binary() -> Option<PathBuf> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().map(PathBuf::from).find(|p| p.exists())
 }
 
 impl Chromium {
-    fn launch(binary: &PathBuf) -> Chromium {
+    pub(crate) fn launch(binary: &PathBuf) -> Chromium {
         let profile = tempfile::tempdir().unwrap();
         let child = Command::new(binary)
             .args([
@@ -78,14 +78,14 @@ impl Chromium {
     }
 
     /// Sends one command and waits for its answer, skipping events.
-    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+    pub(crate) fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
         match self.try_call(session, method, params) {
             Ok(v) => v,
             Err(e) => panic!("{method}: {e}"),
         }
     }
 
-    fn try_call(&mut self, session: Option<&str>, method: &str, params: Value) -> Result<Value, Value> {
+    pub(crate) fn try_call(&mut self, session: Option<&str>, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut msg = json!({"id": id, "method": method, "params": params});
@@ -106,7 +106,7 @@ impl Chromium {
     }
 
     /// Evaluates a script in the page; `Null` while a navigation replaces the document.
-    fn eval(&mut self, expression: &str) -> Value {
+    pub(crate) fn eval(&mut self, expression: &str) -> Value {
         let session = self.session.clone();
         let r =
             self.try_call(Some(&session), "Runtime.evaluate", json!({"expression": expression, "returnByValue": true}));
@@ -115,7 +115,7 @@ impl Chromium {
 
     /// Waits until a new document (one without the marker `submit` leaves on the old one) shows
     /// `path` fully loaded.
-    fn wait_for(&mut self, path: &str) {
+    pub(crate) fn wait_for(&mut self, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let state = self
@@ -128,7 +128,7 @@ impl Chromium {
         }
     }
 
-    fn open(&mut self, url: &str, path: &str) {
+    pub(crate) fn open(&mut self, url: &str, path: &str) {
         self.eval("window.__oldPage = true");
         let session = self.session.clone();
         self.call(Some(&session), "Page.navigate", json!({"url": url}));
@@ -136,17 +136,17 @@ impl Chromium {
     }
 
     /// Runs a script that submits a form, then waits for the page it leads to.
-    fn submit(&mut self, script: &str, then_path: &str) {
+    pub(crate) fn submit(&mut self, script: &str, then_path: &str) {
         self.eval("window.__oldPage = true");
         self.eval(script);
         self.wait_for(then_path);
     }
 
-    fn cookies(&mut self) -> Vec<Value> {
+    pub(crate) fn cookies(&mut self) -> Vec<Value> {
         self.call(None, "Storage.getCookies", json!({}))["cookies"].as_array().unwrap().clone()
     }
 
-    fn text(&mut self) -> String {
+    pub(crate) fn text(&mut self) -> String {
         self.eval("document.body.innerText").as_str().unwrap_or_default().to_owned()
     }
 }

@@ -3,6 +3,7 @@
 
 mod api;
 mod audience;
+mod audit;
 mod auth;
 mod backoffice;
 mod browser;
