@@ -151,7 +151,7 @@ impl PrivacyStore for SqliteStore {
         let rows = sqlx::query(
             "SELECT record_id, portal_id, decided_at, consent_version, ui_version, language, source, purposes, \
              audience, signal_present, previous_record_id FROM consent_records \
-             WHERE portal_id = ? AND decided_at >= ? AND decided_at < ? ORDER BY decided_at, record_id",
+             WHERE portal_id = ? AND decided_at >= ? AND decided_at < ? ORDER BY decided_at, rowid",
         )
         .bind(portal_id)
         .bind(from)

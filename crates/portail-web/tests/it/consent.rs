@@ -190,6 +190,7 @@ async fn rec_1_2_5_ask_2_4_records_prove_choices_and_a_new_version_asks_again() 
     let app = app_with_video().await;
     let mut visitor = app.browser(ALPHA);
     visitor.post("/consent/", &[("choice", "accept_all"), ("source", "banner")]).await;
+    // Same second: records keep their insertion order.
     visitor.post("/consent/", &[("choice", "refuse_all"), ("source", "panel"), ("audience", "objected")]).await;
     let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
     let records = app.store.consent_records(alpha.id, 0, i64::MAX).await.unwrap();
