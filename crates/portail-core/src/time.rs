@@ -26,6 +26,12 @@ pub fn civil_from_days(z: i32) -> (i32, u32, u32) {
 }
 
 /// `2024-03-01T10:00:00+00:00`, the form the Explore API gives datetimes in UTC.
+/// `YYYY-MM-DD` of a Unix time, in UTC.
+pub fn iso_day(unix_seconds: i64) -> String {
+    let (y, m, d) = civil_from_days(unix_seconds.div_euclid(86_400) as i32);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 pub fn iso_utc(unix_seconds: i64) -> String {
     let days = unix_seconds.div_euclid(86_400);
     let sod = unix_seconds.rem_euclid(86_400);

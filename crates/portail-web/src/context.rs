@@ -264,12 +264,6 @@ impl Page {
         self
     }
 
-    /// A cookie the response sets, built by the registry.
-    pub fn set_cookie(mut self, cookie: HeaderValue) -> Self {
-        self.cookies.push(cookie);
-        self
-    }
-
     /// The page shows a form that posts under cookie auth: it needs a CSRF token.
     pub fn with_form(mut self) -> Self {
         self.has_form = true;

@@ -2,7 +2,7 @@
 //! used by the banner, the panel and placeholders) and `/.well-known/gpc.json`.
 
 use super::consent::{new_record_id, Choice};
-use super::policy::lifetime;
+use super::policy::{lifetime, vendor_cookie_rows};
 use super::registry::{self, COOKIES, PREFERENCES};
 use crate::context::{form_value, query_value, safe_next, see_other, Ctx};
 use crate::csrf::check_origin;
@@ -30,19 +30,7 @@ pub async fn page(ctx: Ctx) -> Response {
         .integrations
         .iter()
         .map(|i| {
-            let cookies: Vec<Value> = i
-                .config
-                .cookies
-                .iter()
-                .map(|c| {
-                    json!({
-                        "name": c.name,
-                        "domain": c.domain,
-                        "lifetime": lifetime(i18n, lang, u32::try_from(c.max_age_s).unwrap_or(u32::MAX)),
-                        "purpose": c.purpose.get(lang),
-                    })
-                })
-                .collect();
+            let cookies = vendor_cookie_rows(i18n, lang, &i.config.cookies);
             json!({
                 "key": i.key(),
                 "title": i.kind.title.get(lang),
@@ -164,7 +152,6 @@ pub async fn submit(ctx: Ctx, body: Bytes) -> Response {
 /// SIG-4: portail honours Global Privacy Control on every portal.
 pub async fn gpc_json(ctx: Ctx) -> Response {
     let changed = ctx.site.privacy.settings.consent_changed_at;
-    let (y, m, d) = portail_core::time::civil_from_days(changed.div_euclid(86_400) as i32);
-    let body = json!({"gpc": true, "lastUpdate": format!("{y:04}-{m:02}-{d:02}")});
+    let body = json!({"gpc": true, "lastUpdate": portail_core::time::iso_day(changed)});
     (StatusCode::OK, Json(body)).into_response()
 }

@@ -7,8 +7,9 @@ use crate::i18n::I18n;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use portail_core::time::iso_day;
 use portail_core::Lang;
-use portail_store::privacy::UiVersion;
+use portail_store::privacy::{UiVersion, VendorCookie};
 use serde_json::{json, Value};
 
 /// A `Max-Age` as the policy table shows it: "14 days", "1 year", "52 weeks (364 days)".
@@ -50,9 +51,20 @@ fn row(ctx: &Ctx, c: &CookieSpec) -> Value {
     })
 }
 
-fn day(unix: i64) -> String {
-    let (y, m, d) = portail_core::time::civil_from_days(unix.div_euclid(86_400) as i32);
-    format!("{y:04}-{m:02}-{d:02}")
+/// A vendor's declared cookies as the panel and the policy page list them.
+pub fn vendor_cookie_rows(i18n: &I18n, lang: Lang, cookies: &[VendorCookie]) -> Vec<Value> {
+    cookies
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "domain": c.domain,
+                "max_age_s": c.max_age_s,
+                "lifetime": lifetime(i18n, lang, u32::try_from(c.max_age_s).unwrap_or(u32::MAX)),
+                "purpose": c.purpose.get(lang),
+            })
+        })
+        .collect()
 }
 
 /// POL-4: one row per enabled integration, with the cookies it declares.
@@ -63,20 +75,7 @@ fn integration_rows(ctx: &Ctx) -> Vec<Value> {
         .integrations
         .iter()
         .map(|i| {
-            let cookies: Vec<Value> = i
-                .config
-                .cookies
-                .iter()
-                .map(|c| {
-                    json!({
-                        "name": c.name,
-                        "domain": c.domain,
-                        "max_age_s": c.max_age_s,
-                        "lifetime": lifetime(&ctx.app.i18n, lang, u32::try_from(c.max_age_s).unwrap_or(u32::MAX)),
-                        "purpose": c.purpose.get(lang),
-                    })
-                })
-                .collect();
+            let cookies = vendor_cookie_rows(&ctx.app.i18n, lang, &i.config.cookies);
             json!({
                 "key": i.key(),
                 "vendor": i.config.vendor,
@@ -119,8 +118,8 @@ pub async fn page(ctx: Ctx) -> Response {
         .with("contact", &privacy.settings.privacy_contact)
         .with("consent_version", &privacy.consent_version)
         .with("ui_version", &ctx.app.ui_versions.get(ctx.lang).id)
-        .with("ui_since", day(since))
-        .with("last_change", day(privacy.settings.consent_changed_at));
+        .with("ui_since", iso_day(since))
+        .with("last_change", iso_day(privacy.settings.consent_changed_at));
     ctx.render(page)
 }
 

@@ -37,8 +37,7 @@ async fn ban_1_2_3_the_banner_shows_only_where_there_is_something_to_consent_to(
     for path in ["/", "/terms/cookies-policy/", "/login/", "/nowhere/", "/consent/"] {
         assert!(!app.get(BETA, path).await.text().contains("consent-banner"), "BAN-2 on {path}");
     }
-    // BAN-1: never on the panel itself, nor in the back office once signed in and decided? The
-    // panel is checked here; the back office shares base.html but needs a choice first.
+    // BAN-1: never on the panel itself (the back office is checked by the browser audit).
     assert!(!app.get(ALPHA, "/consent/").await.text().contains("consent-banner"));
 }
 
