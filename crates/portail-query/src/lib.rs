@@ -16,6 +16,7 @@ mod format;
 mod records;
 mod time;
 
+pub use bind::has_aggregate;
 pub use error::QueryError;
 pub use export::{export, ByteStream, ExportFormat};
 pub use records::{records, Dataset, RecordsRequest, RecordsResponse};

@@ -13,6 +13,7 @@ mod exports;
 mod facets;
 mod params;
 mod records;
+mod v20;
 
 pub use error::ApiError;
 
@@ -25,6 +26,20 @@ use axum::Router;
 pub const PREFIX: &str = "/api/explore/v2.1";
 
 pub fn routes() -> Router<AppState> {
+    let mut router = v21_routes();
+    for prefix in v20::PREFIXES {
+        for p in [prefix.to_string(), format!("{prefix}/"), format!("{prefix}/{{*rest}}")] {
+            router = router.route(&p, get(v20::handle).options(|| async { preflight() }));
+        }
+    }
+    for p in ["/explore/dataset/{dataset_id}/download", "/explore/dataset/{dataset_id}/download/"] {
+        router = router.route(p, get(download::download));
+    }
+    router
+}
+
+/// The v2.1 routes (also what the v2.0 shim calls).
+fn v21_routes() -> Router<AppState> {
     // Clients call every path with and without a trailing slash (the official JS client always
     // adds one): both are routed, neither redirects.
     let both = |path: &str| [path.to_owned(), format!("{path}/")];
@@ -46,9 +61,6 @@ pub fn routes() -> Router<AppState> {
             }
             router = router.route(&p, handler.clone().options(|| async { preflight() }));
         }
-    }
-    for p in ["/explore/dataset/{dataset_id}/download", "/explore/dataset/{dataset_id}/download/"] {
-        router = router.route(p, get(download::download));
     }
     router
 }

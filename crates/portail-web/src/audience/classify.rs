@@ -36,7 +36,11 @@ const NOT_COUNTED: [&str; 7] =
 
 /// API hits: calls per dataset and endpoint kind, exports per dataset and format.
 fn api_hits(path: &str) -> Vec<Hit> {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    // `/api/v2/…` is the old alias of `/api/explore/v2.0/…`.
+    if segments.starts_with(&["api", "v2"]) {
+        segments.insert(1, "explore");
+    }
     match segments.as_slice() {
         ["api", "explore", _, "catalog", "datasets", id, "records", ..] => {
             vec![hit(Dimension::ApiCalls, format!("{id} records"))]

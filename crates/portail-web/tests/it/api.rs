@@ -14,7 +14,7 @@ fn fixture(name: &str) -> std::path::PathBuf {
 }
 
 /// Alpha gets three published datasets (one restricted) and a draft; Beta gets one.
-async fn with_datasets() -> TestApp {
+pub(crate) async fn with_datasets() -> TestApp {
     let app = TestApp::new().await;
     let import = |portal: i64, id: &str, file: &str, publish: bool| ImportRequest {
         portal_id: portal,
@@ -35,7 +35,7 @@ async fn with_datasets() -> TestApp {
     app
 }
 
-async fn json(app: &TestApp, host: &str, path: &str) -> (u16, Value, TestResponse) {
+pub(crate) async fn json(app: &TestApp, host: &str, path: &str) -> (u16, Value, TestResponse) {
     let r = app.get(host, path).await;
     let v: Value = serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{path}: {e}: {}", r.body));
     (r.status.as_u16(), v, r)

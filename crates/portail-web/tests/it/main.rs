@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod backoffice;
 mod browser;
+mod compat;
 mod consent;
 mod cookies;
 mod datasets;
