@@ -41,10 +41,12 @@ pub mod ast;
 mod error;
 pub mod lexer;
 mod parser;
+mod v1;
 
 pub use ast::*;
 pub use error::ParseError;
 pub use parser::{parse_group_by, parse_order_by, parse_select, parse_where};
+pub use v1::{translate_q, V1Error, V1Field};
 
 /// Longest clause accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;

@@ -19,4 +19,4 @@ mod time;
 pub use bind::has_aggregate;
 pub use error::QueryError;
 pub use export::{export, ByteStream, ExportFormat};
-pub use records::{records, Dataset, RecordsRequest, RecordsResponse};
+pub use records::{bounding_box, records, Dataset, RecordsRequest, RecordsResponse};

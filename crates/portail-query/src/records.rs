@@ -121,27 +121,14 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         req.order_by.filter(|s| !s.trim().is_empty()).map(parse_order_by).transpose().map_err(syntax("order_by"))?;
 
     let mut binder = Binder::new(ds.schema, ds.index_dir);
-    let mut filter: Option<DfExpr> = None;
-    for c in &conds {
-        let e = binder.cond(c)?;
-        filter = Some(match filter {
-            Some(f) => f.and(e),
-            None => e,
-        });
-    }
+    let filter = bind_filter(&mut binder, &conds)?;
     let select_has_aggregate =
         select.iter().flatten().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)));
     let aggregated = group.is_some() || select_has_aggregate;
 
     // One partition keeps the file's order, which is the records' natural order.
     let partitions = if aggregated || order.is_some() { 2 } else { 1 };
-    let ctx =
-        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions).with_batch_size(8192));
-    let path = ds.parquet.to_str().ok_or_else(|| QueryError::Internal("non-UTF-8 data path".into()))?;
-    let mut df = ctx.read_parquet(path, ParquetReadOptions::default()).await?;
-    if let Some(f) = filter {
-        df = df.filter(f)?;
-    }
+    let mut df = scan(ds, partitions, filter).await?;
 
     let outputs: Vec<(String, Kind)>;
     if aggregated {
@@ -263,6 +250,77 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     df = df.select(out.into_iter().map(|o| o.expr).collect::<Vec<_>>())?;
     df = df.limit(req.offset as usize, fetch(req.limit))?;
     Ok(Plan { df, outputs, total })
+}
+
+fn bind_filter(binder: &mut Binder, conds: &[portail_odsql::Cond]) -> Result<Option<DfExpr>, QueryError> {
+    let mut filter: Option<DfExpr> = None;
+    for c in conds {
+        let e = binder.cond(c)?;
+        filter = Some(match filter {
+            Some(f) => f.and(e),
+            None => e,
+        });
+    }
+    Ok(filter)
+}
+
+/// The version's records, filtered.
+async fn scan(
+    ds: &Dataset<'_>,
+    partitions: usize,
+    filter: Option<DfExpr>,
+) -> Result<datafusion::dataframe::DataFrame, QueryError> {
+    let ctx =
+        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions).with_batch_size(8192));
+    let path = ds.parquet.to_str().ok_or_else(|| QueryError::Internal("non-UTF-8 data path".into()))?;
+    let df = ctx.read_parquet(path, ParquetReadOptions::default()).await?;
+    Ok(match filter {
+        Some(f) => df.filter(f)?,
+        None => df,
+    })
+}
+
+/// How many records match, and the box around their points in `field` (a geo point field) as
+/// `[west, south, east, north]`; `None` when no matching record has a point.
+pub async fn bounding_box(
+    ds: &Dataset<'_>,
+    wheres: &[&str],
+    field: &str,
+) -> Result<(u64, Option<[f64; 4]>), QueryError> {
+    use datafusion::functions::core::expr_fn::get_field;
+    use datafusion::functions_aggregate::expr_fn::{count, max, min};
+    let mut conds = vec![];
+    for w in wheres.iter().filter(|w| !w.trim().is_empty()) {
+        conds.push(parse_where(w).map_err(|error| QueryError::Syntax { clause: "where", error })?);
+    }
+    let mut binder = Binder::new(ds.schema, ds.index_dir);
+    let filter = bind_filter(&mut binder, &conds)?;
+    let df = scan(ds, 2, filter).await?;
+    // A null point's children hold arbitrary values: only non-null points count.
+    let part = |name: &str| -> Result<DfExpr, QueryError> {
+        Ok(datafusion::prelude::when(ident(field).is_not_null(), get_field(ident(field), name)).end()?)
+    };
+    let (lon, lat) = (part("lon")?, part("lat")?);
+    let df = df.aggregate(
+        vec![],
+        vec![
+            count(datafusion::prelude::lit(1)).alias("n"),
+            min(lon.clone()).alias("w"),
+            min(lat.clone()).alias("s"),
+            max(lon).alias("e"),
+            max(lat).alias("n2"),
+        ],
+    )?;
+    let batches = df.collect().await?;
+    let outputs: Vec<(String, Kind)> =
+        ["n", "w", "s", "e", "n2"].iter().map(|n| (n.to_string(), Kind::Number)).collect();
+    let row = format::rows(&batches, &outputs)?.into_iter().next().unwrap_or_default();
+    let n = row.get("n").and_then(Value::as_u64).unwrap_or(0);
+    let get = |k: &str| row.get(k).and_then(Value::as_f64);
+    Ok(match (get("w"), get("s"), get("e"), get("n2")) {
+        (Some(w), Some(s), Some(e), Some(north)) => (n, Some([w, s, e, north])),
+        _ => (n, None),
+    })
 }
 
 fn fetch(limit: i64) -> Option<usize> {

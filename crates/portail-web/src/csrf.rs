@@ -122,6 +122,10 @@ pub fn check_origin(headers: &HeaderMap, portal_origin: &str, https: bool) -> Re
 /// browser and are protected by the origin rule alone (CK-9, CK-17).
 pub const ORIGIN_ONLY_ROUTES: &[&str] = &["/i18n/setlang/", "/consent/"];
 
+/// The v1 Search API takes form-encoded POSTs from widgets on other sites. They only read, and
+/// their handlers answer a POST as anonymous (no session), so they need no token.
+pub const READ_ONLY_POST_PREFIXES: &[&str] = &["/api/records/1.0/", "/api/datasets/1.0/"];
+
 /// Routes whose multipart body carries the token as its first field; the handler checks it
 /// (streaming the body here would mean buffering whole uploads).
 pub const MULTIPART_ROUTES: &[&str] = &["/backoffice/datasets/upload/"];
@@ -137,6 +141,11 @@ const FORM_LIMIT: usize = 1 << 20;
 /// cookie. Requests authenticated only by an API key are exempt from the token (CK-15).
 pub async fn protect(State(app): State<AppState>, req: Request, next: Next) -> Response {
     if !is_unsafe(req.method()) || ORIGIN_ONLY_ROUTES.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
+    if req.method() == axum::http::Method::POST
+        && READ_ONLY_POST_PREFIXES.iter().any(|p| req.uri().path().starts_with(p))
+    {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();

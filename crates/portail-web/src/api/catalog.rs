@@ -37,17 +37,17 @@ pub async fn catalog_root(Extension(site): Extension<Site>) -> Response {
 }
 
 /// A published dataset the caller may see, with its serving version.
-struct Entry {
-    dataset: DatasetRecord,
-    version: Option<VersionRecord>,
+pub(crate) struct Entry {
+    pub dataset: DatasetRecord,
+    pub version: Option<VersionRecord>,
 }
 
 impl Entry {
-    fn rows(&self) -> i64 {
+    pub fn rows(&self) -> i64 {
         self.version.as_ref().map_or(0, |v| v.rows)
     }
 
-    fn features(&self) -> Vec<&'static str> {
+    pub fn features(&self) -> Vec<&'static str> {
         let types: Vec<FieldType> =
             self.version.iter().flat_map(|v| v.schema.fields.iter().map(|f| f.field_type)).collect();
         let mut out = vec![];
@@ -78,7 +78,7 @@ async fn entry(app: &AppState, dataset: DatasetRecord) -> Result<Entry, ApiError
     Ok(Entry { dataset, version })
 }
 
-async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
+pub(crate) async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
     let datasets = app.store.datasets(site.portal.id).await.map_err(ApiError::internal)?;
     let mut out = vec![];
     for dataset in datasets.into_iter().filter(|d| can_see(d, identity)) {
@@ -88,7 +88,7 @@ async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Re
 }
 
 /// One dataset the caller may see, looked up by id (one store query, not the whole catalog).
-async fn visible_one(
+pub(crate) async fn visible_one(
     app: &AppState,
     site: &Site,
     identity: &Option<Identity>,
@@ -219,7 +219,7 @@ fn words_match(e: &Entry, query: &str, prefix_all: bool) -> bool {
     })
 }
 
-fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {
+pub(crate) fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {
     Ok(match c {
         Cond::And(items) => {
             for i in items {
@@ -328,7 +328,7 @@ fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {
 }
 
 /// Sort keys of the catalog: the metadata that can be ordered.
-fn order(entries: &mut [Entry], clause: Option<&str>) -> Result<(), ApiError> {
+pub(crate) fn order(entries: &mut [Entry], clause: Option<&str>) -> Result<(), ApiError> {
     let items = match clause {
         Some(text) => portail_odsql::parse_order_by(text).map_err(|e| ApiError::syntax(&e, "order_by"))?,
         None => vec![],

@@ -36,52 +36,65 @@ fn text_of(v: &Value) -> String {
     }
 }
 
+/// Counts of one field's values over the records matching `wheres`, most frequent first:
+/// `(value as text, count)`. Dates count by year; geo fields cannot be facets.
+pub(crate) async fn facet_counts(
+    current: &portail_catalog::CurrentVersion,
+    wheres: &[String],
+    name: &str,
+) -> Result<Vec<(String, Value)>, ApiError> {
+    let schema = &current.version.schema;
+    let field = schema.field(name).ok_or_else(|| ApiError::odsql(format!("Unknown field: {name}")))?;
+    let quoted = format!("`{}`", field.name.replace('`', "\\`"));
+    let key = match field.field_type {
+        FieldType::Date | FieldType::Datetime => format!("year({quoted})"),
+        FieldType::GeoPoint2d | FieldType::GeoShape => {
+            return Err(ApiError::odsql(format!("{name} is a geo field and cannot be a facet")))
+        }
+        _ => quoted,
+    };
+    let select = format!("{key} as facet_value, count(*) as facet_count");
+    let group_by = format!("{key} as facet_value");
+    let req = RecordsRequest {
+        select: Some(&select),
+        wheres: wheres.iter().map(String::as_str).collect(),
+        group_by: Some(&group_by),
+        order_by: Some("facet_count desc, facet_value"),
+        limit: MAX_FACET_VALUES,
+        offset: 0,
+    };
+    let (index, parquet) = (current.index_dir(), current.parquet());
+    let ds = Dataset { parquet: &parquet, index_dir: &index, schema };
+    let page = portail_query::records(&ds, &req).await?;
+    Ok(page
+        .results
+        .iter()
+        .filter(|row| !row["facet_value"].is_null())
+        .map(|row| (text_of(&row["facet_value"]), row["facet_count"].clone()))
+        .collect())
+}
+
 pub async fn facets(DatasetRequest { current, params, .. }: DatasetRequest) -> Result<Response, ApiError> {
-    let schema = current.version.schema.clone();
-    let wheres = request_wheres(&params, &schema)?;
+    let wheres = request_wheres(&params, &current.version.schema)?;
     let refined: Vec<(String, String)> = params
         .all("refine")
         .iter()
         .filter_map(|r| r.split_once(':'))
         .map(|(f, v)| (f.trim().to_owned(), v.trim().trim_matches('"').trim_matches('\'').to_owned()))
         .collect();
-    let (index, parquet) = (current.index_dir(), current.parquet());
     let mut groups = vec![];
     for spec in params.all("facet") {
         let name = facet_name(spec);
-        let field = schema.field(&name).ok_or_else(|| ApiError::odsql(format!("Unknown field: {name}")))?;
-        let quoted = format!("`{}`", field.name.replace('`', "\\`"));
-        let key = match field.field_type {
-            FieldType::Date | FieldType::Datetime => format!("year({quoted})"),
-            FieldType::GeoPoint2d | FieldType::GeoShape => {
-                return Err(ApiError::odsql(format!("{name} is a geo field and cannot be a facet")))
-            }
-            _ => quoted,
-        };
-        let select = format!("{key} as facet_value, count(*) as facet_count");
-        let group_by = format!("{key} as facet_value");
-        let req = RecordsRequest {
-            select: Some(&select),
-            wheres: wheres.iter().map(String::as_str).collect(),
-            group_by: Some(&group_by),
-            order_by: Some("facet_count desc, facet_value"),
-            limit: MAX_FACET_VALUES,
-            offset: 0,
-        };
-        let ds = Dataset { parquet: &parquet, index_dir: &index, schema: &schema };
-        let page = portail_query::records(&ds, &req).await?;
-        let values: Vec<Value> = page
-            .results
-            .iter()
-            .filter(|row| !row["facet_value"].is_null())
-            .map(|row| {
-                let value = text_of(&row["facet_value"]);
+        let values: Vec<Value> = facet_counts(&current, &wheres, &name)
+            .await?
+            .into_iter()
+            .map(|(value, count)| {
                 let state =
-                    if refined.iter().any(|(f, v)| *f == field.name && *v == value) { "refined" } else { "displayed" };
-                json!({"name": value, "value": value, "count": row["facet_count"], "state": state})
+                    if refined.iter().any(|(f, v)| *f == name && *v == value) { "refined" } else { "displayed" };
+                json!({"name": value, "value": value, "count": count, "state": state})
             })
             .collect();
-        groups.push(json!({"name": field.name, "facets": values}));
+        groups.push(json!({"name": name, "facets": values}));
     }
     let mut r = Json(json!({"links": [], "facets": groups})).into_response();
     api_headers(&mut r);

@@ -13,6 +13,7 @@ mod exports;
 mod facets;
 mod params;
 mod records;
+mod v1;
 mod v20;
 
 pub use error::ApiError;
@@ -26,7 +27,7 @@ use axum::Router;
 pub const PREFIX: &str = "/api/explore/v2.1";
 
 pub fn routes() -> Router<AppState> {
-    let mut router = v21_routes();
+    let mut router = v21_routes().merge(v1::routes());
     for prefix in v20::PREFIXES {
         for p in [prefix.to_string(), format!("{prefix}/"), format!("{prefix}/{{*rest}}")] {
             router = router.route(&p, get(v20::handle).options(|| async { preflight() }));

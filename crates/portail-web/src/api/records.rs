@@ -26,7 +26,7 @@ pub(crate) fn quote(s: &str) -> String {
 
 /// `refine=field:value` as an ODSQL condition: equality, or the period of a date path
 /// (`2024`, `2024/03`, `2024/03/05`).
-fn refine_condition(schema: &Schema, spec: &str) -> Result<String, ApiError> {
+pub(crate) fn refine_condition(schema: &Schema, spec: &str) -> Result<String, ApiError> {
     let (field, raw) = spec.split_once(':').ok_or_else(|| {
         ApiError::parameter(format!("Invalid value for refine API parameter: {spec} (expected facet:value)"))
     })?;

@@ -52,7 +52,8 @@ fn api_hits(path: &str) -> Vec<Hit> {
             vec![hit(Dimension::ApiCalls, format!("{id} exports")), hit(Dimension::Exports, format!("{id} {format}"))]
         }
         ["api", "explore", _, "catalog", ..] => vec![hit(Dimension::ApiCalls, "catalog")],
-        ["api", "records", "1.0", "search"] => vec![hit(Dimension::ApiCalls, "v1 search")],
+        ["api", "records", "1.0", kind] => vec![hit(Dimension::ApiCalls, format!("v1 {kind}"))],
+        ["api", "datasets", "1.0", ..] => vec![hit(Dimension::ApiCalls, "v1 catalog")],
         _ => vec![],
     }
 }

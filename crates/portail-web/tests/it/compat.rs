@@ -84,3 +84,181 @@ async fn other_products_api_probes_get_a_plain_404() {
         assert_eq!(v["error_code"], "NotFoundResource", "{path}");
     }
 }
+
+const V1_SEARCH: &str = "/api/records/1.0/search/";
+
+#[tokio::test]
+async fn v1_records_search_has_the_v1_shape() {
+    let app = with_datasets().await;
+    let (status, v, r) = json(&app, ALPHA, &format!("{V1_SEARCH}?dataset=equipements&rows=2&sort=-id")).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(v["nhits"], 4);
+    assert_eq!(v["parameters"]["dataset"], "equipements");
+    assert_eq!((v["parameters"]["rows"].as_i64(), v["parameters"]["start"].as_i64()), (Some(2), Some(0)));
+    let first = &v["records"][0];
+    assert_eq!(first["datasetid"], "equipements");
+    assert_eq!(first["recordid"].as_str().unwrap().len(), 40);
+    assert_eq!(first["fields"]["id"], 1, "sort=-id is ascending in v1");
+    assert_eq!(first["fields"]["geo_point_2d"], j!([45.36, 0.65]), "points are [lat, lon]");
+    assert_eq!(first["geometry"], j!({"type": "Point", "coordinates": [0.65, 45.36]}));
+    assert!(first["record_timestamp"].as_str().unwrap().ends_with("+00:00"));
+    // Nulls are left out of fields.
+    let (_, v, _) = json(&app, ALPHA, &format!("{V1_SEARCH}?dataset=equipements&q=id%3D%3D4")).await;
+    assert_eq!(v["nhits"], 1, "{v}");
+    assert!(v["records"][0]["fields"].get("capacite").is_none(), "{v}");
+    assert!(v["records"][0].get("geometry").is_none());
+
+    // sort=field is descending; fields restricts the fields.
+    let (_, v, _) =
+        json(&app, ALPHA, &format!("{V1_SEARCH}?dataset=equipements&sort=capacite&fields=id,capacite")).await;
+    assert_eq!(v["records"][0]["fields"], j!({"id": 3, "capacite": 45000}), "{v}");
+
+    // The v1 query syntax: words, field queries, ranges, booleans.
+    for (q, ids) in [
+        ("mediatheque", vec![3]),
+        ("capacite>=100", vec![1, 3]),
+        ("capacite>=100 AND NOT commune:brantome", vec![3]),
+        ("date_d_ouverture:[2016 TO 2018/12/31]", vec![2, 4]),
+        ("#null(capacite) OR id==1", vec![1, 4]),
+    ] {
+        let path = format!("{V1_SEARCH}?dataset=equipements&sort=-id&q={}", urlencoding(q));
+        let (status, v, _) = json(&app, ALPHA, &path).await;
+        assert_eq!(status, 200, "{q}: {v}");
+        let got: Vec<i64> =
+            v["records"].as_array().unwrap().iter().map(|r| r["fields"]["id"].as_i64().unwrap()).collect();
+        assert_eq!(got, ids, "{q}");
+    }
+}
+
+fn urlencoding(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn v1_facets_refine_exclude_and_disjunctive() {
+    let app = with_datasets().await;
+    let base = format!("{V1_SEARCH}?dataset=equipements&facet=categorie&rows=0");
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}&refine.categorie=Sport")).await;
+    assert_eq!(v["nhits"], 1);
+    assert_eq!(
+        v["facet_groups"][0]["facets"],
+        j!([{"name": "Sport", "path": "Sport", "count": 1, "state": "refined"}])
+    );
+    // Disjunctive: the other values stay listed, the chosen one is marked refined.
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}&refine.categorie=Sport&disjunctive.categorie=true")).await;
+    assert_eq!(v["parameters"]["disjunctive"], j!({"categorie": true}));
+    let facets = v["facet_groups"][0]["facets"].as_array().unwrap();
+    assert_eq!(facets.len(), 4, "{v}");
+    assert!(facets.iter().any(|f| f["name"] == "Sport" && f["state"] == "refined"));
+    assert!(facets.iter().any(|f| f["name"] == "Culture" && f["state"] == "displayed"));
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}&exclude.categorie=Sport")).await;
+    assert_eq!(v["nhits"], 3);
+}
+
+#[tokio::test]
+async fn v1_lookups_post_jsonp_and_errors() {
+    let app = with_datasets().await;
+    let (status, v, _) = json(&app, ALPHA, "/api/datasets/1.0/equipements/").await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["datasetid"], "equipements");
+    assert_eq!(v["metas"]["records_count"], 4);
+    assert!(v["fields"].as_array().unwrap().iter().any(|f| f["name"] == "geo_point_2d" && f["type"] == "geo_point_2d"));
+
+    let (_, v, _) = json(&app, ALPHA, &format!("{V1_SEARCH}?dataset=equipements&q=id%3D%3D2")).await;
+    let record_id = v["records"][0]["recordid"].as_str().unwrap().to_owned();
+    let (status, v, _) = json(&app, ALPHA, &format!("/api/datasets/1.0/equipements/records/{record_id}")).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["fields"]["commune"], "Saint-Étienne");
+
+    // A form POST from a widget on another site: answered, without the session's rights.
+    let req = axum::http::Request::post(V1_SEARCH)
+        .header("host", ALPHA)
+        .header("origin", "https://elsewhere.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("dataset=equipements&rows=1&q=sport"))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["nhits"], 1);
+    let req = axum::http::Request::post(V1_SEARCH)
+        .header("host", ALPHA)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("dataset=interne"))
+        .unwrap();
+    assert_eq!(app.send(req).await.status, 404, "restricted data is not readable by POST");
+
+    let r = app.get(ALPHA, &format!("{V1_SEARCH}?dataset=equipements&rows=1&callback=cb")).await;
+    assert!(r.body.starts_with("/**/cb({"), "{}", r.body);
+    assert!(r.header("content-type").unwrap().starts_with("application/javascript"));
+
+    for (path, status) in [
+        (format!("{V1_SEARCH}?dataset=nope"), 404),
+        (V1_SEARCH.to_owned(), 400),
+        (format!("{V1_SEARCH}?dataset=equipements&q=%22open"), 400),
+        (format!("{V1_SEARCH}?dataset=equipements&sort=nope"), 400),
+        (format!("{V1_SEARCH}?dataset=equipements&rows=10001"), 400),
+        (format!("{V1_SEARCH}?dataset=interne"), 404),
+        ("/api/datasets/1.0/interne/".to_owned(), 404),
+    ] {
+        let (got, v, _) = json(&app, ALPHA, &path).await;
+        assert_eq!(got, status, "{path}: {v}");
+        assert!(v["error"].is_string(), "{path}: {v}");
+    }
+    // Another portal's dataset does not exist here.
+    let (status, _, _) = json(&app, BETA, &format!("{V1_SEARCH}?dataset=equipements")).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn v1_dataset_search() {
+    let app = with_datasets().await;
+    let (status, v, _) = json(&app, ALPHA, "/api/datasets/1.0/search/?rows=10&sort=-datasetid").await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["nhits"], 2);
+    let ids: Vec<&str> = v["datasets"].as_array().unwrap().iter().map(|d| d["datasetid"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["budget", "equipements"]);
+    let (_, v, _) = json(&app, ALPHA, "/api/datasets/1.0/search/?q=budget").await;
+    assert_eq!(v["nhits"], 1, "{v}");
+    let (_, v, _) =
+        json(&app, ALPHA, "/api/datasets/1.0/search/?q=records_count%3E%3D4&refine.datasetid=equipements").await;
+    assert_eq!(v["nhits"], 1, "{v}");
+    assert_eq!(v["datasets"][0]["metas"]["title"], "equipements");
+}
+
+#[tokio::test]
+async fn v1_download_analyze_and_boundingbox() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, "/api/records/1.0/download/?dataset=equipements&fields=id,commune&sort=-id&rows=2").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let lines: Vec<&str> = r.body.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines, ["id;commune", "1;Brantôme", "2;Saint-Étienne"]);
+    let r = app
+        .get(ALPHA, "/api/records/1.0/download/?dataset=equipements&format=geojson&geofilter.distance=45.36,0.65,1000")
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["features"].as_array().unwrap().len(), 1, "{v}");
+
+    let base = "/api/records/1.0/analyze/?dataset=equipements";
+    let (status, v, _) =
+        json(&app, ALPHA, &format!("{base}&x=categorie&y.n.func=COUNT&y.cap.func=SUM&y.cap.expr=capacite&sort=-x"))
+            .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v[0], j!({"x": "Culture", "n": 1, "cap": 45000}), "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 4);
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}&x=date_d_ouverture&precision=month&y.n.func=COUNT")).await;
+    assert_eq!(v[0], j!({"x": {"year": 2015, "month": 3}, "n": 1}), "{v}");
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}&x=date_d_ouverture&periodic=month&y.n.func=COUNT&sort=n")).await;
+    assert_eq!(v.as_array().unwrap().len(), 4, "{v}");
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}&x=categorie&y.n.func=STDDEV&y.n.expr=capacite")).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("STDDEV"));
+
+    let (status, v, _) = json(&app, ALPHA, "/api/records/1.0/boundingbox/?dataset=equipements").await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["count"], 4);
+    assert_eq!(v["bbox"], j!([0.65, 45.36, 4.39, 48.78]), "[west, south, east, north]");
+    let (_, v, _) = json(&app, ALPHA, "/api/records/1.0/boundingbox/?dataset=equipements&q=sport").await;
+    assert_eq!(v["bbox"], j!([4.39, 45.43, 4.39, 45.43]));
+}

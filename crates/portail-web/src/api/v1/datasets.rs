@@ -1,0 +1,125 @@
+//! v1 datasets: catalog `search` and dataset `lookup`, in v1's dataset shape (`datasetid`,
+//! flat `metas`, `fields` as a list).
+
+use super::{respond, v1_error, V1Request};
+use crate::api::catalog::{eval, order, visible, visible_one, Entry};
+use crate::api::ApiError;
+use crate::tenant::Site;
+use axum::extract::Path;
+use axum::response::Response;
+use portail_core::time::iso_utc;
+use portail_odsql::V1Field;
+use serde_json::{json, Value};
+
+fn v1_dataset(site: &Site, e: &Entry) -> Value {
+    let d = &e.dataset;
+    let fields: Vec<Value> = e
+        .version
+        .iter()
+        .flat_map(|v| v.schema.fields.iter())
+        .map(|f| {
+            let mut field = json!({"name": f.name, "label": f.label, "type": f.field_type.as_str(), "annotations": []});
+            if let Some(desc) = &f.description {
+                field["description"] = json!(desc);
+            }
+            field
+        })
+        .collect();
+    let modified = iso_utc(d.modified_at);
+    json!({
+        "datasetid": d.dataset_id,
+        "dataset_uid": d.uid,
+        "has_records": e.rows() > 0,
+        "data_visible": true,
+        "features": e.features(),
+        "attachments": [],
+        "alternative_exports": [],
+        "billing_plans": [],
+        "fields": fields,
+        "metas": {
+            "title": d.title,
+            "description": if d.description.is_empty() { Value::Null } else { json!(d.description) },
+            "modified": modified,
+            "data_processed": modified,
+            "metadata_processed": modified,
+            "records_count": e.rows(),
+            "domain": site.origin.split_once("://").map_or(site.origin.as_str(), |(_, host)| host),
+            "timezone": "UTC",
+            "language": site.portal.default_lang.code(),
+            "visibility": if d.restricted { "restricted" } else { "domain" },
+            "publisher": null, "theme": null, "keyword": null, "license": null, "license_url": null,
+        },
+        "interop_metas": {},
+        "extra_metas": {},
+    })
+}
+
+/// Catalog names a v1 query may use, and how they compare.
+fn catalog_field(name: &str) -> Option<V1Field> {
+    match name {
+        "datasetid" | "dataset_id" | "title" | "description" | "publisher" | "theme" | "keyword" | "license"
+        | "features" | "visibility" => Some(V1Field::Text),
+        "records_count" => Some(V1Field::Number),
+        "modified" => Some(V1Field::Date),
+        _ => None,
+    }
+}
+
+pub async fn search(req: V1Request) -> Response {
+    let V1Request { app, site, identity, params } = &req;
+    let run = async {
+        let (rows, start) = params.page()?;
+        let mut conditions = vec![];
+        for q in params.all("q") {
+            if let Some(c) =
+                portail_odsql::translate_q(q, &catalog_field).map_err(|e| ApiError::odsql(e.to_string()))?
+            {
+                conditions.push(portail_odsql::parse_where(&c).map_err(|e| ApiError::syntax(&e, "q"))?);
+            }
+        }
+        let refine_clause =
+            |field: &str, value: &str| format!("`{field}` = \"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
+        for (field, _) in params.prefixed("refine.").chain(params.prefixed("exclude.")) {
+            if catalog_field(field).is_none() {
+                return Err(ApiError::parameter(format!("Unknown facet: {field}")));
+            }
+        }
+        for (field, value) in params.prefixed("refine.") {
+            conditions.push(
+                portail_odsql::parse_where(&refine_clause(field, value)).map_err(|e| ApiError::syntax(&e, "refine"))?,
+            );
+        }
+        for (field, value) in params.prefixed("exclude.") {
+            let c = format!("not ({})", refine_clause(field, value));
+            conditions.push(portail_odsql::parse_where(&c).map_err(|e| ApiError::syntax(&e, "exclude"))?);
+        }
+        let mut matching = vec![];
+        for entry in visible(app, site, identity).await? {
+            let mut keep = true;
+            for c in &conditions {
+                keep = keep && eval(&entry, c)?;
+            }
+            if keep {
+                matching.push(entry);
+            }
+        }
+        let sort = super::order_by(params, |n| catalog_field(n).is_some())?;
+        order(&mut matching, sort.as_deref())?;
+        let datasets: Vec<Value> =
+            matching.iter().skip(start as usize).take(rows as usize).map(|e| v1_dataset(site, e)).collect();
+        let mut parameters = json!({"timezone": "UTC", "rows": rows, "start": start, "format": "json"});
+        if let Some(q) = params.one("q") {
+            parameters["q"] = json!(q);
+        }
+        Ok(respond(params, &json!({"nhits": matching.len(), "parameters": parameters, "datasets": datasets})))
+    };
+    run.await.unwrap_or_else(v1_error)
+}
+
+pub async fn lookup(Path(dataset_id): Path<String>, req: V1Request) -> Response {
+    let run = async {
+        let entry = visible_one(&req.app, &req.site, &req.identity, &dataset_id).await?;
+        Ok(respond(&req.params, &v1_dataset(&req.site, &entry)))
+    };
+    run.await.unwrap_or_else(|e: ApiError| v1_error(e))
+}
