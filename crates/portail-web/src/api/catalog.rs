@@ -22,7 +22,7 @@ fn ok(body: Value) -> Response {
     r
 }
 
-fn link(href: String, rel: &str) -> Value {
+pub(crate) fn link(href: String, rel: &str) -> Value {
     json!({"href": href, "rel": rel})
 }
 
@@ -33,7 +33,12 @@ pub async fn root(Extension(site): Extension<Site>) -> Response {
 
 pub async fn catalog_root(Extension(site): Extension<Site>) -> Response {
     let base = format!("{}{PREFIX}/catalog", site.origin);
-    ok(json!({"links": [link(base.clone(), "self"), link(format!("{base}/datasets"), "datasets")]}))
+    ok(json!({"links": [
+        link(base.clone(), "self"),
+        link(format!("{base}/datasets"), "datasets"),
+        link(format!("{base}/exports"), "exports"),
+        link(format!("{base}/facets"), "facets"),
+    ]}))
 }
 
 /// A published dataset the caller may see, with its serving version.
@@ -101,7 +106,7 @@ pub(crate) async fn visible_one(
     }
 }
 
-fn dataset_json(site: &Site, e: &Entry, include_links: bool) -> Value {
+pub(crate) fn dataset_json(site: &Site, e: &Entry, include_links: bool) -> Value {
     let d = &e.dataset;
     let fields: Vec<Value> = e
         .version
@@ -391,6 +396,79 @@ fn project(full: Value, items: &[SelectItem]) -> Result<Value, ApiError> {
     Ok(Value::Object(out))
 }
 
+/// The values an entry has for a catalog facet (`features`, `modified` by day, `language`;
+/// the template metadata portail does not hold yet have none).
+pub(crate) fn facet_values(site: &Site, e: &Entry, name: &str) -> Result<Vec<String>, ApiError> {
+    Ok(match name {
+        "features" => e.features().iter().map(|s| s.to_string()).collect(),
+        "modified" => vec![iso_utc(e.dataset.modified_at)[..10].replace('-', "/")],
+        "language" => vec![site.portal.default_lang.code().to_owned()],
+        "visibility" => vec![if e.dataset.restricted { "restricted" } else { "domain" }.to_owned()],
+        "publisher" | "theme" | "keyword" | "license" => vec![],
+        other => return Err(ApiError::odsql(format!("Unknown facet: {other}"))),
+    })
+}
+
+/// `refine=facet:value`: a date facet matches by period (`2024`, `2024/03`).
+fn refine_matches(site: &Site, e: &Entry, spec: &str) -> Result<bool, ApiError> {
+    let (facet, raw) = spec.split_once(':').ok_or_else(|| {
+        ApiError::parameter(format!("Invalid value for refine API parameter: {spec} (expected facet:value)"))
+    })?;
+    let value = raw.trim().trim_matches('"').trim_matches('\'');
+    let values = facet_values(site, e, facet.trim())?;
+    Ok(values.iter().any(|v| v == value || (facet.trim() == "modified" && v.starts_with(&format!("{value}/")))))
+}
+
+/// The visible datasets matching every `where`, `refine` and `exclude` of the request, in
+/// `order_by` order.
+pub(crate) async fn matching_entries(
+    app: &AppState,
+    site: &Site,
+    identity: &Option<Identity>,
+    params: &Params,
+) -> Result<Vec<Entry>, ApiError> {
+    let mut conditions = vec![];
+    for clause in params.all("where").into_iter().filter(|w| !w.trim().is_empty()) {
+        conditions.push(portail_odsql::parse_where(clause).map_err(|e| ApiError::syntax(&e, "where"))?);
+    }
+    let mut matching = vec![];
+    for entry in visible(app, site, identity).await? {
+        let mut keep = true;
+        for c in &conditions {
+            keep = keep && eval(&entry, c)?;
+        }
+        for r in params.all("refine") {
+            keep = keep && refine_matches(site, &entry, r)?;
+        }
+        for x in params.all("exclude") {
+            keep = keep && !refine_matches(site, &entry, x)?;
+        }
+        if keep {
+            matching.push(entry);
+        }
+    }
+    order(&mut matching, params.one("order_by"))?;
+    Ok(matching)
+}
+
+pub(crate) fn parse_catalog_select(params: &Params) -> Result<Option<Vec<SelectItem>>, ApiError> {
+    params.one("select").map(|s| portail_odsql::parse_select(s).map_err(|e| ApiError::syntax(&e, "select"))).transpose()
+}
+
+/// A dataset object as the catalog lists it, with `select` applied.
+pub(crate) fn listed(
+    site: &Site,
+    e: &Entry,
+    include_links: bool,
+    select: &Option<Vec<SelectItem>>,
+) -> Result<Value, ApiError> {
+    let full = dataset_json(site, e, include_links);
+    match select {
+        Some(items) => project(full, items),
+        None => Ok(full),
+    }
+}
+
 pub async fn datasets(
     State(app): State<AppState>,
     Extension(site): Extension<Site>,
@@ -401,33 +479,12 @@ pub async fn datasets(
     let (limit, offset) = params.page()?;
     let include_links = params.flag("include_links")?;
     params.flag("include_app_metas")?;
-    let mut conditions = vec![];
-    for clause in params.all("where").into_iter().filter(|w| !w.trim().is_empty()) {
-        conditions.push(portail_odsql::parse_where(clause).map_err(|e| ApiError::syntax(&e, "where"))?);
-    }
-    let select = match params.one("select") {
-        Some(s) => Some(portail_odsql::parse_select(s).map_err(|e| ApiError::syntax(&e, "select"))?),
-        None => None,
-    };
-    let mut matching = vec![];
-    for entry in visible(&app, &site, &identity).await? {
-        let mut keep = true;
-        for c in &conditions {
-            keep = keep && eval(&entry, c)?;
-        }
-        if keep {
-            matching.push(entry);
-        }
-    }
-    order(&mut matching, params.one("order_by"))?;
+    let select = parse_catalog_select(&params)?;
+    let matching = matching_entries(&app, &site, &identity, &params).await?;
     let total = matching.len();
     let mut results = vec![];
     for e in matching.iter().skip(offset as usize).take(limit as usize) {
-        let full = dataset_json(&site, e, include_links);
-        results.push(match &select {
-            Some(items) => project(full, items)?,
-            None => full,
-        });
+        results.push(listed(&site, e, include_links, &select)?);
     }
     let mut body = json!({"total_count": total, "results": results});
     if include_links {

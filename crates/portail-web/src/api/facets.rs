@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 const MAX_FACET_VALUES: i64 = 1000;
 
 /// The facet name of `facet=name` or `facet=facet(name="x", …)`.
-fn facet_name(spec: &str) -> String {
+pub(crate) fn facet_name(spec: &str) -> String {
     let s = spec.trim();
     if let Some(inner) = s.strip_prefix("facet(").and_then(|r| r.strip_suffix(')')) {
         for part in inner.split(',') {

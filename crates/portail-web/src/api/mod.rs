@@ -7,6 +7,7 @@
 //! them see the portal's restricted datasets, which everyone else gets as 404.
 
 mod catalog;
+mod catalog_exports;
 mod download;
 mod error;
 mod exports;
@@ -49,6 +50,9 @@ fn v21_routes() -> Router<AppState> {
         ("", get(catalog::root)),
         ("/catalog", get(catalog::catalog_root)),
         ("/catalog/datasets", get(catalog::datasets)),
+        ("/catalog/facets", get(catalog_exports::facets)),
+        ("/catalog/exports", get(catalog_exports::list)),
+        ("/catalog/exports/{format}", get(catalog_exports::export)),
         ("/catalog/datasets/{dataset_id}", get(catalog::dataset)),
         ("/catalog/datasets/{dataset_id}/records", get(records::records)),
         ("/catalog/datasets/{dataset_id}/records/{record_id}", get(records::record)),

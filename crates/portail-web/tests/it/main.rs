@@ -11,6 +11,7 @@ mod compat;
 mod consent;
 mod cookies;
 mod datasets;
+mod harvest;
 mod language;
 mod policy;
 mod support;

@@ -1,0 +1,472 @@
+//! `/catalog/facets` and `/catalog/exports[/{format}]`: facet values over dataset metadata, and
+//! the catalog as CSV, JSON, DCAT (RDF/XML, what data.gouv.fr harvests) and Project Open Data
+//! `data.json`.
+
+use super::catalog::{facet_values, link, listed, matching_entries, parse_catalog_select, Entry};
+use super::facets::facet_name;
+use super::params::Params;
+use super::{api_headers, ApiError, PREFIX};
+use crate::app::AppState;
+use crate::session::Identity;
+use crate::tenant::Site;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use portail_core::time::iso_utc;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// Facets listed when the request names none, as Opendatasoft portals configure them.
+const DEFAULT_FACETS: &[&str] = &["features", "modified", "language", "publisher", "theme", "keyword", "license"];
+const FORMATS: &[&str] = &["csv", "json", "dcat", "rdf", "data.json"];
+/// Dataset export formats a DCAT distribution may point to.
+const DISTRIBUTIONS: &[(&str, &str, &str)] = &[
+    ("csv", "CSV", "text/csv"),
+    ("json", "JSON", "application/json"),
+    ("jsonl", "JSONL", "application/jsonl"),
+    ("geojson", "GeoJSON", "application/geo+json"),
+];
+
+pub async fn facets(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    Extension(identity): Extension<Option<Identity>>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(uri.query());
+    let entries = matching_entries(&app, &site, &identity, &params).await?;
+    let asked: Vec<String> = params.all("facet").into_iter().map(facet_name).collect();
+    let names: Vec<String> =
+        if asked.is_empty() { DEFAULT_FACETS.iter().map(|s| s.to_string()).collect() } else { asked.clone() };
+    let refined: Vec<(String, String)> = params
+        .all("refine")
+        .iter()
+        .filter_map(|r| r.split_once(':'))
+        .map(|(f, v)| (f.trim().to_owned(), v.trim().trim_matches('"').trim_matches('\'').to_owned()))
+        .collect();
+    let state = |facet: &str, value: &str| {
+        if refined.iter().any(|(f, v)| f == facet && (v == value || value.starts_with(&format!("{v}/")))) {
+            "refined"
+        } else {
+            "displayed"
+        }
+    };
+    let mut groups = vec![];
+    for name in &names {
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for e in &entries {
+            for v in facet_values(&site, e, name)? {
+                // Dates count by year, each year holding its months.
+                let key = if name == "modified" { v[..4].to_owned() } else { v };
+                *counts.entry(key).or_default() += 1;
+            }
+        }
+        if counts.is_empty() && asked.is_empty() {
+            continue;
+        }
+        let mut values: Vec<(String, u64)> = counts.into_iter().collect();
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let facets: Vec<Value> = values
+            .iter()
+            .map(|(value, count)| {
+                let mut f = json!({"name": value, "value": value, "count": count, "state": state(name, value)});
+                if name == "modified" {
+                    f["facets"] = json!(months(&site, &entries, value, &state));
+                }
+                f
+            })
+            .collect();
+        groups.push(json!({"name": name, "facets": facets}));
+    }
+    let mut r = Json(json!({"links": [], "facets": groups})).into_response();
+    api_headers(&mut r);
+    Ok(r)
+}
+
+fn months(site: &Site, entries: &[Entry], year: &str, state: &impl Fn(&str, &str) -> &'static str) -> Vec<Value> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for e in entries {
+        for v in facet_values(site, e, "modified").unwrap_or_default() {
+            if v.starts_with(year) {
+                *counts.entry(v[..7].to_owned()).or_default() += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(path, count)| json!({"name": &path[5..], "value": path, "count": count, "state": state("modified", &path)}))
+        .collect()
+}
+
+pub async fn list(Extension(site): Extension<Site>) -> Response {
+    let base = format!("{}{PREFIX}/catalog/exports", site.origin);
+    let mut links = vec![link(base.clone(), "self")];
+    links.extend(FORMATS.iter().map(|f| link(format!("{base}/{f}"), f)));
+    let mut r = Json(json!({"links": links})).into_response();
+    api_headers(&mut r);
+    r
+}
+
+/// Export `limit` (-1, the default, is everything) and `offset`.
+fn export_page(params: &Params) -> Result<(Option<usize>, usize), ApiError> {
+    let int = |name: &str| -> Result<Option<i64>, ApiError> {
+        params
+            .one(name)
+            .map(|v| v.trim().parse::<i64>().map_err(|_| ApiError::parameter(format!("Invalid value for {name}: {v}"))))
+            .transpose()
+    };
+    let limit = match int("limit")? {
+        None | Some(-1) => None,
+        Some(l) if l >= 0 => Some(l as usize),
+        Some(l) => return Err(ApiError::parameter(format!("Invalid value for limit API parameter: {l}"))),
+    };
+    let offset = match int("offset")? {
+        None => 0,
+        Some(o) if o >= 0 => o as usize,
+        Some(o) => return Err(ApiError::parameter(format!("Invalid value for offset API parameter: {o}"))),
+    };
+    Ok((limit, offset))
+}
+
+pub async fn export(
+    State(app): State<AppState>,
+    Extension(site): Extension<Site>,
+    Extension(identity): Extension<Option<Identity>>,
+    Path(format): Path<String>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let params = Params::parse(uri.query());
+    let format = format.trim_end_matches('/').to_owned();
+    if !FORMATS.contains(&format.as_str()) {
+        return Err(ApiError::parameter(format!(
+            "Invalid value for format: {format} is not an available catalog export format ({}).",
+            FORMATS.join(", ")
+        )));
+    }
+    let (limit, offset) = export_page(&params)?;
+    let select = parse_catalog_select(&params)?;
+    let all = matching_entries(&app, &site, &identity, &params).await?;
+    let total = all.len();
+    let page: Vec<&Entry> = all.iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();
+    let (body, content_type, extension) = match format.as_str() {
+        "csv" => (csv(&site, &page, &select, &params)?, "text/csv; charset=utf-8", "csv"),
+        "json" => {
+            let items: Result<Vec<Value>, ApiError> = page.iter().map(|e| listed(&site, e, false, &select)).collect();
+            (serde_json::to_string(&items?).unwrap_or_default(), "application/json; charset=utf-8", "json")
+        }
+        "data.json" => (data_json(&site, &page), "application/json; charset=utf-8", "json"),
+        _ => {
+            let formats = distribution_formats(&params)?;
+            let labels = params.one("use_labels_in_exports").is_none_or(|v| !v.eq_ignore_ascii_case("false"));
+            let paging = Paging { uri: &uri, total, offset, limit };
+            (dcat(&site, &page, &formats, labels, &paging), "application/rdf+xml; charset=utf-8", "rdf")
+        }
+    };
+    let mut r = body.into_response();
+    api_headers(&mut r);
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"catalog.{extension}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+/// Flat metadata columns of the catalog CSV (or the `select`ed keys).
+const CSV_COLUMNS: &[&str] = &[
+    "dataset_id",
+    "title",
+    "description",
+    "modified",
+    "records_count",
+    "features",
+    "visibility",
+    "language",
+    "publisher",
+    "theme",
+    "keyword",
+    "license",
+];
+
+fn flat(full: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Value::Object(m) = full {
+        for (k, v) in m {
+            match (k.as_str(), v) {
+                ("metas", Value::Object(templates)) => {
+                    if let Some(Value::Object(d)) = templates.get("default") {
+                        out.extend(d.clone());
+                    }
+                }
+                ("fields" | "attachments" | "_links", _) => {}
+                _ => {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn csv(
+    site: &Site,
+    page: &[&Entry],
+    select: &Option<Vec<portail_odsql::SelectItem>>,
+    params: &Params,
+) -> Result<String, ApiError> {
+    let delimiter = match params.one("delimiter").unwrap_or(";") {
+        ";" => ';',
+        "," => ',',
+        "\t" | "\\t" | "tab" => '\t',
+        "|" => '|',
+        other => return Err(ApiError::parameter(format!("Invalid value for delimiter API parameter: {other}"))),
+    };
+    let list_separator = params.one("list_separator").unwrap_or(",").to_owned();
+    let quote_all = params.flag("quote_all")?;
+    let bom = params.one("with_bom").is_none() || params.flag("with_bom")?;
+    let rows: Vec<Map<String, Value>> =
+        page.iter().map(|e| listed(site, e, false, select).map(|v| flat(&v))).collect::<Result<_, _>>()?;
+    let columns: Vec<String> = match (select, rows.first()) {
+        (Some(_), Some(first)) => first.keys().cloned().collect(),
+        _ => CSV_COLUMNS.iter().map(|c| c.to_string()).collect(),
+    };
+    let cell = |s: &str| {
+        if quote_all || s.contains(delimiter) || s.contains('"') || s.contains('\n') || s.contains('\r') {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_owned()
+        }
+    };
+    let text = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(&list_separator),
+        Some(other) => other.to_string(),
+    };
+    let mut out = String::from(if bom { "\u{feff}" } else { "" });
+    let sep = delimiter.to_string();
+    out.push_str(&columns.iter().map(|c| cell(c)).collect::<Vec<_>>().join(&sep));
+    out.push_str("\r\n");
+    for row in &rows {
+        out.push_str(&columns.iter().map(|c| cell(&text(row.get(c)))).collect::<Vec<_>>().join(&sep));
+        out.push_str("\r\n");
+    }
+    Ok(out)
+}
+
+/// `include_exports`: the dataset formats advertised as distributions (those portail serves).
+fn distribution_formats(params: &Params) -> Result<Vec<&'static (&'static str, &'static str, &'static str)>, ApiError> {
+    match params.one("include_exports") {
+        None => Ok(DISTRIBUTIONS.iter().collect()),
+        Some(list) => Ok(DISTRIBUTIONS
+            .iter()
+            .filter(|(f, _, _)| list.split(',').any(|x| x.trim().eq_ignore_ascii_case(f)))
+            .collect()),
+    }
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn dataset_uri(site: &Site, id: &str) -> String {
+    format!("{}{PREFIX}/catalog/datasets/{id}", site.origin)
+}
+
+fn export_url(site: &Site, id: &str, format: &str, labels: bool) -> String {
+    let base = format!("{}/exports/{format}", dataset_uri(site, id));
+    if labels && format == "csv" {
+        format!("{base}?use_labels=true")
+    } else {
+        base
+    }
+}
+
+/// Where this page of a paged export sits, for hydra links.
+struct Paging<'a> {
+    uri: &'a Uri,
+    total: usize,
+    offset: usize,
+    limit: Option<usize>,
+}
+
+impl Paging<'_> {
+    fn url(&self, site: &Site, offset: usize) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(self.uri.query().unwrap_or("").as_bytes()) {
+            if k != "offset" {
+                out.append_pair(&k, &v);
+            }
+        }
+        out.append_pair("offset", &offset.to_string());
+        format!("{}{}?{}", site.origin, self.uri.path(), out.finish())
+    }
+}
+
+fn dcat(site: &Site, page: &[&Entry], formats: &[&(&str, &str, &str)], labels: bool, paging: &Paging) -> String {
+    let catalog_uri = format!("{}{PREFIX}/catalog/exports/dcat", site.origin);
+    let mut out = String::from(concat!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n",
+        "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"",
+        " xmlns:dcat=\"http://www.w3.org/ns/dcat#\" xmlns:dct=\"http://purl.org/dc/terms/\"",
+        " xmlns:foaf=\"http://xmlns.com/foaf/0.1/\" xmlns:hydra=\"http://www.w3.org/ns/hydra/core#\">\n"
+    ));
+    let lang = site.portal.default_lang.code();
+    out.push_str(&format!("  <dcat:Catalog rdf:about=\"{}\">\n", xml(&catalog_uri)));
+    out.push_str(&format!("    <dct:title xml:lang=\"{lang}\">{}</dct:title>\n", xml(&site.portal.name)));
+    out.push_str(&format!(
+        "    <dct:publisher><foaf:Organization><foaf:name>{}</foaf:name></foaf:Organization></dct:publisher>\n",
+        xml(&site.portal.name)
+    ));
+    out.push_str(&format!("    <foaf:homepage rdf:resource=\"{}/\"/>\n", xml(&site.origin)));
+    for e in page {
+        out.push_str(&format!(
+            "    <dcat:dataset rdf:resource=\"{}\"/>\n",
+            xml(&dataset_uri(site, &e.dataset.dataset_id))
+        ));
+    }
+    if paging.limit.is_some() {
+        out.push_str(&format!("    <hydra:view rdf:resource=\"{}\"/>\n", xml(&paging.url(site, paging.offset))));
+    }
+    out.push_str("  </dcat:Catalog>\n");
+    for e in page {
+        let d = &e.dataset;
+        out.push_str(&format!("  <dcat:Dataset rdf:about=\"{}\">\n", xml(&dataset_uri(site, &d.dataset_id))));
+        out.push_str(&format!("    <dct:identifier>{}</dct:identifier>\n", xml(&d.dataset_id)));
+        out.push_str(&format!("    <dct:title xml:lang=\"{lang}\">{}</dct:title>\n", xml(&d.title)));
+        if !d.description.is_empty() {
+            out.push_str(&format!(
+                "    <dct:description xml:lang=\"{lang}\">{}</dct:description>\n",
+                xml(&d.description)
+            ));
+        }
+        out.push_str(&format!(
+            "    <dct:modified rdf:datatype=\"http://www.w3.org/2001/XMLSchema#dateTime\">{}</dct:modified>\n",
+            iso_utc(d.modified_at)
+        ));
+        out.push_str(&format!("    <dct:language>{lang}</dct:language>\n"));
+        out.push_str(&format!(
+            "    <dct:publisher><foaf:Organization><foaf:name>{}</foaf:name></foaf:Organization></dct:publisher>\n",
+            xml(&site.portal.name)
+        ));
+        let geo = e.features().contains(&"geo");
+        for (format, label, media) in formats.iter().copied() {
+            if *format == "geojson" && !geo {
+                continue;
+            }
+            let url = export_url(site, &d.dataset_id, format, labels);
+            out.push_str("    <dcat:distribution>\n");
+            out.push_str(&format!("      <dcat:Distribution rdf:about=\"{}\">\n", xml(&url)));
+            out.push_str(&format!("        <dct:title>{} ({label})</dct:title>\n", xml(&d.title)));
+            out.push_str(&format!("        <dcat:downloadURL rdf:resource=\"{}\"/>\n", xml(&url)));
+            out.push_str(&format!("        <dcat:accessURL rdf:resource=\"{}\"/>\n", xml(&url)));
+            out.push_str(&format!("        <dct:format>{label}</dct:format>\n"));
+            out.push_str(&format!("        <dcat:mediaType>{media}</dcat:mediaType>\n"));
+            out.push_str("      </dcat:Distribution>\n");
+            out.push_str("    </dcat:distribution>\n");
+        }
+        out.push_str("  </dcat:Dataset>\n");
+    }
+    if let Some(limit) = paging.limit {
+        let limit = limit.max(1);
+        let last = if paging.total == 0 { 0 } else { (paging.total - 1) / limit * limit };
+        out.push_str(&format!(
+            "  <hydra:PartialCollectionView rdf:about=\"{}\">\n",
+            xml(&paging.url(site, paging.offset))
+        ));
+        out.push_str(&format!(
+            "    <hydra:totalItems rdf:datatype=\"http://www.w3.org/2001/XMLSchema#integer\">{}</hydra:totalItems>\n",
+            paging.total
+        ));
+        out.push_str(&format!("    <hydra:first rdf:resource=\"{}\"/>\n", xml(&paging.url(site, 0))));
+        out.push_str(&format!("    <hydra:last rdf:resource=\"{}\"/>\n", xml(&paging.url(site, last))));
+        if paging.offset + limit < paging.total {
+            out.push_str(&format!(
+                "    <hydra:next rdf:resource=\"{}\"/>\n",
+                xml(&paging.url(site, paging.offset + limit))
+            ));
+        }
+        if paging.offset > 0 {
+            out.push_str(&format!(
+                "    <hydra:previous rdf:resource=\"{}\"/>\n",
+                xml(&paging.url(site, paging.offset.saturating_sub(limit)))
+            ));
+        }
+        out.push_str("  </hydra:PartialCollectionView>\n");
+    }
+    out.push_str("</rdf:RDF>\n");
+    out
+}
+
+/// Project Open Data metadata schema v1.1.
+fn data_json(site: &Site, page: &[&Entry]) -> String {
+    let datasets: Vec<Value> = page
+        .iter()
+        .map(|e| {
+            let d = &e.dataset;
+            let distribution: Vec<Value> = DISTRIBUTIONS
+                .iter()
+                .filter(|(f, _, _)| *f != "geojson" || e.features().contains(&"geo"))
+                .map(|(f, label, media)| {
+                    json!({"@type": "dcat:Distribution", "title": format!("{} ({label})", d.title),
+                           "downloadURL": export_url(site, &d.dataset_id, f, true), "mediaType": media, "format": label})
+                })
+                .collect();
+            json!({
+                "@type": "dcat:Dataset",
+                "identifier": dataset_uri(site, &d.dataset_id),
+                "title": d.title,
+                "description": d.description,
+                "modified": iso_utc(d.modified_at),
+                "accessLevel": "public",
+                "keyword": [],
+                "language": [site.portal.default_lang.code()],
+                "publisher": {"@type": "org:Organization", "name": site.portal.name},
+                "distribution": distribution,
+            })
+        })
+        .collect();
+    json!({
+        "@context": "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld",
+        "@type": "dcat:Catalog",
+        "conformsTo": "https://project-open-data.cio.gov/v1.1/schema",
+        "dataset": datasets,
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_text_is_escaped_and_control_characters_dropped() {
+        assert_eq!(xml("a<b & \"c\" 'd'\u{1}"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;");
+    }
+
+    #[test]
+    fn flat_lifts_default_metas_and_drops_nested_lists() {
+        let v = json!({"dataset_id": "x", "fields": [1], "metas": {"default": {"title": "T"}}});
+        let f = flat(&v);
+        assert_eq!(f.get("title"), Some(&json!("T")));
+        assert!(f.get("fields").is_none());
+    }
+}
