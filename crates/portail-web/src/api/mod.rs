@@ -14,7 +14,7 @@ mod exports;
 mod facets;
 mod params;
 mod records;
-mod v1;
+pub(crate) mod v1;
 mod v20;
 
 pub use error::ApiError;

@@ -53,6 +53,13 @@ pub(crate) fn refine_condition(schema: &Schema, spec: &str) -> Result<String, Ap
 pub fn request_wheres(params: &Params, schema: &Schema) -> Result<Vec<String>, ApiError> {
     let mut wheres: Vec<String> =
         params.all("where").into_iter().filter(|w| !w.trim().is_empty()).map(str::to_owned).collect();
+    // `qv1`: a v1 query that widgets add when they translate a v1 context for v2.1.
+    for q in params.all("qv1") {
+        let kind = |name: &str| schema.field(name).map(|f| super::v1::v1_kind(f.field_type));
+        if let Some(c) = portail_odsql::translate_q(q, &kind).map_err(|e| ApiError::odsql(e.to_string()))? {
+            wheres.push(c);
+        }
+    }
     for r in params.all("refine") {
         wheres.push(refine_condition(schema, r)?);
     }

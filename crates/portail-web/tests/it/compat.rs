@@ -262,3 +262,20 @@ async fn v1_download_analyze_and_boundingbox() {
     let (_, v, _) = json(&app, ALPHA, "/api/records/1.0/boundingbox/?dataset=equipements&q=sport").await;
     assert_eq!(v["bbox"], j!([4.39, 45.43, 4.39, 45.43]));
 }
+
+#[tokio::test]
+async fn v2_1_takes_qv1_from_widgets() {
+    let app = with_datasets().await;
+    let base = "/api/explore/v2.1/catalog/datasets/equipements";
+    let (status, v, _) =
+        json(&app, ALPHA, &format!("{base}/records?select=id&qv1=capacite%3E%3D100&where=id%3E1")).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["results"], j!([{"id": 3}]), "qv1 ANDed with where");
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}/facets?facet=categorie&qv1=sport")).await;
+    assert_eq!(v["facets"][0]["facets"].as_array().unwrap().len(), 1, "{v}");
+    let r = app.get(ALPHA, &format!("{base}/exports/json?qv1=sport")).await;
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}/records?qv1=%22open")).await;
+    assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")));
+}

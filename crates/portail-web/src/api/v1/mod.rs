@@ -175,7 +175,7 @@ pub fn respond(params: &V1Params, body: &Value) -> Response {
     r
 }
 
-fn v1_kind(t: FieldType) -> V1Field {
+pub(crate) fn v1_kind(t: FieldType) -> V1Field {
     match t {
         FieldType::Text => V1Field::Text,
         FieldType::Int | FieldType::Double => V1Field::Number,
