@@ -170,6 +170,27 @@ impl<'a> Binder<'a> {
             return Ok((cast(f::date_part(lit(name), x), DataType::Int64), Kind::Number));
         }
         match name {
+            "range" => {
+                let Some(Arg::Expr(field)) = args.first() else {
+                    return invalid("range() takes a field first");
+                };
+                let (x, kind) = self.value(field)?;
+                Ok((crate::buckets::range(x, kind, &args[1..])?, Kind::Text))
+            }
+            "date_format" => match args {
+                [Arg::Expr(x), Arg::Expr(Expr::Literal { value: Literal::Str(pattern), .. })] => {
+                    let (x, k) = self.value(x)?;
+                    if !matches!(k, Kind::Field(FieldType::Date | FieldType::Datetime)) {
+                        return invalid("date_format() takes a date or datetime field");
+                    }
+                    let ts = cast(
+                        x,
+                        DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, Some("UTC".into())),
+                    );
+                    Ok((f::to_char(ts, lit(crate::buckets::date_format_pattern(pattern)?)), Kind::Text))
+                }
+                _ => invalid("date_format() takes a date field and a quoted pattern such as 'yyyy-MM'"),
+            },
             "lower" => Ok((f::lower(self.single_arg(name, args)?.0), Kind::Text)),
             "upper" => Ok((f::upper(self.single_arg(name, args)?.0), Kind::Text)),
             "length" => Ok((cast(f::character_length(self.single_arg(name, args)?.0), DataType::Int64), Kind::Number)),

@@ -10,6 +10,7 @@
 //! `offset`. Facets, exports, `range()`, `date_format()` and geo shapes come next.
 
 mod bind;
+mod buckets;
 mod error;
 mod export;
 mod format;

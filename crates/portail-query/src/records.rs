@@ -140,6 +140,10 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
                 return Err(QueryError::invalid(format!("ODSQL query is malformed: {} cannot be a group", g.text)));
             }
             let name = output_name(&g.expr, &g.alias, &g.text);
+            // Values outside static range bounds have no bucket: they are left out.
+            if matches!(&g.expr, Expr::Call { name, .. } if name == "range") {
+                df = df.filter(e.clone().is_not_null())?;
+            }
             group_exprs.push(e.alias(&name));
             keys.push((name, g.text.clone(), kind));
         }

@@ -386,3 +386,45 @@ async fn the_front_office_download_url_serves_exports_with_v1_parameters() {
         assert!(v["error"].is_string(), "{path}: {v}");
     }
 }
+
+#[tokio::test]
+async fn range_and_date_format_group_keys() {
+    let app = with_datasets().await;
+    let base = "/api/explore/v2.1/catalog/datasets/equipements/records";
+    let keys = |v: &Value, key: &str| -> Vec<Value> {
+        v["results"].as_array().unwrap_or_else(|| panic!("{v}")).iter().map(|r| r[key].clone()).collect()
+    };
+    let q = |group: &str| {
+        format!(
+            "{base}?select=k,count(*)%20as%20n&group_by={}%20as%20k&order_by=k",
+            form_urlencoded::byte_serialize(group.as_bytes()).collect::<String>()
+        )
+    };
+    let (status, v, _) = json(&app, ALPHA, &q("range(capacite, 100)")).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(keys(&v, "k"), ["[0, 99]", "[100, 199]", "[45000, 45099]"], "integer widths are closed; null left out");
+    let (_, v, _) = json(&app, ALPHA, &q("range(capacite, *, 100, 1000, *)")).await;
+    assert_eq!(keys(&v, "k"), ["[*, 99]", "[100, 999]", "[1000, *]"]);
+    let (_, v, _) = json(&app, ALPHA, &q("range(capacite, 100, 1000)")).await;
+    assert_eq!(keys(&v, "k"), ["[100, 999]"], "values outside bounds without * are dropped");
+    let (_, v, _) = json(&app, ALPHA, &q("range(montant, 0, 100.5, *)")).await;
+    assert_eq!(keys(&v, "k"), ["[0, 100.5[", "[100.5, *["]);
+    assert_eq!(keys(&v, "n"), [1, 2]);
+    let (_, v, _) = json(&app, ALPHA, &q("range(date_d_ouverture, 1 year)")).await;
+    assert_eq!(keys(&v, "k")[0], "[2015-01-01T00:00:00.000Z, 2016-01-01T00:00:00.000Z[");
+    assert_eq!(keys(&v, "k").len(), 4);
+    let (_, v, _) = json(&app, ALPHA, &q("date_format(date_d_ouverture, 'yyyy-MM')")).await;
+    assert_eq!(keys(&v, "k"), ["2015-03", "2016-02", "2018-11", "2024-12"]);
+    let (_, v, _) =
+        json(&app, ALPHA, &format!("{base}?select=id&where=date_format(date_d_ouverture,%20'MM')%20%3D%20'02'")).await;
+    assert_eq!(v["results"], serde_json::json!([{"id": 4}]), "{v}");
+    for bad in [
+        "range(commune, 10)",
+        "range(capacite, 10, 5)",
+        "date_format(capacite, 'yyyy')",
+        "date_format(date_d_ouverture, 'EEEE')",
+    ] {
+        let (status, v, _) = json(&app, ALPHA, &q(bad)).await;
+        assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")), "{bad}: {v}");
+    }
+}

@@ -1,0 +1,229 @@
+//! Group keys computed from values: `range()` buckets and `date_format()` strings.
+//!
+//! Range labels follow what live portals show: integer fields get closed intervals
+//! (`[0, 14]`, `[*, 14]`, `[40, *]`), decimal and date fields half-open ones (`[10, 15[`,
+//! `[20.5, *[`, `[2020-11-13T00:00:00.000Z, 2021-01-01T00:00:00.000Z[`). Values outside
+//! static bounds without `*` get no bucket (null), and the records query drops them.
+
+use crate::bind::Kind;
+use crate::QueryError;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::common::ScalarValue;
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{cast, Expr as DfExpr};
+use datafusion::prelude::{lit, when};
+use portail_core::FieldType;
+use portail_odsql::{Arg, Expr, Literal};
+
+fn invalid<T>(message: impl Into<String>) -> Result<T, QueryError> {
+    Err(QueryError::invalid(message))
+}
+
+/// A bound as written (`15`, `20.5`) and its value.
+fn bound(arg: &Arg) -> Result<Option<(String, f64)>, QueryError> {
+    match arg {
+        Arg::Star(_) => Ok(None),
+        Arg::Expr(Expr::Literal { value: Literal::Num(text, v), .. }) => Ok(Some((text.clone(), *v))),
+        Arg::Expr(Expr::Neg { expr, .. }) => match expr.as_ref() {
+            Expr::Literal { value: Literal::Num(text, v), .. } => Ok(Some((format!("-{text}"), -v))),
+            _ => invalid("range() bounds are numbers or *"),
+        },
+        _ => invalid("range() bounds are numbers or *"),
+    }
+}
+
+fn int_text(v: f64) -> String {
+    format!("{}", v as i64)
+}
+
+/// `range(field, …)` over a bound field.
+pub fn range(x: DfExpr, kind: Kind, args: &[Arg]) -> Result<DfExpr, QueryError> {
+    // v2.0's `]10, 50[` brackets carry no meaning beyond the bounds.
+    let args: Vec<&Arg> = args.iter().filter(|a| !matches!(a, Arg::Bracket { .. })).collect();
+    match (kind, args.as_slice()) {
+        (Kind::Field(FieldType::Date | FieldType::Datetime), [Arg::Quantity { value, unit, .. }]) => {
+            date_range(x, *value, unit)
+        }
+        (
+            Kind::Field(FieldType::Int | FieldType::Double),
+            [Arg::Expr(Expr::Literal { value: Literal::Num(_, w), .. })],
+        ) if *w > 0.0 => Ok(equal_width(x, kind == Kind::Field(FieldType::Int), *w)),
+        (Kind::Field(FieldType::Int | FieldType::Double), bounds) if bounds.len() >= 2 => {
+            static_ranges(x, kind == Kind::Field(FieldType::Int), bounds)
+        }
+        (Kind::Field(FieldType::Date | FieldType::Datetime), _) => {
+            invalid("range() over a date takes one interval such as 1 day, 1 month or 1 year")
+        }
+        _ => invalid("range() takes a numeric field and a width or bounds, or a date field and an interval"),
+    }
+}
+
+fn equal_width(x: DfExpr, integer: bool, w: f64) -> DfExpr {
+    let start = f::floor(cast(x.clone(), DataType::Float64) / lit(w)) * lit(w);
+    let text = |e: DfExpr| {
+        if integer || w.fract() == 0.0 {
+            cast(cast(e, DataType::Int64), DataType::Utf8)
+        } else {
+            cast(e, DataType::Utf8)
+        }
+    };
+    let label = if integer {
+        f::concat(vec![lit("["), text(start.clone()), lit(", "), text(start + lit(w - 1.0)), lit("]")])
+    } else {
+        f::concat(vec![lit("["), text(start.clone()), lit(", "), text(start + lit(w)), lit("[")])
+    };
+    when(x.is_not_null(), label).end().unwrap_or(lit(ScalarValue::Utf8(None)))
+}
+
+fn static_ranges(x: DfExpr, integer: bool, args: &[&Arg]) -> Result<DfExpr, QueryError> {
+    let mut bounds = vec![];
+    for (i, a) in args.iter().enumerate() {
+        let b = bound(a)?;
+        if b.is_none() && i != 0 && i != args.len() - 1 {
+            return invalid("range(): * may only open the first or close the last bucket");
+        }
+        bounds.push(b);
+    }
+    let x = cast(x, DataType::Float64);
+    let upper_text = |text: &str, v: f64| if integer { int_text(v - 1.0) } else { text.to_owned() };
+    let close = if integer { "]" } else { "[" };
+    let mut cases: Option<datafusion::logical_expr::conditional_expressions::CaseBuilder> = None;
+    for pair in bounds.windows(2) {
+        let (cond, label) = match (&pair[0], &pair[1]) {
+            (None, Some((t, v))) => (x.clone().lt(lit(*v)), format!("[*, {}{close}", upper_text(t, *v))),
+            (Some((t, v)), None) => (x.clone().gt_eq(lit(*v)), format!("[{t}, *{}", if integer { "]" } else { "[" })),
+            (Some((lt, lv)), Some((ut, uv))) => {
+                if uv <= lv {
+                    return invalid("range() bounds must increase");
+                }
+                (
+                    x.clone().gt_eq(lit(*lv)).and(x.clone().lt(lit(*uv))),
+                    format!("[{lt}, {}{close}", upper_text(ut, *uv)),
+                )
+            }
+            (None, None) => return invalid("range() needs at least one bound"),
+        };
+        cases = Some(match cases {
+            None => when(cond, lit(label)),
+            Some(mut c) => c.when(cond, lit(label)),
+        });
+    }
+    let mut cases = cases.ok_or_else(|| QueryError::invalid("range() needs at least two bounds"))?;
+    Ok(cases.otherwise(lit(ScalarValue::Utf8(None)))?)
+}
+
+/// `range(date, 1 month)`: the period's start and end as a half-open interval in UTC.
+fn date_range(x: DfExpr, n: f64, unit: &str) -> Result<DfExpr, QueryError> {
+    let (part, months, days, nanos): (&str, i32, i32, i64) = match unit {
+        "s" | "second" | "seconds" => ("second", 0, 0, 1_000_000_000),
+        "m" | "minute" | "minutes" => ("minute", 0, 0, 60_000_000_000),
+        "h" | "hour" | "hours" => ("hour", 0, 0, 3_600_000_000_000),
+        "d" | "day" | "days" => ("day", 0, 1, 0),
+        "w" | "week" | "weeks" => ("week", 0, 7, 0),
+        "M" | "month" | "months" => ("month", 1, 0, 0),
+        "q" | "quarter" | "quarters" => ("quarter", 3, 0, 0),
+        "y" | "year" | "years" => ("year", 12, 0, 0),
+        other => return invalid(format!("range(): unknown interval unit {other}")),
+    };
+    if n != 1.0 {
+        return invalid("range() over a date supports intervals of 1 unit (1 day, 1 month, …) so far");
+    }
+    let ts = cast(x.clone(), DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
+    let start = f::date_trunc(lit(part), ts);
+    let step = lit(ScalarValue::new_interval_mdn(months, days, nanos));
+    let end = start.clone() + step;
+    let fmt = |e: DfExpr| f::to_char(e, lit("%Y-%m-%dT%H:%M:%S%.3fZ"));
+    let label = f::concat(vec![lit("["), fmt(start), lit(", "), fmt(end), lit("[")]);
+    Ok(when(x.is_not_null(), label).end()?)
+}
+
+/// Joda-style `date_format` patterns as chrono ones (numeric letters only; names would need
+/// `lang`, which is not implemented).
+pub fn date_format_pattern(pattern: &str) -> Result<String, QueryError> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            // Quoted literal text; '' is a quote.
+            if chars.get(i + 1) == Some(&'\'') {
+                out.push('\'');
+                i += 2;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < chars.len() && chars[j] != '\'' {
+                if chars[j] == '%' {
+                    out.push_str("%%");
+                } else {
+                    out.push(chars[j]);
+                }
+                j += 1;
+            }
+            i = j + 1;
+            continue;
+        }
+        let mut run = 1;
+        while chars.get(i + run) == Some(&c) {
+            run += 1;
+        }
+        let spec = match (c, run) {
+            ('y' | 'Y', 2) => "%y",
+            ('y' | 'Y', _) => "%Y",
+            ('x', 2) => "%g",
+            ('x', _) => "%G",
+            ('w', 1) => "%-V",
+            ('w', _) => "%V",
+            ('e', _) => "%u",
+            ('D', 1 | 2) => "%-j",
+            ('D', _) => "%j",
+            ('M', 1) => "%-m",
+            ('M', 2) => "%m",
+            ('d', 1) => "%-d",
+            ('d', _) => "%d",
+            ('H', 1) => "%-H",
+            ('H', _) => "%H",
+            ('m', 1) => "%-M",
+            ('m', _) => "%M",
+            ('s', 1) => "%-S",
+            ('s', _) => "%S",
+            ('E', _) | ('M', _) => {
+                return invalid(format!(
+                    "date_format(): day and month names ({}) are not supported yet",
+                    c.to_string().repeat(run)
+                ))
+            }
+            (c, _) if c.is_ascii_alphabetic() => {
+                return invalid(format!("date_format(): unknown pattern letter {c}"));
+            }
+            ('%', _) => "%%",
+            _ => {
+                for _ in 0..run {
+                    out.push(c);
+                }
+                i += run;
+                continue;
+            }
+        };
+        out.push_str(spec);
+        i += run;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joda_patterns_become_chrono_patterns() {
+        assert_eq!(date_format_pattern("yyyy-MM-dd").unwrap(), "%Y-%m-%d");
+        assert_eq!(date_format_pattern("dd/MM/yy HH:mm").unwrap(), "%d/%m/%y %H:%M");
+        assert_eq!(date_format_pattern("'week' ww, xxxx").unwrap(), "week %V, %G");
+        assert_eq!(date_format_pattern("M d ''").unwrap(), "%-m %-d '");
+        assert!(date_format_pattern("EEEE").is_err());
+        assert!(date_format_pattern("MMMM").is_err());
+        assert!(date_format_pattern("q").is_err());
+    }
+}
