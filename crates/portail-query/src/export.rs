@@ -12,10 +12,17 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
-    Csv { delimiter: u8, bom: bool, labels: bool },
+    Csv {
+        delimiter: u8,
+        bom: bool,
+        labels: bool,
+    },
     Json,
     Jsonl,
     GeoJson,
+    /// Apache Parquet with the columns' own types (geo points as `{lon, lat}` structs, shapes
+    /// as GeoJSON text), snappy-compressed.
+    Parquet,
 }
 
 impl ExportFormat {
@@ -25,6 +32,7 @@ impl ExportFormat {
             ExportFormat::Json => "application/json; charset=utf-8",
             ExportFormat::Jsonl => "application/jsonl; charset=utf-8",
             ExportFormat::GeoJson => "application/geo+json; charset=utf-8",
+            ExportFormat::Parquet => "application/vnd.apache.parquet",
         }
     }
 
@@ -34,6 +42,7 @@ impl ExportFormat {
             ExportFormat::Json => "json",
             ExportFormat::Jsonl => "jsonl",
             ExportFormat::GeoJson => "geojson",
+            ExportFormat::Parquet => "parquet",
         }
     }
 }
@@ -73,6 +82,9 @@ pub async fn export(
     format: ExportFormat,
 ) -> Result<ByteStream, QueryError> {
     let plan = plan(ds, req, false).await?;
+    if format == ExportFormat::Parquet {
+        return parquet(plan.df).await;
+    }
     let outputs = plan.outputs;
     let batches = plan.df.execute_stream().await?;
 
@@ -91,7 +103,7 @@ pub async fn export(
             h
         }
         ExportFormat::Json => b"[".to_vec(),
-        ExportFormat::Jsonl => vec![],
+        ExportFormat::Jsonl | ExportFormat::Parquet => vec![],
         ExportFormat::GeoJson => b"{\"type\": \"FeatureCollection\", \"features\": [".to_vec(),
     };
     let tail: Vec<u8> = match format {
@@ -127,6 +139,7 @@ pub async fn export(
                         out.push(b'\n');
                     }
                 }
+                ExportFormat::Parquet => unreachable!("encoded by `parquet`"),
                 ExportFormat::GeoJson => {
                     if !first {
                         out.push(b',');
@@ -156,4 +169,61 @@ pub async fn export(
         Ok(out)
     });
     Ok(stream::once(async move { Ok(head) }).chain(body).chain(stream::once(async move { Ok(tail) })).boxed())
+}
+
+/// A `Write` whose bytes are taken out as they are produced, so a Parquet file can be streamed
+/// row group by row group.
+#[derive(Clone, Default)]
+struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl std::io::Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Rows buffered before a row group is written out (and its bytes sent).
+const PARQUET_ROW_GROUP_ROWS: usize = 64 * 1024;
+
+async fn parquet(df: datafusion::dataframe::DataFrame) -> Result<ByteStream, QueryError> {
+    use datafusion::parquet::arrow::ArrowWriter;
+    use datafusion::parquet::basic::Compression;
+    use datafusion::parquet::file::properties::WriterProperties;
+    let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+    let batches = df.execute_stream().await?;
+    let sink = SharedBuffer::default();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
+        .build();
+    let parquet_error = |e: datafusion::parquet::errors::ParquetError| QueryError::Internal(format!("parquet: {e}"));
+    let writer = ArrowWriter::try_new(sink.clone(), schema, Some(props)).map_err(parquet_error)?;
+    let state = (batches, Some(writer), sink);
+    Ok(stream::unfold(state, move |(mut batches, mut writer, sink)| async move {
+        let w = writer.as_mut()?;
+        let chunk = match batches.next().await {
+            Some(Ok(batch)) => w.write(&batch).map_err(parquet_error).map(|_| sink.take()),
+            Some(Err(e)) => Err(e.into()),
+            None => {
+                let w = writer.take()?;
+                w.close().map_err(parquet_error).map(|_| sink.take())
+            }
+        };
+        if chunk.is_err() {
+            writer = None;
+        }
+        Some((chunk, (batches, writer, sink)))
+    })
+    .boxed())
 }

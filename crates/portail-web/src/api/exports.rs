@@ -14,7 +14,7 @@ use futures::StreamExt;
 use portail_query::{Dataset, ExportFormat, RecordsRequest};
 use serde_json::json;
 
-const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson"];
+const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "parquet"];
 
 pub async fn list(DatasetRequest { site, dataset_id, .. }: DatasetRequest) -> Result<Response, ApiError> {
     let base = format!("{}{PREFIX}/catalog/datasets/{dataset_id}/exports", site.origin);
@@ -63,6 +63,14 @@ pub async fn export(
         "json" => ExportFormat::Json,
         "jsonl" => ExportFormat::Jsonl,
         "geojson" => ExportFormat::GeoJson,
+        "parquet" => match params.one("parquet_compression").unwrap_or("snappy") {
+            "snappy" => ExportFormat::Parquet,
+            other => {
+                return Err(ApiError::parameter(format!(
+                    "Invalid value for parquet_compression API parameter: {other} (this portal writes snappy)"
+                )))
+            }
+        },
         other => {
             return Err(ApiError::parameter(format!(
                 "Invalid value for format: {other} is not an available export format ({}).",

@@ -428,3 +428,31 @@ async fn range_and_date_format_group_keys() {
         assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")), "{bad}: {v}");
     }
 }
+
+#[tokio::test]
+async fn parquet_exports_read_back_with_the_filtered_rows() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let app = with_datasets().await;
+    let base = "/api/explore/v2.1/catalog/datasets/equipements/exports/parquet";
+    let r = app.get(ALPHA, &format!("{base}?select=id,commune,geo_point_2d&where=capacite%3E%3D100&order_by=id")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/vnd.apache.parquet"));
+    assert!(r.header("content-disposition").unwrap().contains("equipements.parquet"));
+    let (_, bytes) = app
+        .get_bytes(ALPHA, &format!("{base}?select=id,commune,geo_point_2d&where=capacite%3E%3D100&order_by=id"))
+        .await;
+    assert_eq!(&bytes[..4], b"PAR1");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap().build().unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 2);
+    let schema = batches[0].schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["id", "commune", "geo_point_2d"]);
+    let (status, _) = app.get_bytes(ALPHA, &format!("{base}?parquet_compression=brotli")).await;
+    assert_eq!(status, 400);
+    // The whole dataset by default.
+    let (_, bytes) = app.get_bytes(ALPHA, base).await;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap().build().unwrap();
+    assert_eq!(reader.map(|b| b.unwrap().num_rows()).sum::<usize>(), 4);
+}

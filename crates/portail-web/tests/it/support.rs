@@ -105,6 +105,13 @@ impl TestApp {
         TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
+    /// The raw bytes of a GET (binary exports).
+    pub async fn get_bytes(&self, host: &str, path: &str) -> (StatusCode, axum::body::Bytes) {
+        let req = Request::get(path).header(header::HOST, host).body(Body::empty()).unwrap();
+        let response = portail_web::router(self.state.clone()).oneshot(req).await.unwrap();
+        (response.status(), response.into_body().collect().await.unwrap().to_bytes())
+    }
+
     pub async fn get(&self, host: &str, path: &str) -> TestResponse {
         self.send(Request::get(path).header(header::HOST, host).body(Body::empty()).unwrap()).await
     }
