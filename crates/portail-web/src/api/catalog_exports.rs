@@ -26,6 +26,7 @@ const DISTRIBUTIONS: &[(&str, &str, &str)] = &[
     ("json", "JSON", "application/json"),
     ("jsonl", "JSONL", "application/jsonl"),
     ("geojson", "GeoJSON", "application/geo+json"),
+    ("parquet", "Parquet", "application/vnd.apache.parquet"),
 ];
 
 pub async fn facets(

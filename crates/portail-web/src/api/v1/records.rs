@@ -219,9 +219,10 @@ pub async fn export_v1(current: &CurrentVersion, params: &V1Params) -> Result<Re
         "json" => ExportFormat::Json,
         "jsonl" => ExportFormat::Jsonl,
         "geojson" => ExportFormat::GeoJson,
+        "parquet" => ExportFormat::Parquet,
         other => {
             return Err(ApiError::parameter(format!(
-                "Unsupported format: {other} (available: csv, json, jsonl, geojson)"
+                "Unsupported format: {other} (available: csv, json, jsonl, geojson, parquet)"
             )))
         }
     };
