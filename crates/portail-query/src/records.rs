@@ -110,10 +110,7 @@ pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<Recor
 /// `limit < 0` means no limit (exports).
 pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool) -> Result<Plan, QueryError> {
     let syntax = |clause| move |error| QueryError::Syntax { clause, error };
-    let mut conds = vec![];
-    for w in req.wheres.iter().filter(|w| !w.trim().is_empty()) {
-        conds.push(parse_where(w).map_err(syntax("where"))?);
-    }
+    let conds = parse_wheres(&req.wheres)?;
     let select = req.select.filter(|s| !s.trim().is_empty()).map(parse_select).transpose().map_err(syntax("select"))?;
     let group =
         req.group_by.filter(|s| !s.trim().is_empty()).map(parse_group_by).transpose().map_err(syntax("group_by"))?;
@@ -256,6 +253,15 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     Ok(Plan { df, outputs, total })
 }
 
+/// Every non-blank `where` clause, parsed.
+fn parse_wheres(wheres: &[&str]) -> Result<Vec<portail_odsql::Cond>, QueryError> {
+    wheres
+        .iter()
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| parse_where(w).map_err(|error| QueryError::Syntax { clause: "where", error }))
+        .collect()
+}
+
 fn bind_filter(binder: &mut Binder, conds: &[portail_odsql::Cond]) -> Result<Option<DfExpr>, QueryError> {
     let mut filter: Option<DfExpr> = None;
     for c in conds {
@@ -293,10 +299,7 @@ pub async fn bounding_box(
 ) -> Result<(u64, Option<[f64; 4]>), QueryError> {
     use datafusion::functions::core::expr_fn::get_field;
     use datafusion::functions_aggregate::expr_fn::{count, max, min};
-    let mut conds = vec![];
-    for w in wheres.iter().filter(|w| !w.trim().is_empty()) {
-        conds.push(parse_where(w).map_err(|error| QueryError::Syntax { clause: "where", error })?);
-    }
+    let conds = parse_wheres(wheres)?;
     let mut binder = Binder::new(ds.schema, ds.index_dir);
     let filter = bind_filter(&mut binder, &conds)?;
     let df = scan(ds, 2, filter).await?;

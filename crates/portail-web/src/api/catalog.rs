@@ -1,6 +1,6 @@
 //! `/catalog/datasets` and `/catalog/datasets/{id}`: the catalog searched over dataset metadata.
 
-use super::params::Params;
+use super::params::{split_refinement, Params};
 use super::{api_headers, ApiError, PREFIX};
 use crate::app::AppState;
 use crate::session::Identity;
@@ -83,7 +83,7 @@ async fn entry(app: &AppState, dataset: DatasetRecord) -> Result<Entry, ApiError
     Ok(Entry { dataset, version })
 }
 
-pub(crate) async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
+async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
     let datasets = app.store.datasets(site.portal.id).await.map_err(ApiError::internal)?;
     let mut out = vec![];
     for dataset in datasets.into_iter().filter(|d| can_see(d, identity)) {
@@ -224,7 +224,7 @@ fn words_match(e: &Entry, query: &str, prefix_all: bool) -> bool {
     })
 }
 
-pub(crate) fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {
+fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {
     Ok(match c {
         Cond::And(items) => {
             for i in items {
@@ -333,7 +333,7 @@ pub(crate) fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {
 }
 
 /// Sort keys of the catalog: the metadata that can be ordered.
-pub(crate) fn order(entries: &mut [Entry], clause: Option<&str>) -> Result<(), ApiError> {
+fn order(entries: &mut [Entry], clause: Option<&str>) -> Result<(), ApiError> {
     let items = match clause {
         Some(text) => portail_odsql::parse_order_by(text).map_err(|e| ApiError::syntax(&e, "order_by"))?,
         None => vec![],
@@ -401,6 +401,7 @@ fn project(full: Value, items: &[SelectItem]) -> Result<Value, ApiError> {
 pub(crate) fn facet_values(site: &Site, e: &Entry, name: &str) -> Result<Vec<String>, ApiError> {
     Ok(match name {
         "features" => e.features().iter().map(|s| s.to_string()).collect(),
+        "dataset_id" | "datasetid" => vec![e.dataset.dataset_id.clone()],
         "modified" => vec![iso_utc(e.dataset.modified_at)[..10].replace('-', "/")],
         "language" => vec![site.portal.default_lang.code().to_owned()],
         "visibility" => vec![if e.dataset.restricted { "restricted" } else { "domain" }.to_owned()],
@@ -409,14 +410,11 @@ pub(crate) fn facet_values(site: &Site, e: &Entry, name: &str) -> Result<Vec<Str
     })
 }
 
-/// `refine=facet:value`: a date facet matches by period (`2024`, `2024/03`).
-fn refine_matches(site: &Site, e: &Entry, spec: &str) -> Result<bool, ApiError> {
-    let (facet, raw) = spec.split_once(':').ok_or_else(|| {
-        ApiError::parameter(format!("Invalid value for refine API parameter: {spec} (expected facet:value)"))
-    })?;
-    let value = raw.trim().trim_matches('"').trim_matches('\'');
-    let values = facet_values(site, e, facet.trim())?;
-    Ok(values.iter().any(|v| v == value || (facet.trim() == "modified" && v.starts_with(&format!("{value}/")))))
+/// Whether an entry has `value` for a catalog facet: a date facet matches by period (`2024`,
+/// `2024/03`).
+pub(crate) fn refine_matches(site: &Site, e: &Entry, facet: &str, value: &str) -> Result<bool, ApiError> {
+    let values = facet_values(site, e, facet)?;
+    Ok(values.iter().any(|v| v == value || (facet == "modified" && v.starts_with(&format!("{value}/")))))
 }
 
 /// The visible datasets matching every `where`, `refine` and `exclude` of the request, in
@@ -438,10 +436,12 @@ pub(crate) async fn matching_entries(
             keep = keep && eval(&entry, c)?;
         }
         for r in params.all("refine") {
-            keep = keep && refine_matches(site, &entry, r)?;
+            let (facet, value) = split_refinement(r)?;
+            keep = keep && refine_matches(site, &entry, facet, value)?;
         }
         for x in params.all("exclude") {
-            keep = keep && !refine_matches(site, &entry, x)?;
+            let (facet, value) = split_refinement(x)?;
+            keep = keep && !refine_matches(site, &entry, facet, value)?;
         }
         if keep {
             matching.push(entry);

@@ -40,12 +40,7 @@ pub async fn facets(
     let asked: Vec<String> = params.all("facet").into_iter().map(facet_name).collect();
     let names: Vec<String> =
         if asked.is_empty() { DEFAULT_FACETS.iter().map(|s| s.to_string()).collect() } else { asked.clone() };
-    let refined: Vec<(String, String)> = params
-        .all("refine")
-        .iter()
-        .filter_map(|r| r.split_once(':'))
-        .map(|(f, v)| (f.trim().to_owned(), v.trim().trim_matches('"').trim_matches('\'').to_owned()))
-        .collect();
+    let refined = params.refinements();
     let state = |facet: &str, value: &str| {
         if refined.iter().any(|(f, v)| f == facet && (v == value || value.starts_with(&format!("{v}/")))) {
             "refined"

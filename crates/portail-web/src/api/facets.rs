@@ -76,12 +76,7 @@ pub(crate) async fn facet_counts(
 
 pub async fn facets(DatasetRequest { current, params, .. }: DatasetRequest) -> Result<Response, ApiError> {
     let wheres = request_wheres(&params, &current.version.schema)?;
-    let refined: Vec<(String, String)> = params
-        .all("refine")
-        .iter()
-        .filter_map(|r| r.split_once(':'))
-        .map(|(f, v)| (f.trim().to_owned(), v.trim().trim_matches('"').trim_matches('\'').to_owned()))
-        .collect();
+    let refined = params.refinements();
     let mut groups = vec![];
     for spec in params.all("facet") {
         let name = facet_name(spec);

@@ -14,7 +14,28 @@ pub const DEFAULT_LIMIT: i64 = 10;
 /// Grouped queries: `limit` and `offset + limit` ≤ 20,000.
 pub const MAX_GROUPS: i64 = 20_000;
 
+/// `refine=facet:value` (or `exclude=…`) split into the facet and the unquoted value.
+pub fn split_refinement(spec: &str) -> Result<(&str, &str), ApiError> {
+    let (facet, raw) = spec.split_once(':').ok_or_else(|| {
+        ApiError::parameter(format!("Invalid value for refine API parameter: {spec} (expected facet:value)"))
+    })?;
+    Ok((facet.trim(), raw.trim().trim_matches('"').trim_matches('\'')))
+}
+
 impl Params {
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Params {
+        Params { pairs }
+    }
+
+    /// The well-formed `refine` values as (facet, value), to mark facet values as refined.
+    pub fn refinements(&self) -> Vec<(String, String)> {
+        self.all("refine")
+            .into_iter()
+            .filter_map(|r| split_refinement(r).ok())
+            .map(|(f, v)| (f.to_owned(), v.to_owned()))
+            .collect()
+    }
+
     pub fn parse(query: Option<&str>) -> Params {
         let pairs = form_urlencoded::parse(query.unwrap_or("").as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))

@@ -1,7 +1,7 @@
 //! `/catalog/datasets/{id}/records` and `/records/{record_id}`.
 
 use super::catalog::DatasetRequest;
-use super::params::{Params, MAX_GROUPS};
+use super::params::{split_refinement, Params, MAX_GROUPS};
 use super::{api_headers, ApiError};
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
@@ -26,12 +26,8 @@ pub(crate) fn quote(s: &str) -> String {
 
 /// `refine=field:value` as an ODSQL condition: equality, or the period of a date path
 /// (`2024`, `2024/03`, `2024/03/05`).
-pub(crate) fn refine_condition(schema: &Schema, spec: &str) -> Result<String, ApiError> {
-    let (field, raw) = spec.split_once(':').ok_or_else(|| {
-        ApiError::parameter(format!("Invalid value for refine API parameter: {spec} (expected facet:value)"))
-    })?;
-    let value = raw.trim().trim_matches('"').trim_matches('\'');
-    let f = schema.field(field.trim()).ok_or_else(|| ApiError::odsql(format!("Unknown field: {}", field.trim())))?;
+pub(crate) fn refine_condition(schema: &Schema, field: &str, value: &str) -> Result<String, ApiError> {
+    let f = schema.field(field).ok_or_else(|| ApiError::odsql(format!("Unknown field: {field}")))?;
     let name = format!("`{}`", f.name.replace('`', "\\`"));
     Ok(match f.field_type {
         FieldType::Date | FieldType::Datetime => {
@@ -61,10 +57,12 @@ pub fn request_wheres(params: &Params, schema: &Schema) -> Result<Vec<String>, A
         }
     }
     for r in params.all("refine") {
-        wheres.push(refine_condition(schema, r)?);
+        let (field, value) = split_refinement(r)?;
+        wheres.push(refine_condition(schema, field, value)?);
     }
     for x in params.all("exclude") {
-        wheres.push(format!("not ({})", refine_condition(schema, x)?));
+        let (field, value) = split_refinement(x)?;
+        wheres.push(format!("not ({})", refine_condition(schema, field, value)?));
     }
     Ok(wheres)
 }

@@ -92,8 +92,10 @@ async fn catalog_exports_csv_json_and_data_json() {
 
     let (status, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/exports/xls").await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("InvalidRESTParameterError")), "{v}");
-    let (status, _, _) = json(&app, BETA, "/api/explore/v2.1/catalog/exports/json").await;
+    let (status, v, _) = json(&app, BETA, "/api/explore/v2.1/catalog/exports/json").await;
     assert_eq!(status, 200);
+    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|d| d["dataset_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["parcs"], "each portal exports its own catalog only");
 }
 
 #[tokio::test]

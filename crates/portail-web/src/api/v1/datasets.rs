@@ -2,7 +2,8 @@
 //! flat `metas`, `fields` as a list).
 
 use super::{respond, v1_error, V1Request};
-use crate::api::catalog::{eval, order, visible, visible_one, Entry};
+use crate::api::catalog::{matching_entries, visible_one, Entry};
+use crate::api::params::Params;
 use crate::api::ApiError;
 use crate::tenant::Site;
 use axum::extract::Path;
@@ -69,42 +70,22 @@ pub async fn search(req: V1Request) -> Response {
     let V1Request { app, site, identity, params } = &req;
     let run = async {
         let (rows, start) = params.page()?;
-        let mut conditions = vec![];
+        // A v1 catalog query is a v2.1 one: `q` becomes `where`, `refine.f=v` becomes `refine=f:v`.
+        let mut pairs = vec![];
         for q in params.all("q") {
             if let Some(c) =
                 portail_odsql::translate_q(q, &catalog_field).map_err(|e| ApiError::odsql(e.to_string()))?
             {
-                conditions.push(portail_odsql::parse_where(&c).map_err(|e| ApiError::syntax(&e, "q"))?);
+                pairs.push(("where".to_owned(), c));
             }
         }
-        let refine_clause =
-            |field: &str, value: &str| format!("`{field}` = \"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
-        for (field, _) in params.prefixed("refine.").chain(params.prefixed("exclude.")) {
-            if catalog_field(field).is_none() {
-                return Err(ApiError::parameter(format!("Unknown facet: {field}")));
-            }
+        for (key, prefix) in [("refine", "refine."), ("exclude", "exclude.")] {
+            pairs.extend(params.prefixed(prefix).map(|(f, v)| (key.to_owned(), format!("{f}:{v}"))));
         }
-        for (field, value) in params.prefixed("refine.") {
-            conditions.push(
-                portail_odsql::parse_where(&refine_clause(field, value)).map_err(|e| ApiError::syntax(&e, "refine"))?,
-            );
+        if let Some(sort) = super::order_by(params, |n| catalog_field(n).is_some())? {
+            pairs.push(("order_by".to_owned(), sort));
         }
-        for (field, value) in params.prefixed("exclude.") {
-            let c = format!("not ({})", refine_clause(field, value));
-            conditions.push(portail_odsql::parse_where(&c).map_err(|e| ApiError::syntax(&e, "exclude"))?);
-        }
-        let mut matching = vec![];
-        for entry in visible(app, site, identity).await? {
-            let mut keep = true;
-            for c in &conditions {
-                keep = keep && eval(&entry, c)?;
-            }
-            if keep {
-                matching.push(entry);
-            }
-        }
-        let sort = super::order_by(params, |n| catalog_field(n).is_some())?;
-        order(&mut matching, sort.as_deref())?;
+        let matching = matching_entries(app, site, identity, &Params::from_pairs(pairs)).await?;
         let datasets: Vec<Value> =
             matching.iter().skip(start as usize).take(rows as usize).map(|e| v1_dataset(site, e)).collect();
         let mut parameters = json!({"timezone": "UTC", "rows": rows, "start": start, "format": "json"});

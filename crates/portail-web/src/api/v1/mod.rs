@@ -10,6 +10,7 @@ mod records;
 
 pub use records::export_v1;
 
+use super::params::Params;
 use super::ApiError;
 use crate::app::AppState;
 use crate::session::Identity;
@@ -71,16 +72,13 @@ impl FromRequest<AppState> for V1Request {
 /// Largest POSTed form read (v1 parameters only).
 const MAX_FORM_BYTES: usize = 1 << 20;
 
-/// The parameters of a v1 call: the query string, plus the form body of a POST.
-pub struct V1Params {
-    pairs: Vec<(String, String)>,
-}
+/// The parameters of a v1 call: the query string, plus the form body of a POST. Reading them
+/// is `Params`' job; v1 adds trimming, `<prefix>.<field>` families and its own paging.
+pub struct V1Params(Params);
 
 impl V1Params {
     pub fn new(uri: &Uri, method: &Method, headers: &HeaderMap, body: &Bytes) -> V1Params {
-        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let mut pairs = Params::parse(uri.query()).pairs().to_vec();
         let is_form = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -88,25 +86,25 @@ impl V1Params {
         if method == Method::POST && is_form {
             pairs.extend(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())));
         }
-        V1Params { pairs }
+        V1Params(Params::from_pairs(pairs))
     }
 
     pub fn one(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+        self.0.one(name).map(str::trim)
     }
 
     /// The last value, untrimmed (a tab separator is whitespace).
     pub fn raw(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        self.0.pairs().iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     }
 
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.0.all(name)
     }
 
     /// `(suffix, value)` of every `<prefix><suffix>=value` pair.
     pub fn prefixed<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.pairs.iter().filter_map(move |(k, v)| k.strip_prefix(prefix).map(|f| (f, v.as_str())))
+        self.0.pairs().iter().filter_map(move |(k, v)| k.strip_prefix(prefix).map(|f| (f, v.as_str())))
     }
 
     pub fn flag(&self, name: &str) -> bool {
@@ -239,10 +237,10 @@ pub fn context(params: &V1Params, schema: &Schema) -> Result<Context, ApiError> 
     }
     let mut refines = vec![];
     for (field, value) in params.prefixed("refine.") {
-        refines.push((field.to_owned(), super::records::refine_condition(schema, &format!("{field}:{value}"))?));
+        refines.push((field.to_owned(), super::records::refine_condition(schema, field, value)?));
     }
     for (field, value) in params.prefixed("exclude.") {
-        conditions.push(format!("not ({})", super::records::refine_condition(schema, &format!("{field}:{value}"))?));
+        conditions.push(format!("not ({})", super::records::refine_condition(schema, field, value)?));
     }
     let geo = || {
         geo_field(schema)

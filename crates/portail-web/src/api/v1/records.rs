@@ -35,12 +35,13 @@ fn v1_value(t: FieldType, v: Value) -> Value {
 fn v1_record(current: &CurrentVersion, dataset_id: &str, mut row: Map<String, Value>, keep: &[&str]) -> Value {
     let schema = &current.version.schema;
     let id = row.remove("_id").unwrap_or(Value::Null);
+    let geo_name = geo_field(schema).map(|g| g.name.as_str());
     let mut geometry = Value::Null;
     let mut fields = Map::new();
     for f in &schema.fields {
         let Some(v) = row.remove(&f.name).filter(|v| !v.is_null() && v != "") else { continue };
         let v = v1_value(f.field_type, v);
-        if geometry.is_null() && geo_field(schema).is_some_and(|g| g.name == f.name) {
+        if geometry.is_null() && geo_name == Some(f.name.as_str()) {
             geometry = match f.field_type {
                 FieldType::GeoPoint2d => json!({"type": "Point", "coordinates": [v[1], v[0]]}),
                 _ => v.clone(),
@@ -312,8 +313,8 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
     if series.is_empty() {
         series.push("count".into());
     }
-    let mut select: Vec<String> = x_keys.iter().enumerate().map(|(i, (e, _))| format!("{e} as x{i}")).collect();
     let group_by: Vec<String> = x_keys.iter().enumerate().map(|(i, (e, _))| format!("{e} as x{i}")).collect();
+    let mut select = group_by.clone();
     for (i, name) in series.iter().enumerate() {
         let func = params.one(&format!("y.{name}.func")).unwrap_or("COUNT").to_ascii_uppercase();
         let expr = params.one(&format!("y.{name}.expr"));
