@@ -82,6 +82,18 @@ pub const SETTINGS: &[Setting] = &[
         default: "395",
         help: "How long the proofs of consent (choice records) are kept, in days (180 to 395).",
     },
+    Setting {
+        key: "query_memory_budget_mb",
+        env: "PORTAIL_QUERY_MEMORY_BUDGET_MB",
+        default: "1024",
+        help: "Memory for datasets kept decoded for fast queries, all together, in MiB; 0 reads Parquet every time.",
+    },
+    Setting {
+        key: "query_timeout_s",
+        env: "PORTAIL_QUERY_TIMEOUT_S",
+        default: "30",
+        help: "A records, facets or aggregation query running longer is stopped (1 to 600 s); exports are not.",
+    },
 ];
 
 /// The file's keys; all optional, none unknown.
@@ -96,6 +108,8 @@ pub struct FileConfig {
     pub session_max_age_s: Option<u32>,
     pub consent_max_age_days: Option<u32>,
     pub consent_record_retention_days: Option<u32>,
+    pub query_memory_budget_mb: Option<u32>,
+    pub query_timeout_s: Option<u32>,
     pub session_idle_timeout_s: Option<u32>,
     pub trusted_proxy: Option<bool>,
     pub public_https: Option<bool>,
@@ -212,6 +226,17 @@ pub fn load(overrides: Overrides, env: Env) -> anyhow::Result<Config> {
     if !(180..=395).contains(&web.consent_record_retention_days) {
         bail!("consent_record_retention_days: {} is outside 180..=395", web.consent_record_retention_days);
     }
+    web.query_memory_budget_mb = match env("PORTAIL_QUERY_MEMORY_BUDGET_MB") {
+        Some(v) => parse_u32("query_memory_budget_mb", &v)?,
+        None => file.query_memory_budget_mb.unwrap_or(web.query_memory_budget_mb),
+    };
+    web.query_timeout_s = match env("PORTAIL_QUERY_TIMEOUT_S") {
+        Some(v) => parse_u32("query_timeout_s", &v)?,
+        None => file.query_timeout_s.unwrap_or(web.query_timeout_s),
+    };
+    if !(1..=600).contains(&web.query_timeout_s) {
+        bail!("query_timeout_s: {} is outside 1..=600", web.query_timeout_s);
+    }
     Ok(Config { data_dir, listen, config_file, web })
 }
 
@@ -248,6 +273,8 @@ fn value_of(config: &Config, key: &str) -> String {
         "public_https" => w.public_https.to_string(),
         "consent_max_age_days" => w.consent_max_age_days.to_string(),
         "consent_record_retention_days" => w.consent_record_retention_days.to_string(),
+        "query_memory_budget_mb" => w.query_memory_budget_mb.to_string(),
+        "query_timeout_s" => w.query_timeout_s.to_string(),
         other => format!("(unknown setting {other})"),
     }
 }
@@ -298,6 +325,10 @@ mod tests {
         assert!(err.to_string().contains("listen"), "{err}");
         let err = load(Overrides::default(), &env_of(&[("PORTAIL_TRUSTED_PROXY", "maybe")])).unwrap_err();
         assert!(err.to_string().contains("trusted_proxy"), "{err}");
+        let err = load(Overrides::default(), &env_of(&[("PORTAIL_QUERY_TIMEOUT_S", "0")])).unwrap_err();
+        assert!(err.to_string().contains("query_timeout_s"), "{err}");
+        let c = load(Overrides::default(), &env_of(&[("PORTAIL_QUERY_MEMORY_BUDGET_MB", "0")])).unwrap();
+        assert_eq!(c.web.query_settings().memory_budget_bytes, 0, "0 turns residency off");
     }
 
     #[test]

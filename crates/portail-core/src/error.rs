@@ -36,6 +36,7 @@ codes! {
     CsrfFailure => ("CSRFVerificationFailed", 403, Auth, "An unsafe request under cookie authentication lacked a valid CSRF token or came from another origin."),
     Forbidden => ("PermissionDenied", 403, Auth, "The signed-in user has no role on this portal that allows the action."),
     TooManyAttempts => ("TooManyAttempts", 429, Auth, "Too many failed sign-in attempts for this account or address; try again later."),
+    QueryTimeout => ("QueryTimeout", 503, InvalidRequest, "A query ran past the engine's time limit (query_timeout_s); a narrower where or an export helps."),
     Internal => ("InternalError", 500, Internal, "An unexpected failure; the detail is in the server log, never in the response."),
 }
 

@@ -1,6 +1,8 @@
 //! Binding: ODSQL AST + dataset schema → DataFusion expressions.
 
+use crate::tables::Tables;
 use crate::time::parse_instant;
+use crate::udf::{self, EARTH_RADIUS_M};
 use crate::QueryError;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
@@ -13,14 +15,13 @@ use portail_odsql::{Arg, ArithOp, CmpOp, Cond, Expr, Literal};
 use portail_search::{DatasetIndex, Match};
 use std::ops::Not;
 use std::path::Path;
-
-/// Mean Earth radius, as the benchmark's haversine reference uses.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
+use std::sync::Arc;
 
 pub struct Binder<'a> {
     pub schema: &'a Schema,
     index_dir: &'a Path,
-    index: Option<DatasetIndex>,
+    tables: &'a Tables,
+    index: Option<Arc<DatasetIndex>>,
 }
 
 /// What a bound value expression is, as far as formatting and comparisons care.
@@ -67,13 +68,13 @@ pub fn has_aggregate(e: &Expr) -> bool {
 }
 
 impl<'a> Binder<'a> {
-    pub fn new(schema: &'a Schema, index_dir: &'a Path) -> Binder<'a> {
-        Binder { schema, index_dir, index: None }
+    pub fn new(schema: &'a Schema, index_dir: &'a Path, tables: &'a Tables) -> Binder<'a> {
+        Binder { schema, index_dir, tables, index: None }
     }
 
     fn index(&mut self) -> Result<&DatasetIndex, QueryError> {
         if self.index.is_none() {
-            self.index = Some(DatasetIndex::open(self.index_dir)?);
+            self.index = Some(self.tables.index(self.index_dir)?);
         }
         Ok(self.index.as_ref().expect("set above"))
     }
@@ -248,6 +249,9 @@ impl<'a> Binder<'a> {
             || QueryError::invalid(format!("The value {} cannot be compared with a {} field", describe(value), t));
         Ok(Some(match (t, value) {
             (_, Literal::Null) => lit(ScalarValue::Null),
+            // A whole number compared with an int field stays an integer, so that the column is
+            // compared as stored instead of being converted row by row.
+            (FieldType::Int, Literal::Num(_, v)) if v.fract() == 0.0 && v.abs() < 9.0e15 => lit(*v as i64),
             (FieldType::Int | FieldType::Double, Literal::Num(_, v)) => lit(*v),
             (FieldType::Int | FieldType::Double, Literal::Str(s)) => lit(s.trim().parse::<f64>().map_err(|_| bad())?),
             (FieldType::Date, Literal::Date(s) | Literal::Str(s)) => {
@@ -291,11 +295,11 @@ impl<'a> Binder<'a> {
         if rows.is_empty() {
             return Ok(lit(false));
         }
-        let list: Vec<DfExpr> = rows.into_iter().map(|r| lit(r as i64)).collect();
-        Ok(ident("_row").in_list(list, false))
+        Ok(udf::row_in(ident("_row"), &rows))
     }
 
-    fn geo_field(&self, arg: Option<&Arg>) -> Result<(DfExpr, DfExpr), QueryError> {
+    /// A geo point field argument: the point, its latitude and its longitude.
+    fn geo_field(&self, arg: Option<&Arg>) -> Result<(DfExpr, DfExpr, DfExpr), QueryError> {
         let Some(Arg::Expr(Expr::Field { path, .. })) = arg else {
             return invalid("geo functions take a geo_point_2d field first");
         };
@@ -303,7 +307,7 @@ impl<'a> Binder<'a> {
         if t != FieldType::GeoPoint2d {
             return invalid(format!("{} is not a geo_point_2d field", path.join(".")));
         }
-        Ok((f::get_field(x.clone(), "lat"), f::get_field(x, "lon")))
+        Ok((x.clone(), f::get_field(x.clone(), "lat"), f::get_field(x, "lon")))
     }
 
     pub fn cond(&mut self, c: &Cond) -> Result<DfExpr, QueryError> {
@@ -432,7 +436,7 @@ impl<'a> Binder<'a> {
                 }
             }
             "within_distance" | "distance" => {
-                let (lat, lon) = self.geo_field(args.first())?;
+                let (point, lat, lon) = self.geo_field(args.first())?;
                 let (lon0, lat0) = match args.get(1) {
                     Some(Arg::Expr(Expr::Literal { value: Literal::Geom(g), .. })) => parse_point(g)?,
                     _ => return invalid("within_distance() takes a point: geom'POINT(lon lat)'"),
@@ -442,21 +446,16 @@ impl<'a> Binder<'a> {
                     Some(Arg::Expr(Expr::Literal { value: Literal::Num(_, v), .. })) => *v,
                     _ => return invalid("within_distance() takes a distance such as 500m or 10km"),
                 };
-                // A bounding box first (cheap, prunes with statistics), then the haversine distance.
+                // A bounding box first (cheap, prunes with Parquet statistics), then the distance.
                 let dlat = (meters / EARTH_RADIUS_M).to_degrees();
                 let dlon = dlat / lat0.to_radians().cos().abs().max(1e-6);
                 let bbox = lat
-                    .clone()
                     .between(lit(lat0 - dlat), lit(lat0 + dlat))
-                    .and(lon.clone().between(lit(lon0 - dlon), lit(lon0 + dlon)));
-                let half = |x: DfExpr| f::power(f::sin(x / lit(2.0)), lit(2.0));
-                let a = half(f::radians(lat.clone() - lit(lat0)))
-                    + lit(lat0.to_radians().cos()) * f::cos(f::radians(lat)) * half(f::radians(lon - lit(lon0)));
-                let distance = lit(2.0 * EARTH_RADIUS_M) * f::asin(f::sqrt(a));
-                Ok(bbox.and(distance.lt_eq(lit(meters))))
+                    .and(lon.between(lit(lon0 - dlon), lit(lon0 + dlon)));
+                Ok(bbox.and(udf::within_distance(point, lat0, lon0, meters)))
             }
             "in_bbox" => {
-                let (lat, lon) = self.geo_field(args.first())?;
+                let (_, lat, lon) = self.geo_field(args.first())?;
                 let mut n = vec![];
                 for a in &args[1..] {
                     match a {

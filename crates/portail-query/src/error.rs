@@ -8,6 +8,9 @@ pub enum QueryError {
     /// A clause that parses but cannot apply to this dataset.
     #[error("{0}")]
     Invalid(String),
+    /// The query ran past the engine's time limit.
+    #[error("The query was stopped after {} s; narrow it with where, or export the data instead.", .0.as_secs())]
+    Timeout(std::time::Duration),
     #[error("{0}")]
     Internal(String),
 }
@@ -17,6 +20,7 @@ impl QueryError {
         match self {
             QueryError::Syntax { .. } => Code::OdsqlSyntax,
             QueryError::Invalid(_) => Code::Odsql,
+            QueryError::Timeout(_) => Code::QueryTimeout,
             QueryError::Internal(_) => Code::Internal,
         }
     }

@@ -15,9 +15,13 @@ mod error;
 mod export;
 mod format;
 mod records;
+mod selection;
+mod tables;
 mod time;
+mod udf;
 
 pub use bind::has_aggregate;
 pub use error::QueryError;
 pub use export::{export, ByteStream, ExportFormat};
 pub use records::{bounding_box, records, Dataset, RecordsRequest, RecordsResponse};
+pub use tables::{QuerySettings, Tables};

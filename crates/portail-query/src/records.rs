@@ -2,19 +2,26 @@
 
 use crate::bind::{has_aggregate, Binder, Kind};
 use crate::format;
+use crate::selection;
+use crate::tables::{Resident, Tables};
+use crate::udf;
 use crate::QueryError;
+use datafusion::common::tree_node::TreeNode;
+use datafusion::logical_expr::utils::split_conjunction_owned;
 use datafusion::logical_expr::{Expr as DfExpr, SortExpr};
-use datafusion::prelude::{ident, ParquetReadOptions, SessionConfig, SessionContext};
+use datafusion::prelude::{ident, ParquetReadOptions};
 use portail_core::Schema;
 use portail_odsql::{parse_group_by, parse_order_by, parse_select, parse_where, Expr, SelectItem};
 use serde_json::{Map, Value};
-use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-/// The files and schema of the version being queried.
+/// The files and schema of the version being queried, and the engine's shared tables.
 pub struct Dataset<'a> {
-    pub parquet: &'a Path,
-    pub index_dir: &'a Path,
+    pub parquet: PathBuf,
+    pub index_dir: PathBuf,
     pub schema: &'a Schema,
+    pub tables: &'a Tables,
 }
 
 #[derive(Debug, Default)]
@@ -88,6 +95,9 @@ fn plain_outputs(binder: &mut Binder, select: &Option<Vec<SelectItem>>) -> Resul
     Ok(out)
 }
 
+/// The row number column every version has (file order, from 1).
+pub(crate) const HIDDEN_ROW: &str = "_row";
+
 fn sort(expr: DfExpr, descending: bool) -> SortExpr {
     // Nulls last in both directions.
     expr.sort(!descending, false)
@@ -102,9 +112,21 @@ pub(crate) struct Plan {
 }
 
 pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<RecordsResponse, QueryError> {
-    let plan = plan(ds, req, true).await?;
-    let batches = plan.df.collect().await?;
-    Ok(RecordsResponse { total_count: plan.total.unwrap_or(0), results: format::rows(&batches, &plan.outputs)? })
+    within_time(ds, async {
+        let plan = plan(ds, req, true).await?;
+        let batches = plan.df.collect().await?;
+        Ok(RecordsResponse { total_count: plan.total.unwrap_or(0), results: format::rows(&batches, &plan.outputs)? })
+    })
+    .await
+}
+
+/// Runs a query under the engine's time limit.
+pub(crate) async fn within_time<T>(
+    ds: &Dataset<'_>,
+    query: impl std::future::Future<Output = Result<T, QueryError>>,
+) -> Result<T, QueryError> {
+    let limit = ds.tables.settings().timeout;
+    tokio::time::timeout(limit, query).await.unwrap_or(Err(QueryError::Timeout(limit)))
 }
 
 /// `limit < 0` means no limit (exports).
@@ -117,15 +139,28 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     let order =
         req.order_by.filter(|s| !s.trim().is_empty()).map(parse_order_by).transpose().map_err(syntax("order_by"))?;
 
-    let mut binder = Binder::new(ds.schema, ds.index_dir);
-    let filter = bind_filter(&mut binder, &conds)?;
+    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables);
+    let mut filter = bind_filter(&mut binder, &conds)?;
     let select_has_aggregate =
         select.iter().flatten().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)));
     let aggregated = group.is_some() || select_has_aggregate;
 
     // One partition keeps the file's order, which is the records' natural order.
     let partitions = if aggregated || order.is_some() { 2 } else { 1 };
-    let mut df = scan(ds, partitions, filter).await?;
+    let in_memory = resident(ds).await?;
+    // Plain records in memory: the filter is evaluated once, for the count and for the page.
+    let mut known_total = None;
+    if let (true, false, Some(resident)) = (count, aggregated, &in_memory) {
+        known_total = Some(match filter.take() {
+            None => resident.rows,
+            Some(f) => {
+                let found = selection::select(ds.tables.session(2), resident, memory_filter(f))?;
+                filter = Some(udf::row_in_bits(ident(HIDDEN_ROW), found.bits));
+                found.count
+            }
+        });
+    }
+    let mut df = scan(ds, in_memory.as_deref(), partitions, filter).await?;
 
     let outputs: Vec<(String, Kind)>;
     if aggregated {
@@ -196,29 +231,41 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             hidden.iter().filter(|n| !projection.iter().any(|(_, shown, _)| shown == **n)).map(|n| ident(n.as_str())),
         );
         df = df.select(columns)?;
-        let total = if count { Some(df.clone().count().await? as u64) } else { None };
-        if let Some(items) = &order {
-            let mut sorts = vec![];
-            for item in items {
-                // An output name, or a group key (by its name or text).
-                let shown = projection
-                    .iter()
-                    .find(|(source, shown, _)| *shown == item.text || *source == item.text)
-                    .map(|(_, shown, _)| shown.clone());
-                let key = keys.iter().find(|(kn, kt, _)| *kn == item.text || *kt == item.text).map(|(kn, _, _)| {
-                    projection
-                        .iter()
-                        .find(|(source, _, _)| source == kn)
-                        .map_or_else(|| kn.clone(), |(_, shown, _)| shown.clone())
-                });
-                let name = shown.or(key).ok_or_else(|| {
-                    QueryError::invalid(format!(
-                        "ODSQL query is malformed: order by {} needs it in select or group_by",
-                        item.text
-                    ))
-                })?;
-                sorts.push(sort(ident(&name), item.descending));
-            }
+        // Counting the groups would run the aggregation a second time: the groups are computed
+        // once, kept, then counted and paged.
+        let total = if count {
+            df = df.cache().await?;
+            Some(df.clone().count().await? as u64)
+        } else {
+            None
+        };
+        // A group key's column after the projection: its shown name, or its own when hidden.
+        let key_column = |kn: &String| {
+            projection
+                .iter()
+                .find(|(source, _, _)| source == kn)
+                .map_or_else(|| kn.clone(), |(_, shown, _)| shown.clone())
+        };
+        let mut sorts = vec![];
+        for item in order.iter().flatten() {
+            // An output name, or a group key (by its name or text).
+            let shown = projection
+                .iter()
+                .find(|(source, shown, _)| *shown == item.text || *source == item.text)
+                .map(|(_, shown, _)| shown.clone());
+            let key =
+                keys.iter().find(|(kn, kt, _)| *kn == item.text || *kt == item.text).map(|(kn, _, _)| key_column(kn));
+            let name = shown.or(key).ok_or_else(|| {
+                QueryError::invalid(format!(
+                    "ODSQL query is malformed: order by {} needs it in select or group_by",
+                    item.text
+                ))
+            })?;
+            sorts.push(sort(ident(&name), item.descending));
+        }
+        // Then by the group keys: groups come in a stable order and pages never overlap.
+        sorts.extend(keys.iter().map(|(kn, _, _)| sort(ident(key_column(kn)), false)));
+        if !sorts.is_empty() {
             df = df.sort(sorts)?;
         }
         df = df.select(projection.iter().map(|(_, shown, _)| ident(shown)).collect::<Vec<_>>())?;
@@ -228,7 +275,11 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     }
 
     let out = plain_outputs(&mut binder, &select)?;
-    let total = if count { Some(df.clone().count().await? as u64) } else { None };
+    let total = match known_total {
+        Some(n) => Some(n),
+        None if count => Some(df.clone().count().await? as u64),
+        None => None,
+    };
     if let Some(items) = &order {
         let mut sorts = vec![];
         for item in items {
@@ -245,6 +296,8 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             }
             sorts.push(sort(e, item.descending));
         }
+        // Ties keep the natural order, so that pages of a sorted query never overlap.
+        sorts.push(sort(ident(HIDDEN_ROW), false));
         df = df.sort(sorts)?;
     }
     outputs = out.iter().map(|o| (o.name.clone(), o.kind)).collect();
@@ -266,6 +319,11 @@ fn bind_filter(binder: &mut Binder, conds: &[portail_odsql::Cond]) -> Result<Opt
     let mut filter: Option<DfExpr> = None;
     for c in conds {
         let e = binder.cond(c)?;
+        if e.exists(|x| Ok(matches!(x, DfExpr::AggregateFunction(_))))? {
+            return Err(QueryError::invalid(
+                "ODSQL query is malformed: aggregations (count, avg…) cannot be used in where",
+            ));
+        }
         filter = Some(match filter {
             Some(f) => f.and(e),
             None => e,
@@ -274,17 +332,42 @@ fn bind_filter(binder: &mut Binder, conds: &[portail_odsql::Cond]) -> Result<Opt
     Ok(filter)
 }
 
-/// The version's records, filtered.
+/// The version in memory when it is resident.
+async fn resident(ds: &Dataset<'_>) -> Result<Option<Arc<Resident>>, QueryError> {
+    ds.tables.resident(&ds.parquet).await
+}
+
+/// A filter for rows in memory: every row is evaluated anyway, so the conjunction is one call
+/// (see `udf::all_of`). A Parquet scan keeps the plain conjunction, which skips row groups with
+/// their statistics.
+fn memory_filter(filter: DfExpr) -> DfExpr {
+    let mut conditions = split_conjunction_owned(filter);
+    if conditions.len() == 1 {
+        conditions.remove(0)
+    } else {
+        udf::all_of(conditions)
+    }
+}
+
+/// The version's records, filtered: from memory when the version is resident, else from its
+/// Parquet file. One partition keeps the file's order.
 async fn scan(
     ds: &Dataset<'_>,
+    in_memory: Option<&Resident>,
     partitions: usize,
     filter: Option<DfExpr>,
 ) -> Result<datafusion::dataframe::DataFrame, QueryError> {
-    let ctx =
-        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions).with_batch_size(8192));
-    let path = ds.parquet.to_str().ok_or_else(|| QueryError::Internal("non-UTF-8 data path".into()))?;
-    let df = ctx.read_parquet(path, ParquetReadOptions::default()).await?;
+    let ctx = ds.tables.session(partitions);
+    let df = match in_memory {
+        Some(resident) if partitions == 1 => ctx.read_table(resident.ordered.clone())?,
+        Some(resident) => ctx.read_table(resident.parallel.clone())?,
+        None => {
+            let path = ds.parquet.to_str().ok_or_else(|| QueryError::Internal("non-UTF-8 data path".into()))?;
+            ctx.read_parquet(path, ParquetReadOptions::default()).await?
+        }
+    };
     Ok(match filter {
+        Some(f) if in_memory.is_some() => df.filter(memory_filter(f))?,
         Some(f) => df.filter(f)?,
         None => df,
     })
@@ -300,9 +383,10 @@ pub async fn bounding_box(
     use datafusion::functions::core::expr_fn::get_field;
     use datafusion::functions_aggregate::expr_fn::{count, max, min};
     let conds = parse_wheres(wheres)?;
-    let mut binder = Binder::new(ds.schema, ds.index_dir);
+    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables);
     let filter = bind_filter(&mut binder, &conds)?;
-    let df = scan(ds, 2, filter).await?;
+    let in_memory = resident(ds).await?;
+    let df = scan(ds, in_memory.as_deref(), 2, filter).await?;
     // A null point's children hold arbitrary values: only non-null points count.
     let part = |name: &str| -> Result<DfExpr, QueryError> {
         Ok(datafusion::prelude::when(ident(field).is_not_null(), get_field(ident(field), name)).end()?)

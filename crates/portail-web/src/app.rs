@@ -31,6 +31,8 @@ pub struct App {
     pub ui_versions: UiVersions,
     /// Audience counters waiting to be written (AN-4).
     pub audience: Audience,
+    /// Dataset versions held in memory and open indexes, for queries.
+    pub tables: portail_query::Tables,
     platform_secret: tokio::sync::OnceCell<[u8; 32]>,
 }
 
@@ -54,6 +56,7 @@ impl App {
         let i18n = Arc::new(I18n::load()?);
         let templates = Templates::new(i18n.clone())?;
         Ok(App {
+            tables: portail_query::Tables::new(config.query_settings()),
             config,
             store,
             catalog,

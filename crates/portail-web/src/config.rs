@@ -25,11 +25,22 @@ pub struct WebConfig {
     pub consent_max_age_days: u32,
     /// How long choice records are kept (REC-3), in days (180–395).
     pub consent_record_retention_days: u32,
+    /// Decoded dataset versions kept in memory for queries, all together (MiB; 0: none).
+    pub query_memory_budget_mb: u32,
+    /// Records, facets and aggregation queries are stopped after this long.
+    pub query_timeout_s: u32,
 }
 
 impl WebConfig {
     pub fn consent_max_age_s(&self) -> i64 {
         i64::from(self.consent_max_age_days) * 86_400
+    }
+
+    pub fn query_settings(&self) -> portail_query::QuerySettings {
+        portail_query::QuerySettings {
+            memory_budget_bytes: u64::from(self.query_memory_budget_mb) << 20,
+            timeout: std::time::Duration::from_secs(u64::from(self.query_timeout_s)),
+        }
     }
 }
 
@@ -45,6 +56,8 @@ impl Default for WebConfig {
             public_https: false,
             consent_max_age_days: 180,
             consent_record_retention_days: 395,
+            query_memory_budget_mb: 1024,
+            query_timeout_s: 30,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! independently from the generated rows.
 
 use portail_ingest::{import, ImportOptions};
-use portail_query::{records, Dataset, QueryError, RecordsRequest};
+use portail_query::{records, Dataset, QueryError, QuerySettings, RecordsRequest, Tables};
 use portail_search::IndexBuilder;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -99,10 +99,27 @@ fn fixture(n: i64) -> Fixture {
 }
 
 impl Fixture {
+    fn dataset<'a>(&'a self, tables: &'a Tables) -> Dataset<'a> {
+        Dataset { parquet: self.parquet.clone(), index_dir: self.index.clone(), schema: &self.schema, tables }
+    }
+
+    /// Runs the query from memory and from the Parquet file; both must answer the same.
     async fn run(&self, req: RecordsRequest<'_>) -> Result<(u64, Vec<Value>), QueryError> {
-        let ds = Dataset { parquet: &self.parquet, index_dir: &self.index, schema: &self.schema };
-        let r = records(&ds, &req).await?;
-        Ok((r.total_count, r.results.into_iter().map(Value::Object).collect()))
+        let from_file = Tables::new(QuerySettings { memory_budget_bytes: 0, ..QuerySettings::default() });
+        let in_memory = Tables::default();
+        let shape =
+            |r: portail_query::RecordsResponse| (r.total_count, r.results.into_iter().map(Value::Object).collect());
+        let file = records(&self.dataset(&from_file), &req).await.map(shape);
+        let memory = records(&self.dataset(&in_memory), &req).await.map(shape);
+        match (&file, &memory) {
+            (Ok(a), Ok(b)) => {
+                assert!(in_memory.resident_bytes() > 0, "the fixture should be read from memory");
+                assert_eq!(a, b, "{req:?}: Parquet and memory disagree");
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{req:?}"),
+            _ => panic!("{req:?}: Parquet gave {file:?}, memory gave {memory:?}"),
+        }
+        memory
     }
 
     async fn ok(&self, req: RecordsRequest<'_>) -> (u64, Vec<Value>) {
@@ -388,4 +405,41 @@ async fn a_select_alias_renames_a_group_key_as_in_the_benchmark() {
         })
         .await;
     assert_eq!(rows[0]["category"], "Éducation");
+}
+
+#[tokio::test]
+async fn residency_stays_within_its_budget_dropping_the_least_recently_used() {
+    let (a, b) = (fixture(300), fixture(300));
+    let page = || RecordsRequest { limit: 1, ..req() };
+    // Measure one version in memory, then allow room for one and a half.
+    let probe = Tables::default();
+    records(&a.dataset(&probe), &page()).await.unwrap();
+    let one = probe.resident_bytes();
+    assert!(one > 0);
+    let tables = Tables::new(QuerySettings { memory_budget_bytes: one * 3 / 2, ..QuerySettings::default() });
+    records(&a.dataset(&tables), &page()).await.unwrap();
+    assert_eq!(tables.resident_bytes(), one);
+    let (total, rows) = {
+        let r = records(&b.dataset(&tables), &page()).await.unwrap();
+        (r.total_count, r.results)
+    };
+    assert_eq!((total, rows.len()), (300, 1), "the second version is answered");
+    assert_eq!(tables.resident_bytes(), one, "a was dropped to make room for b");
+
+    // A budget below one version: answered from Parquet, nothing kept.
+    let small = Tables::new(QuerySettings { memory_budget_bytes: one / 2, ..QuerySettings::default() });
+    assert_eq!(records(&a.dataset(&small), &page()).await.unwrap().total_count, 300);
+    assert_eq!(small.resident_bytes(), 0);
+}
+
+#[tokio::test]
+async fn a_query_past_the_time_limit_is_stopped_with_its_own_code() {
+    let f = fixture(50);
+    let tables = Tables::new(QuerySettings { timeout: std::time::Duration::ZERO, ..QuerySettings::default() });
+    // Grouping runs on two partitions, so the query yields before it can finish.
+    let req = RecordsRequest { select: Some("category, count(*) as n"), group_by: Some("category"), ..req() };
+    let e = records(&f.dataset(&tables), &req).await.unwrap_err();
+    assert!(matches!(e, QueryError::Timeout(_)), "{e:?}");
+    assert_eq!(e.code().wire(), "QueryTimeout");
+    assert_eq!(e.code().status(), 503);
 }

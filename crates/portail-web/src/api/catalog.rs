@@ -503,13 +503,40 @@ pub async fn find_visible(
     site: &Site,
     identity: &Option<Identity>,
     dataset_id: &str,
-) -> Result<portail_catalog::CurrentVersion, ApiError> {
+) -> Result<Served, ApiError> {
     let entry = visible_one(app, site, identity, dataset_id).await?;
-    app.catalog
+    let current = app
+        .catalog
         .current(&entry.dataset)
         .await
         .map_err(ApiError::internal)?
-        .ok_or_else(|| ApiError::dataset_not_found(dataset_id))
+        .ok_or_else(|| ApiError::dataset_not_found(dataset_id))?;
+    Ok(Served { current, tables: app.tables.clone() })
+}
+
+/// A visible dataset's serving version, with the engine's tables that query it.
+pub struct Served {
+    pub current: portail_catalog::CurrentVersion,
+    pub tables: portail_query::Tables,
+}
+
+impl std::ops::Deref for Served {
+    type Target = portail_catalog::CurrentVersion;
+    fn deref(&self) -> &Self::Target {
+        &self.current
+    }
+}
+
+impl Served {
+    /// The version as the query engine takes it.
+    pub fn query(&self) -> portail_query::Dataset<'_> {
+        portail_query::Dataset {
+            parquet: self.current.parquet(),
+            index_dir: self.current.index_dir(),
+            schema: &self.current.version.schema,
+            tables: &self.tables,
+        }
+    }
 }
 
 /// A request about one dataset the caller may see: its serving version and the query string.
@@ -517,7 +544,7 @@ pub async fn find_visible(
 pub struct DatasetRequest {
     pub site: Site,
     pub dataset_id: String,
-    pub current: portail_catalog::CurrentVersion,
+    pub current: Served,
     pub params: Params,
 }
 

@@ -2,6 +2,7 @@
 //! streamed as it is encoded.
 
 use super::catalog::DatasetRequest;
+use super::catalog::Served;
 use super::params::Params;
 use super::records::request_wheres;
 use super::{api_headers, ApiError, PREFIX};
@@ -11,7 +12,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::StreamExt;
-use portail_query::{Dataset, ExportFormat, RecordsRequest};
+use portail_query::{ExportFormat, RecordsRequest};
 use serde_json::json;
 
 const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "parquet"];
@@ -100,12 +101,7 @@ pub async fn export(
 }
 
 /// Runs an export over a visible dataset's serving version and streams it.
-pub async fn stream_export(
-    current: &portail_catalog::CurrentVersion,
-    dataset_id: &str,
-    args: ExportArgs<'_>,
-) -> Result<Response, ApiError> {
-    let schema = &current.version.schema;
+pub async fn stream_export(current: &Served, dataset_id: &str, args: ExportArgs<'_>) -> Result<Response, ApiError> {
     let format = args.format;
     let req = RecordsRequest {
         select: args.select,
@@ -115,8 +111,7 @@ pub async fn stream_export(
         limit: args.limit,
         offset: 0,
     };
-    let (index, parquet) = (current.index_dir(), current.parquet());
-    let ds = Dataset { parquet: &parquet, index_dir: &index, schema };
+    let ds = current.query();
     let stream = portail_query::export(&ds, &req, format).await?;
     // Errors after the first byte can only end the stream; they are logged.
     let body = Body::from_stream(stream.map(|chunk| {

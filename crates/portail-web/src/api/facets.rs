@@ -2,12 +2,13 @@
 //! records. Text, numeric and boolean fields count by value, date fields by year.
 
 use super::catalog::DatasetRequest;
+use super::catalog::Served;
 use super::records::request_wheres;
 use super::{api_headers, ApiError};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portail_core::FieldType;
-use portail_query::{Dataset, RecordsRequest};
+use portail_query::RecordsRequest;
 use serde_json::{json, Value};
 
 /// Most values returned per facet.
@@ -39,7 +40,7 @@ fn text_of(v: &Value) -> String {
 /// Counts of one field's values over the records matching `wheres`, most frequent first:
 /// `(value as text, count)`. Dates count by year; geo fields cannot be facets.
 pub(crate) async fn facet_counts(
-    current: &portail_catalog::CurrentVersion,
+    current: &Served,
     wheres: &[String],
     name: &str,
 ) -> Result<Vec<(String, Value)>, ApiError> {
@@ -63,8 +64,7 @@ pub(crate) async fn facet_counts(
         limit: MAX_FACET_VALUES,
         offset: 0,
     };
-    let (index, parquet) = (current.index_dir(), current.parquet());
-    let ds = Dataset { parquet: &parquet, index_dir: &index, schema };
+    let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;
     Ok(page
         .results

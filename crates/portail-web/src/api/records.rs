@@ -7,7 +7,7 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portail_core::{FieldType, Schema};
-use portail_query::{Dataset, QueryError, RecordsRequest};
+use portail_query::{QueryError, RecordsRequest};
 use serde_json::{json, Value};
 
 impl From<QueryError> for ApiError {
@@ -87,9 +87,7 @@ pub async fn records(DatasetRequest { current, params, .. }: DatasetRequest) -> 
         limit,
         offset,
     };
-    let index = current.index_dir();
-    let parquet = current.parquet();
-    let ds = Dataset { parquet: &parquet, index_dir: &index, schema };
+    let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;
     let mut r = Json(json!({"total_count": page.total_count, "results": page.results})).into_response();
     api_headers(&mut r);
@@ -107,9 +105,7 @@ pub async fn record(
     }
     let condition = format!("_id = \"{}\"", record_id.to_ascii_lowercase());
     let req = RecordsRequest { wheres: vec![&condition], limit: 1, ..Default::default() };
-    let index = current.index_dir();
-    let parquet = current.parquet();
-    let ds = Dataset { parquet: &parquet, index_dir: &index, schema: &current.version.schema };
+    let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;
     let record = page.results.into_iter().next().ok_or_else(not_found)?;
     let mut r = Json(Value::Object(record)).into_response();

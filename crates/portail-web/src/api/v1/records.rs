@@ -2,20 +2,20 @@
 
 use super::{context, geo_field, order_by, respond, v1_error, Context, V1Params, V1Request};
 use crate::api::catalog::find_visible;
+use crate::api::catalog::Served;
 use crate::api::exports::{stream_export, ExportArgs};
 use crate::api::facets::facet_counts;
 use crate::api::ApiError;
 use axum::extract::Path;
 use axum::response::Response;
-use portail_catalog::CurrentVersion;
 use portail_core::time::iso_utc;
 use portail_core::{FieldType, Schema};
-use portail_query::{Dataset, ExportFormat, RecordsRequest};
+use portail_query::{ExportFormat, RecordsRequest};
 use serde_json::{json, Map, Value};
 
 impl V1Request {
     /// The dataset named by the `dataset` parameter.
-    async fn dataset(&self) -> Result<CurrentVersion, ApiError> {
+    async fn dataset(&self) -> Result<Served, ApiError> {
         let id = self.params.one("dataset").ok_or_else(|| ApiError::parameter("Missing dataset parameter"))?;
         find_visible(&self.app, &self.site, &self.identity, id).await
     }
@@ -32,7 +32,7 @@ fn v1_value(t: FieldType, v: Value) -> Value {
 
 /// One v1 record from a v2.1 result row holding `_id`: nulls left out, `geometry` from the
 /// first geo field.
-fn v1_record(current: &CurrentVersion, dataset_id: &str, mut row: Map<String, Value>, keep: &[&str]) -> Value {
+fn v1_record(current: &Served, dataset_id: &str, mut row: Map<String, Value>, keep: &[&str]) -> Value {
     let schema = &current.version.schema;
     let id = row.remove("_id").unwrap_or(Value::Null);
     let geo_name = geo_field(schema).map(|g| g.name.as_str());
@@ -63,12 +63,8 @@ fn v1_record(current: &CurrentVersion, dataset_id: &str, mut row: Map<String, Va
     out
 }
 
-async fn run_records(
-    current: &CurrentVersion,
-    req: &RecordsRequest<'_>,
-) -> Result<portail_query::RecordsResponse, ApiError> {
-    let (index, parquet) = (current.index_dir(), current.parquet());
-    let ds = Dataset { parquet: &parquet, index_dir: &index, schema: &current.version.schema };
+async fn run_records(current: &Served, req: &RecordsRequest<'_>) -> Result<portail_query::RecordsResponse, ApiError> {
+    let ds = current.query();
     Ok(portail_query::records(&ds, req).await?)
 }
 
@@ -86,7 +82,7 @@ fn field_list(params: &V1Params, schema: &Schema) -> Result<Vec<String>, ApiErro
 
 /// `facet_groups` of a records search: each `facet=` field counted over the context, a
 /// disjunctive facet ignoring its own refinements (its selected values marked `refined`).
-async fn facet_groups(current: &CurrentVersion, params: &V1Params, ctx: &Context) -> Result<Vec<Value>, ApiError> {
+async fn facet_groups(current: &Served, params: &V1Params, ctx: &Context) -> Result<Vec<Value>, ApiError> {
     let mut groups = vec![];
     for name in params.all("facet") {
         let name = name.trim();
@@ -205,7 +201,7 @@ pub async fn lookup(Path((dataset_id, record_id)): Path<(String, String)>, req: 
 
 /// Streams an export with v1 parameters: the context, `fields`, `sort`, `rows`, and
 /// `format` (csv by default, `;`-separated; json, jsonl, geojson), `use_labels_for_header`.
-pub async fn export_v1(current: &CurrentVersion, params: &V1Params) -> Result<Response, ApiError> {
+pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, ApiError> {
     let schema = &current.version.schema;
     let labels = params.flag("use_labels_for_header");
     let delimiter = match params.raw("csv_separator").unwrap_or(";") {
@@ -405,8 +401,7 @@ pub async fn boundingbox(req: V1Request) -> Response {
         let Some(geo) = geo_field(schema).filter(|f| f.field_type == FieldType::GeoPoint2d) else {
             return Err(ApiError::parameter("This dataset has no geo point field"));
         };
-        let (index, parquet) = (current.index_dir(), current.parquet());
-        let ds = Dataset { parquet: &parquet, index_dir: &index, schema };
+        let ds = current.query();
         let refs: Vec<&str> = wheres.iter().map(String::as_str).collect();
         let (count, bbox) = portail_query::bounding_box(&ds, &refs, &geo.name).await?;
         let mut body = json!({"count": count, "bbox": bbox});

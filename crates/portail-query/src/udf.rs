@@ -1,0 +1,247 @@
+//! Filters that DataFusion's built-in functions express badly: membership of `_row` in the
+//! rows a full-text search found (a planner-side `IN` list of thousands of literals costs more
+//! than the scan), and the haversine distance of a geo point (eight generic kernels over every
+//! row, where one loop over the rows inside the bounding box is enough).
+
+use datafusion::arrow::array::{Array, AsArray, BooleanArray};
+use datafusion::arrow::buffer::{BooleanBuffer, Buffer};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::common::{exec_err, Result};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Mean Earth radius, as the benchmark's haversine reference uses.
+pub(crate) const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+fn one_array(args: &ScalarFunctionArgs) -> Result<Arc<dyn Array>> {
+    match args.args.first() {
+        Some(ColumnarValue::Array(a)) => Ok(a.clone()),
+        Some(ColumnarValue::Scalar(s)) => s.to_array_of_size(args.number_rows),
+        None => exec_err!("missing argument"),
+    }
+}
+
+/// `Some(first)` when `values` are `first, first + 1, …` (a batch of rows in file order).
+pub(crate) fn consecutive_from(values: &[i64]) -> Option<usize> {
+    let first = *values.first()?;
+    let ok = first >= 0 && values.iter().zip(first..).all(|(v, expected)| *v == expected);
+    ok.then_some(first as usize)
+}
+
+/// `_row ∈ rows`, as a bitmap over row numbers.
+#[derive(Debug)]
+struct RowSet {
+    /// Distinguishes sets for the planner's equality, which never needs to compare contents.
+    id: u64,
+    /// Bit `r` for row `r`, little-endian words as Arrow lays out booleans.
+    bits: BooleanBuffer,
+    signature: Signature,
+}
+
+impl PartialEq for RowSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+impl Eq for RowSet {}
+impl std::hash::Hash for RowSet {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl RowSet {
+    fn new(rows: &BTreeSet<u64>) -> RowSet {
+        let len = rows.last().map_or(0, |&r| r as usize / 64 + 1);
+        let mut bits = vec![0u64; len];
+        for &r in rows {
+            bits[r as usize / 64] |= 1 << (r % 64);
+        }
+        RowSet::from_bits(bits)
+    }
+
+    fn from_bits(words: Vec<u64>) -> RowSet {
+        let len = words.len() * 64;
+        RowSet {
+            id: NEXT_SET.fetch_add(1, Ordering::Relaxed),
+            bits: BooleanBuffer::new(Buffer::from_vec(words), 0, len),
+            signature: Signature::exact(vec![DataType::Int64], Volatility::Immutable),
+        }
+    }
+
+    fn contains(&self, row: i64) -> bool {
+        usize::try_from(row).is_ok_and(|row| row < self.bits.len() && self.bits.value(row))
+    }
+}
+
+static NEXT_SET: AtomicU64 = AtomicU64::new(0);
+
+impl ScalarUDFImpl for RowSet {
+    fn name(&self) -> &str {
+        "portail_row_in_search_hits"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = one_array(&args)?;
+        let rows = rows.as_primitive::<Int64Type>();
+        let values = rows.values();
+        let n = rows.len();
+        // Rows numbered first, first + 1, … (the usual case, batches in file order): the
+        // answer is a slice of the bitmap, no lookup at all.
+        if let Some(first) = consecutive_from(values).filter(|_| rows.null_count() == 0) {
+            if first + n <= self.bits.len() {
+                return Ok(ColumnarValue::Array(Arc::new(BooleanArray::new(self.bits.slice(first, n), None))));
+            }
+        }
+        let bits = BooleanBuffer::collect_bool(n, |i| rows.is_valid(i) && self.contains(values[i]));
+        Ok(ColumnarValue::Array(Arc::new(BooleanArray::new(bits, None))))
+    }
+}
+
+/// `row_column ∈ rows`, evaluated with a bitmap.
+pub(crate) fn row_in(row_column: Expr, rows: &BTreeSet<u64>) -> Expr {
+    ScalarUDF::from(RowSet::new(rows)).call(vec![row_column])
+}
+
+/// `row_column ∈ rows`, the rows given as a bitmap (bit `r` for row `r`).
+pub(crate) fn row_in_bits(row_column: Expr, bits: Vec<u64>) -> Expr {
+    ScalarUDF::from(RowSet::from_bits(bits)).call(vec![row_column])
+}
+
+/// `c1 AND c2 AND …` evaluated as one conjunction. DataFusion's `AND` evaluates its right side
+/// only on the rows its left side keeps when those are few, then scatters the result back row
+/// by row; with scattered matches that costs more than evaluating every side on every row.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct AllOf {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for AllOf {
+    fn name(&self) -> &str {
+        "portail_all_of"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let mut out: Option<BooleanArray> = None;
+        for arg in &args.args {
+            let side = arg.clone().into_array(args.number_rows)?;
+            let side = side.as_boolean();
+            out = Some(match out {
+                None => side.clone(),
+                Some(acc) => datafusion::arrow::compute::kernels::boolean::and_kleene(&acc, side)?,
+            });
+        }
+        match out {
+            Some(a) => Ok(ColumnarValue::Array(Arc::new(a))),
+            None => exec_err!("portail_all_of needs conditions"),
+        }
+    }
+}
+
+/// The conjunction of `conditions` (at least one) as one function call.
+pub(crate) fn all_of(conditions: Vec<Expr>) -> Expr {
+    ScalarUDF::from(AllOf { signature: Signature::variadic_any(Volatility::Immutable) }).call(conditions)
+}
+
+/// Whether a `{lon, lat}` point lies within `meters` of a centre (haversine on a sphere).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct WithinDistance {
+    /// f64 bits, so that the function can be hashed and compared.
+    lat0: u64,
+    lon0: u64,
+    meters: u64,
+    signature: Signature,
+}
+
+impl WithinDistance {
+    fn test(&self, lat: f64, lon: f64) -> bool {
+        let (lat0, lon0, meters) = (f64::from_bits(self.lat0), f64::from_bits(self.lon0), f64::from_bits(self.meters));
+        let half = |x: f64| (x / 2.0).sin().powi(2);
+        let dlat = (lat - lat0).to_radians();
+        // The box first: it rules out nearly every row at the cost of two comparisons.
+        let box_lat = (meters / EARTH_RADIUS_M).to_degrees();
+        if (lat - lat0).abs() > box_lat {
+            return false;
+        }
+        let a = half(dlat) + lat0.to_radians().cos() * lat.to_radians().cos() * half((lon - lon0).to_radians());
+        2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin() <= meters
+    }
+}
+
+impl ScalarUDFImpl for WithinDistance {
+    fn name(&self) -> &str {
+        "within_distance"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let points = one_array(&args)?;
+        let Some(points) = points.as_struct_opt() else { return exec_err!("within_distance takes a geo point") };
+        let (Some(lat), Some(lon)) = (points.column_by_name("lat"), points.column_by_name("lon")) else {
+            return exec_err!("within_distance takes a geo point");
+        };
+        let (lat, lon) = (lat.as_primitive::<Float64Type>(), lon.as_primitive::<Float64Type>());
+        let (lat, lon) = (lat.values(), lon.values());
+        let bits = BooleanBuffer::collect_bool(points.len(), |i| points.is_valid(i) && self.test(lat[i], lon[i]));
+        Ok(ColumnarValue::Array(Arc::new(BooleanArray::new(bits, None))))
+    }
+}
+
+/// `point` (a geo_point_2d column) within `meters` of `(lat0, lon0)`.
+pub(crate) fn within_distance(point: Expr, lat0: f64, lon0: f64, meters: f64) -> Expr {
+    let udf = WithinDistance {
+        lat0: lat0.to_bits(),
+        lon0: lon0.to_bits(),
+        meters: meters.to_bits(),
+        signature: Signature::any(1, Volatility::Immutable),
+    };
+    ScalarUDF::from(udf).call(vec![point])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_matches_the_reference_formula_at_the_edge() {
+        // Paris centre; 0.09° of latitude is about 10.007 km.
+        let f = WithinDistance {
+            lat0: 48.8566f64.to_bits(),
+            lon0: 2.3522f64.to_bits(),
+            meters: 10_000f64.to_bits(),
+            signature: Signature::any(1, Volatility::Immutable),
+        };
+        assert!(f.test(48.8566, 2.3522));
+        assert!(f.test(48.8566 + 0.0899, 2.3522));
+        assert!(!f.test(48.8566 + 0.0900, 2.3522));
+        assert!(!f.test(43.3, 5.4), "Marseille is not within 10 km of Paris");
+    }
+
+    #[test]
+    fn row_sets_hold_exactly_their_rows() {
+        let rows: BTreeSet<u64> = [0, 63, 64, 1000].into_iter().collect();
+        let set = RowSet::new(&rows);
+        for r in 0..1100 {
+            assert_eq!(set.contains(r), rows.contains(&(r as u64)), "row {r}");
+        }
+        assert!(!set.contains(-1));
+    }
+}
