@@ -22,6 +22,8 @@ pub struct Binder<'a> {
     index_dir: &'a Path,
     tables: &'a Tables,
     index: Option<Arc<DatasetIndex>>,
+    /// The rows are in memory: no condition is added only to prune Parquet row groups.
+    in_memory: bool,
 }
 
 /// What a bound value expression is, as far as formatting and comparisons care.
@@ -68,8 +70,8 @@ pub fn has_aggregate(e: &Expr) -> bool {
 }
 
 impl<'a> Binder<'a> {
-    pub fn new(schema: &'a Schema, index_dir: &'a Path, tables: &'a Tables) -> Binder<'a> {
-        Binder { schema, index_dir, tables, index: None }
+    pub fn new(schema: &'a Schema, index_dir: &'a Path, tables: &'a Tables, in_memory: bool) -> Binder<'a> {
+        Binder { schema, index_dir, tables, index: None, in_memory }
     }
 
     fn index(&mut self) -> Result<&DatasetIndex, QueryError> {
@@ -446,13 +448,19 @@ impl<'a> Binder<'a> {
                     Some(Arg::Expr(Expr::Literal { value: Literal::Num(_, v), .. })) => *v,
                     _ => return invalid("within_distance() takes a distance such as 500m or 10km"),
                 };
-                // A bounding box first (cheap, prunes with Parquet statistics), then the distance.
+                let within = udf::within_distance(point, lat0, lon0, meters);
+                if self.in_memory {
+                    return Ok(within);
+                }
+                // A bounding box first: it lets the Parquet scan skip row groups by statistics.
                 let dlat = (meters / EARTH_RADIUS_M).to_degrees();
-                let dlon = dlat / lat0.to_radians().cos().abs().max(1e-6);
-                let bbox = lat
-                    .between(lit(lat0 - dlat), lit(lat0 + dlat))
-                    .and(lon.between(lit(lon0 - dlon), lit(lon0 + dlon)));
-                Ok(bbox.and(udf::within_distance(point, lat0, lon0, meters)))
+                let dlon = udf::lon_half_width(lat0, meters);
+                let mut bbox = lat.between(lit(lat0 - dlat), lit(lat0 + dlat));
+                // A box crossing the antimeridian (or a pole) has no simple longitude range.
+                if lon0 - dlon >= -180.0 && lon0 + dlon <= 180.0 {
+                    bbox = bbox.and(lon.between(lit(lon0 - dlon), lit(lon0 + dlon)));
+                }
+                Ok(bbox.and(within))
             }
             "in_bbox" => {
                 let (_, lat, lon) = self.geo_field(args.first())?;

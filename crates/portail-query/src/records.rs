@@ -112,7 +112,7 @@ pub(crate) struct Plan {
 }
 
 pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<RecordsResponse, QueryError> {
-    within_time(ds, async {
+    within_time(ds.tables, async {
         let plan = plan(ds, req, true).await?;
         let batches = plan.df.collect().await?;
         Ok(RecordsResponse { total_count: plan.total.unwrap_or(0), results: format::rows(&batches, &plan.outputs)? })
@@ -122,10 +122,10 @@ pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<Recor
 
 /// Runs a query under the engine's time limit.
 pub(crate) async fn within_time<T>(
-    ds: &Dataset<'_>,
+    tables: &Tables,
     query: impl std::future::Future<Output = Result<T, QueryError>>,
 ) -> Result<T, QueryError> {
-    let limit = ds.tables.settings().timeout;
+    let limit = tables.settings().timeout;
     tokio::time::timeout(limit, query).await.unwrap_or(Err(QueryError::Timeout(limit)))
 }
 
@@ -139,7 +139,8 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     let order =
         req.order_by.filter(|s| !s.trim().is_empty()).map(parse_order_by).transpose().map_err(syntax("order_by"))?;
 
-    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables);
+    let in_memory = resident(ds).await?;
+    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.is_some());
     let mut filter = bind_filter(&mut binder, &conds)?;
     let select_has_aggregate =
         select.iter().flatten().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)));
@@ -147,7 +148,6 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
 
     // One partition keeps the file's order, which is the records' natural order.
     let partitions = if aggregated || order.is_some() { 2 } else { 1 };
-    let in_memory = resident(ds).await?;
     // Plain records in memory: the filter is evaluated once, for the count and for the page.
     let mut known_total = None;
     if let (true, false, Some(resident)) = (count, aggregated, &in_memory) {
@@ -383,9 +383,9 @@ pub async fn bounding_box(
     use datafusion::functions::core::expr_fn::get_field;
     use datafusion::functions_aggregate::expr_fn::{count, max, min};
     let conds = parse_wheres(wheres)?;
-    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables);
-    let filter = bind_filter(&mut binder, &conds)?;
     let in_memory = resident(ds).await?;
+    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.is_some());
+    let filter = bind_filter(&mut binder, &conds)?;
     let df = scan(ds, in_memory.as_deref(), 2, filter).await?;
     // A null point's children hold arbitrary values: only non-null points count.
     let part = |name: &str| -> Result<DfExpr, QueryError> {
@@ -416,4 +416,24 @@ pub async fn bounding_box(
 
 fn fetch(limit: i64) -> Option<usize> {
     (limit >= 0).then_some(limit as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::QuerySettings;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_query_past_the_time_limit_is_stopped_with_its_own_code() {
+        let tables = Tables::new(QuerySettings { timeout: Duration::from_millis(20), ..QuerySettings::default() });
+        let slow = async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok(())
+        };
+        let e = within_time(&tables, slow).await.unwrap_err();
+        assert!(matches!(e, QueryError::Timeout(_)), "{e:?}");
+        assert_eq!((e.code().wire(), e.code().status()), ("QueryTimeout", 503));
+        assert_eq!(within_time(&tables, async { Ok(7) }).await.unwrap(), 7, "a quick query is untouched");
+    }
 }

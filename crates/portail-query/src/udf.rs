@@ -157,6 +157,17 @@ pub(crate) fn all_of(conditions: Vec<Expr>) -> Expr {
     ScalarUDF::from(AllOf { signature: Signature::variadic_any(Volatility::Immutable) }).call(conditions)
 }
 
+/// Half the width, in degrees of longitude, of the box around a circle of `meters` centred at
+/// latitude `lat0`: the circle's widest point (exact on the sphere, 180 near the poles).
+pub(crate) fn lon_half_width(lat0: f64, meters: f64) -> f64 {
+    let ratio = (meters / EARTH_RADIUS_M).sin() / lat0.to_radians().cos();
+    if !(0.0..1.0).contains(&ratio) || meters / EARTH_RADIUS_M >= std::f64::consts::FRAC_PI_2 {
+        180.0
+    } else {
+        ratio.asin().to_degrees()
+    }
+}
+
 /// Whether a `{lon, lat}` point lies within `meters` of a centre (haversine on a sphere).
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct WithinDistance {
@@ -172,9 +183,12 @@ impl WithinDistance {
         let (lat0, lon0, meters) = (f64::from_bits(self.lat0), f64::from_bits(self.lon0), f64::from_bits(self.meters));
         let half = |x: f64| (x / 2.0).sin().powi(2);
         let dlat = (lat - lat0).to_radians();
-        // The box first: it rules out nearly every row at the cost of two comparisons.
+        // The box first: it rules out nearly every row at the cost of a few comparisons.
         let box_lat = (meters / EARTH_RADIUS_M).to_degrees();
-        if (lat - lat0).abs() > box_lat {
+        let box_lon = lon_half_width(lat0, meters);
+        // Longitudes differ modulo 360 (a circle may cross the antimeridian).
+        let dlon = (lon - lon0 + 540.0).rem_euclid(360.0) - 180.0;
+        if (lat - lat0).abs() > box_lat || dlon.abs() > box_lon {
             return false;
         }
         let a = half(dlat) + lat0.to_radians().cos() * lat.to_radians().cos() * half((lon - lon0).to_radians());
@@ -233,6 +247,23 @@ mod tests {
         assert!(f.test(48.8566 + 0.0899, 2.3522));
         assert!(!f.test(48.8566 + 0.0900, 2.3522));
         assert!(!f.test(43.3, 5.4), "Marseille is not within 10 km of Paris");
+        // East-west, the box is the circle's exact width.
+        let east = 2.3522 + lon_half_width(48.8566, 10_000.0);
+        assert!(f.test(48.8566, east - 1e-4) || f.test(48.86, east - 1e-3));
+        assert!(!f.test(48.8566, east + 1e-4));
+    }
+
+    #[test]
+    fn circles_cross_the_antimeridian() {
+        let f = WithinDistance {
+            lat0: 0f64.to_bits(),
+            lon0: 179.99f64.to_bits(),
+            meters: 5_000f64.to_bits(),
+            signature: Signature::any(1, Volatility::Immutable),
+        };
+        assert!(f.test(0.0, -179.99), "2.2 km away across the antimeridian");
+        assert!(!f.test(0.0, -179.9));
+        assert_eq!(lon_half_width(89.99, 10_000.0), 180.0, "near a pole every longitude is close");
     }
 
     #[test]

@@ -9,12 +9,13 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use tantivy::collector::DocSetCollector;
+use tantivy::columnar::Column;
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenStream,
 };
-use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term};
+use tantivy::{Index, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 const ANALYZER: &str = "portail_folded";
 const ROW: &str = "_row";
@@ -109,10 +110,13 @@ pub enum Match {
     AllPrefixes,
 }
 
-/// An open index of a dataset version.
+/// An open index of a dataset version. A version never changes once written, so one searcher
+/// and each segment's row column are opened once and kept.
 pub struct DatasetIndex {
     index: Index,
-    reader: IndexReader,
+    searcher: Searcher,
+    /// The `_row` column of each segment, by segment ordinal.
+    rows: Vec<Column<u64>>,
     row: Field,
 }
 
@@ -120,9 +124,12 @@ impl DatasetIndex {
     pub fn open(dir: &Path) -> Result<DatasetIndex, SearchError> {
         let index = Index::open_in_dir(dir)?;
         register(&index);
-        let reader = index.reader()?;
+        // Manual reloads: no watcher thread for an index that never changes.
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let searcher = reader.searcher();
+        let rows = searcher.segment_readers().iter().map(|s| s.fast_fields().u64(ROW)).collect::<Result<_, _>>()?;
         let row = index.schema().get_field(ROW)?;
-        Ok(DatasetIndex { index, reader, row })
+        Ok(DatasetIndex { index, searcher, rows, row })
     }
 
     pub fn text_fields(&self) -> Vec<String> {
@@ -133,9 +140,8 @@ impl DatasetIndex {
     /// The terms of `field` starting with `prefix`, from every segment's term dictionary.
     fn prefix_query(&self, field: Field, prefix: &str) -> Result<Box<dyn Query>, SearchError> {
         const MAX_EXPANSIONS: usize = 10_000;
-        let searcher = self.reader.searcher();
         let mut terms = BTreeSet::new();
-        for segment in searcher.segment_readers() {
+        for segment in self.searcher.segment_readers() {
             let inverted = segment.inverted_index(field)?;
             let mut stream = inverted.terms().range().ge(prefix.as_bytes()).into_stream()?;
             while stream.advance() {
@@ -192,13 +198,10 @@ impl DatasetIndex {
                 .collect::<Result<Vec<_>, SearchError>>()?;
             Box::new(BooleanQuery::new(per_word))
         };
-        let searcher = self.reader.searcher();
-        let docs = searcher.search(&*query, &DocSetCollector)?;
+        let docs = self.searcher.search(&*query, &DocSetCollector)?;
         let mut rows = BTreeSet::new();
         for address in docs {
-            let segment = searcher.segment_reader(address.segment_ord);
-            let column = segment.fast_fields().u64(ROW)?;
-            if let Some(row) = column.first(address.doc_id) {
+            if let Some(row) = self.rows.get(address.segment_ord as usize).and_then(|c| c.first(address.doc_id)) {
                 rows.insert(row);
             }
         }

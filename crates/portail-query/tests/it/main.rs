@@ -431,15 +431,3 @@ async fn residency_stays_within_its_budget_dropping_the_least_recently_used() {
     assert_eq!(records(&a.dataset(&small), &page()).await.unwrap().total_count, 300);
     assert_eq!(small.resident_bytes(), 0);
 }
-
-#[tokio::test]
-async fn a_query_past_the_time_limit_is_stopped_with_its_own_code() {
-    let f = fixture(50);
-    let tables = Tables::new(QuerySettings { timeout: std::time::Duration::ZERO, ..QuerySettings::default() });
-    // Grouping runs on two partitions, so the query yields before it can finish.
-    let req = RecordsRequest { select: Some("category, count(*) as n"), group_by: Some("category"), ..req() };
-    let e = records(&f.dataset(&tables), &req).await.unwrap_err();
-    assert!(matches!(e, QueryError::Timeout(_)), "{e:?}");
-    assert_eq!(e.code().wire(), "QueryTimeout");
-    assert_eq!(e.code().status(), 503);
-}
