@@ -1,6 +1,7 @@
 //! Binding: ODSQL AST + dataset schema → DataFusion expressions.
 
-use crate::tables::Tables;
+use crate::codes::Coded;
+use crate::tables::{Resident, Tables};
 use crate::time::parse_instant;
 use crate::udf::{self, EARTH_RADIUS_M};
 use crate::QueryError;
@@ -22,8 +23,9 @@ pub struct Binder<'a> {
     index_dir: &'a Path,
     tables: &'a Tables,
     index: Option<Arc<DatasetIndex>>,
-    /// The rows are in memory: no condition is added only to prune Parquet row groups.
-    in_memory: bool,
+    /// The version in memory, if it is: no condition is added only to prune Parquet row
+    /// groups, and coded text fields compare by code.
+    memory: Option<&'a Resident>,
 }
 
 /// What a bound value expression is, as far as formatting and comparisons care.
@@ -70,8 +72,24 @@ pub fn has_aggregate(e: &Expr) -> bool {
 }
 
 impl<'a> Binder<'a> {
-    pub fn new(schema: &'a Schema, index_dir: &'a Path, tables: &'a Tables, in_memory: bool) -> Binder<'a> {
-        Binder { schema, index_dir, tables, index: None, in_memory }
+    pub fn new(
+        schema: &'a Schema,
+        index_dir: &'a Path,
+        tables: &'a Tables,
+        memory: Option<&'a Resident>,
+    ) -> Binder<'a> {
+        Binder { schema, index_dir, tables, index: None, memory }
+    }
+
+    /// The codes of `e` when it is a coded text field of a version in memory.
+    pub fn coded(&self, e: &Expr) -> Option<&'a Coded> {
+        let Expr::Field { path, .. } = e else { return None };
+        let (_, field_type) = self.field(path).ok()?;
+        if field_type != FieldType::Text {
+            return None;
+        }
+        let name = self.schema.field(&path.join("."))?.name.as_str();
+        self.memory?.coded.get(name)
     }
 
     fn index(&mut self) -> Result<&DatasetIndex, QueryError> {
@@ -339,6 +357,15 @@ impl<'a> Binder<'a> {
                 self.full_text(&fields, pattern, Match::Words)?
             }
             Cond::Like { .. } => return invalid("LIKE applies to a text field"),
+            Cond::Compare { left, op: CmpOp::Eq, right: Expr::Literal { value: Literal::Str(text), .. }, .. }
+                if self.coded(left).is_some() =>
+            {
+                let coded = self.coded(left).expect("checked by the guard");
+                match coded.code_of(text) {
+                    Some(code) => ident(&coded.column).eq(lit(code)),
+                    None => lit(false), // no record has this value
+                }
+            }
             Cond::Compare { left, op, right, .. } => {
                 let (l, lk) = self.value(left)?;
                 let r = self.side(right, lk)?;
@@ -449,7 +476,7 @@ impl<'a> Binder<'a> {
                     _ => return invalid("within_distance() takes a distance such as 500m or 10km"),
                 };
                 let within = udf::within_distance(point, lat0, lon0, meters);
-                if self.in_memory {
+                if self.memory.is_some() {
                     return Ok(within);
                 }
                 // A bounding box first: it lets the Parquet scan skip row groups by statistics.

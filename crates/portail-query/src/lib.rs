@@ -11,6 +11,7 @@
 
 mod bind;
 mod buckets;
+mod codes;
 mod error;
 mod export;
 mod format;

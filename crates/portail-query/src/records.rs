@@ -1,6 +1,7 @@
 //! `records`: one page of a dataset's records, or of groups with aggregates, and the total count.
 
 use crate::bind::{has_aggregate, Binder, Kind};
+use crate::codes;
 use crate::format;
 use crate::selection;
 use crate::tables::{Resident, Tables};
@@ -140,7 +141,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         req.order_by.filter(|s| !s.trim().is_empty()).map(parse_order_by).transpose().map_err(syntax("order_by"))?;
 
     let in_memory = resident(ds).await?;
-    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.is_some());
+    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.as_deref());
     let mut filter = bind_filter(&mut binder, &conds)?;
     let select_has_aggregate =
         select.iter().flatten().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)));
@@ -160,12 +161,14 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             }
         });
     }
+    let group_filter = if aggregated { filter.clone() } else { None };
     let mut df = scan(ds, in_memory.as_deref(), partitions, filter).await?;
 
     let outputs: Vec<(String, Kind)>;
     if aggregated {
         let mut group_exprs = vec![];
         let mut keys: Vec<(String, String, Kind)> = vec![]; // (output name, client text, kind)
+        let mut decoders = vec![];
         for g in group.iter().flatten() {
             let (e, kind) = binder.value(&g.expr)?;
             if kind == Kind::Aggregate {
@@ -176,7 +179,14 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             if matches!(&g.expr, Expr::Call { name, .. } if name == "range") {
                 df = df.filter(e.clone().is_not_null())?;
             }
-            group_exprs.push(e.alias(&name));
+            // A coded text field groups by its integer code, decoded after the aggregation.
+            match binder.coded(&g.expr) {
+                Some(coded) => {
+                    group_exprs.push(ident(&coded.column).alias(&name));
+                    decoders.push((name.clone(), coded));
+                }
+                None => group_exprs.push(e.alias(&name)),
+            }
             keys.push((name, g.text.clone(), kind));
         }
         let mut aggr_exprs = vec![];
@@ -216,19 +226,43 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         if select.is_none() {
             projection = keys.iter().map(|(n, _, k)| (n.clone(), n.clone(), *k)).collect();
         }
-        df = df.aggregate(group_exprs, aggr_exprs)?;
+        // Counting by one coded field needs no hash table: the codes index the counts.
+        let counts_only = select.iter().flatten().all(|item| match item {
+            SelectItem::Expr { expr: Expr::Call { name, args, .. }, .. } if name == "count" => {
+                matches!(args.as_slice(), [] | [portail_odsql::Arg::Star(_)])
+            }
+            SelectItem::Expr { expr, .. } => !has_aggregate(expr),
+            _ => false,
+        });
+        match (&in_memory, decoders.as_slice(), keys.len(), counts_only) {
+            (Some(resident), [(key, coded)], 1, true) => {
+                let selected = match group_filter {
+                    Some(f) => Some(selection::select(ds.tables.session(2), resident, memory_filter(f))?.bits),
+                    None => None,
+                };
+                let counts: Vec<String> = aggr_exprs.iter().map(|e| e.schema_name().to_string()).collect();
+                let batch = codes::count_by_code(&resident.batches, coded, selected.as_deref(), key, &counts)?;
+                df = ds.tables.session(1).read_batch(batch)?;
+            }
+            _ => df = df.aggregate(group_exprs, aggr_exprs)?,
+        }
         // Rename shown group keys, keep unshown ones for sorting, drop them after.
         let hidden: Vec<&String> = keys
             .iter()
             .map(|(n, _, _)| n)
             .filter(|n| !projection.iter().any(|(source, shown, _)| source == *n && shown == *n))
             .collect();
-        let mut columns: Vec<DfExpr> = projection
-            .iter()
-            .map(|(source, shown, _)| if source == shown { ident(source) } else { ident(source).alias(shown) })
-            .collect();
+        let column = |source: &String| match decoders.iter().find(|(name, _)| name == source) {
+            Some((_, coded)) => coded.decode(ident(source)),
+            None => ident(source),
+        };
+        let mut columns: Vec<DfExpr> =
+            projection.iter().map(|(source, shown, _)| column(source).alias(shown)).collect();
         columns.extend(
-            hidden.iter().filter(|n| !projection.iter().any(|(_, shown, _)| shown == **n)).map(|n| ident(n.as_str())),
+            hidden
+                .iter()
+                .filter(|n| !projection.iter().any(|(_, shown, _)| shown == **n))
+                .map(|n| column(n).alias(n.as_str())),
         );
         df = df.select(columns)?;
         // Counting the groups would run the aggregation a second time: the groups are computed
@@ -384,7 +418,7 @@ pub async fn bounding_box(
     use datafusion::functions_aggregate::expr_fn::{count, max, min};
     let conds = parse_wheres(wheres)?;
     let in_memory = resident(ds).await?;
-    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.is_some());
+    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.as_deref());
     let filter = bind_filter(&mut binder, &conds)?;
     let df = scan(ds, in_memory.as_deref(), 2, filter).await?;
     // A null point's children hold arbitrary values: only non-null points count.

@@ -5,6 +5,7 @@
 //! Versions are immutable (a new import writes a new directory), so a path is a safe cache key:
 //! nothing is ever stale, old versions simply stop being asked for and are evicted first.
 
+use crate::codes::{add_codes, Coded};
 use crate::QueryError;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -44,6 +45,8 @@ pub(crate) struct Resident {
     pub ordered: Arc<MemTable>,
     pub parallel: Arc<MemTable>,
     pub bytes: u64,
+    /// Text fields with a code column, by field name.
+    pub coded: HashMap<String, Coded>,
 }
 
 impl Resident {
@@ -61,6 +64,7 @@ impl Resident {
             batches,
             parallel: Arc::new(MemTable::try_new(schema, halves)?),
             bytes,
+            coded: HashMap::new(),
         })
     }
 }
@@ -221,6 +225,10 @@ async fn load(path: &Path, budget: u64) -> Result<Option<Arc<Resident>>, QueryEr
     let df = ctx.read_parquet(path_text, ParquetReadOptions::default()).await?;
     let schema = Arc::new(df.schema().as_arrow().clone());
     let batches = df.collect().await?;
-    let resident = Resident::new(schema, batches)?;
+    let fields: Vec<String> =
+        schema.fields().iter().map(|f| f.name().clone()).filter(|n| !n.starts_with('_')).collect();
+    let (schema, batches, coded) = add_codes(schema, batches, &fields)?;
+    let mut resident = Resident::new(schema, batches)?;
+    resident.coded = coded;
     Ok((resident.bytes <= budget).then(|| Arc::new(resident)))
 }

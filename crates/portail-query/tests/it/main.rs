@@ -431,3 +431,29 @@ async fn residency_stays_within_its_budget_dropping_the_least_recently_used() {
     assert_eq!(records(&a.dataset(&small), &page()).await.unwrap().total_count, 300);
     assert_eq!(small.resident_bytes(), 0);
 }
+
+#[tokio::test]
+async fn counting_by_a_coded_text_field_matches_the_rows() {
+    let f = fixture(300);
+    for (wheres, keep) in [(vec![], None), (vec!["capacity > 100"], Some(100))] {
+        let req = RecordsRequest {
+            select: Some("category as c, count(*) as n, count(*)"),
+            wheres: wheres.clone(),
+            group_by: Some("category as c"),
+            order_by: Some("c"),
+            ..req()
+        };
+        let (total, groups) = f.ok(req).await;
+        let mut expected: std::collections::BTreeMap<&str, i64> = Default::default();
+        for r in f.rows.iter().filter(|r| keep.is_none_or(|k| r.capacity > k)) {
+            *expected.entry(r.category).or_default() += 1;
+        }
+        assert_eq!(total, expected.len() as u64);
+        let got: Vec<(String, i64, i64)> = groups
+            .iter()
+            .map(|g| (g["c"].as_str().unwrap().to_owned(), g["n"].as_i64().unwrap(), g["count(*)"].as_i64().unwrap()))
+            .collect();
+        let want: Vec<(String, i64, i64)> = expected.iter().map(|(c, n)| (c.to_string(), *n, *n)).collect();
+        assert_eq!(got, want, "where {wheres:?}");
+    }
+}
