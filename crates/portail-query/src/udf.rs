@@ -178,21 +178,51 @@ struct WithinDistance {
     signature: Signature,
 }
 
-impl WithinDistance {
-    fn test(&self, lat: f64, lon: f64) -> bool {
-        let (lat0, lon0, meters) = (f64::from_bits(self.lat0), f64::from_bits(self.lon0), f64::from_bits(self.meters));
-        let half = |x: f64| (x / 2.0).sin().powi(2);
-        let dlat = (lat - lat0).to_radians();
+/// A circle on the sphere with what its test needs computed once.
+struct Circle {
+    lat0: f64,
+    lon0: f64,
+    meters: f64,
+    cos_lat0: f64,
+    box_lat: f64,
+    box_lon: f64,
+}
+
+impl Circle {
+    fn contains(&self, lat: f64, lon: f64) -> bool {
         // The box first: it rules out nearly every row at the cost of a few comparisons.
-        let box_lat = (meters / EARTH_RADIUS_M).to_degrees();
-        let box_lon = lon_half_width(lat0, meters);
         // Longitudes differ modulo 360 (a circle may cross the antimeridian).
-        let dlon = (lon - lon0 + 540.0).rem_euclid(360.0) - 180.0;
-        if (lat - lat0).abs() > box_lat || dlon.abs() > box_lon {
+        let mut dlon = lon - self.lon0;
+        if dlon > 180.0 {
+            dlon -= 360.0;
+        } else if dlon < -180.0 {
+            dlon += 360.0;
+        }
+        if (lat - self.lat0).abs() > self.box_lat || dlon.abs() > self.box_lon {
             return false;
         }
-        let a = half(dlat) + lat0.to_radians().cos() * lat.to_radians().cos() * half((lon - lon0).to_radians());
-        2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin() <= meters
+        let half = |x: f64| (x / 2.0).sin().powi(2);
+        let a = half((lat - self.lat0).to_radians()) + self.cos_lat0 * lat.to_radians().cos() * half(dlon.to_radians());
+        2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin() <= self.meters
+    }
+}
+
+impl WithinDistance {
+    fn circle(&self) -> Circle {
+        let (lat0, lon0, meters) = (f64::from_bits(self.lat0), f64::from_bits(self.lon0), f64::from_bits(self.meters));
+        Circle {
+            lat0,
+            lon0,
+            meters,
+            cos_lat0: lat0.to_radians().cos(),
+            box_lat: (meters / EARTH_RADIUS_M).to_degrees(),
+            box_lon: lon_half_width(lat0, meters),
+        }
+    }
+
+    #[cfg(test)]
+    fn test(&self, lat: f64, lon: f64) -> bool {
+        self.circle().contains(lat, lon)
     }
 }
 
@@ -214,7 +244,8 @@ impl ScalarUDFImpl for WithinDistance {
         };
         let (lat, lon) = (lat.as_primitive::<Float64Type>(), lon.as_primitive::<Float64Type>());
         let (lat, lon) = (lat.values(), lon.values());
-        let bits = BooleanBuffer::collect_bool(points.len(), |i| points.is_valid(i) && self.test(lat[i], lon[i]));
+        let circle = self.circle();
+        let bits = BooleanBuffer::collect_bool(points.len(), |i| points.is_valid(i) && circle.contains(lat[i], lon[i]));
         Ok(ColumnarValue::Array(Arc::new(BooleanArray::new(bits, None))))
     }
 }
