@@ -1,13 +1,13 @@
 //! ODSQL over datasets. A query's clauses are parsed (`portail-odsql`), bound to the dataset's
-//! schema (unknown fields and unsupported functions are user errors), translated into DataFusion
-//! expressions — never into SQL text — and run over the version's Parquet file. Full-text
-//! predicates go through the version's tantivy index and become a filter on `_row`.
+//! schema (unknown fields and unsupported functions are user errors) and translated into
+//! DataFusion expressions — never into SQL text. Full-text predicates go through the version's
+//! tantivy index and become a filter on `_row`.
 //!
-//! Implemented so far: `records` with `select` (fields, aliases, arithmetic, scalar date and
-//! string functions, `count`/`sum`/`avg`/`min`/`max`/`median`), `where` (comparisons, `IN`
-//! lists and ranges, `IS NULL`, booleans, full text, `search`/`suggest`/`startswith`, `LIKE`,
-//! `within_distance`, `in_bbox`), `group_by` (fields and date parts), `order_by`, `limit`,
-//! `offset`. Facets, exports, `range()`, `date_format()` and geo shapes come next.
+//! Where rows come from (`tables`): a version that fits the memory budget is decoded once and
+//! queried from memory, with integer codes for its low-cardinality text fields (`codes`) and its
+//! `where` evaluated once into a row bitmap for both the count and the page (`selection`); other
+//! versions are scanned from their Parquet file. `records` answers pages and aggregations (with
+//! `range()` and `date_format()` buckets), `export` streams every format.
 
 mod bind;
 mod buckets;
