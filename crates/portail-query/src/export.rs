@@ -2,6 +2,7 @@
 //! produces them, so memory stays flat whatever the row count.
 
 use crate::bind::Kind;
+use crate::encode::{json_string, Column};
 use crate::format::cell;
 use crate::records::{plan, Dataset, RecordsRequest};
 use crate::QueryError;
@@ -49,29 +50,59 @@ impl ExportFormat {
 
 pub type ByteStream = BoxStream<'static, Result<Vec<u8>, QueryError>>;
 
-fn csv_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Object(o) if o.contains_key("lat") => format!("{}, {}", o["lat"], o["lon"]),
-        Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => o["geometry"].to_string(),
-        other => other.to_string(),
-    }
+fn csv_field(out: &mut Vec<u8>, text: &str, delimiter: u8) {
+    csv_bytes(out, text.as_bytes(), delimiter);
 }
 
-fn csv_field(out: &mut Vec<u8>, text: &str, delimiter: u8) {
-    let needs_quotes = text.bytes().any(|b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
+/// A CSV field, quoted when it holds the delimiter, a quote or a line break.
+fn csv_bytes(out: &mut Vec<u8>, text: &[u8], delimiter: u8) {
+    // No early exit: the loop vectorises, and fields are short.
+    let needs_quotes =
+        text.iter().fold(false, |q, &b| q | (b == delimiter) | (b == b'"') | (b == b'\n') | (b == b'\r'));
     if needs_quotes {
         out.push(b'"');
-        out.extend(text.replace('"', "\"\"").as_bytes());
+        for &b in text {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
         out.push(b'"');
     } else {
-        out.extend(text.as_bytes());
+        out.extend_from_slice(text);
     }
 }
 
 fn row_values(batch: &RecordBatch, row: usize, outputs: &[(String, Kind)]) -> Result<Vec<Value>, QueryError> {
     (0..outputs.len()).map(|i| cell(batch.column(i).as_ref(), row, outputs[i].1)).collect()
+}
+
+/// One GeoJSON Feature: the geometry column as its geometry, the others as properties.
+fn geojson_feature(
+    batch: &RecordBatch,
+    row: usize,
+    outputs: &[(String, Kind)],
+    geometry_column: Option<usize>,
+    out: &mut Vec<u8>,
+) -> Result<(), QueryError> {
+    let values = row_values(batch, row, outputs)?;
+    let mut properties = Map::new();
+    let mut geometry = Value::Null;
+    for (i, ((name, _), v)) in outputs.iter().zip(values).enumerate() {
+        if Some(i) == geometry_column {
+            geometry = match v {
+                Value::Object(o) if o.contains_key("lat") => {
+                    serde_json::json!({"type": "Point", "coordinates": [o["lon"], o["lat"]]})
+                }
+                Value::Object(o) => o.get("geometry").cloned().unwrap_or(Value::Null),
+                _ => Value::Null,
+            };
+        } else {
+            properties.insert(name.clone(), v);
+        }
+    }
+    let feature = serde_json::json!({"type": "Feature", "geometry": geometry, "properties": properties});
+    serde_json::to_writer(out, &feature).map_err(|e| QueryError::Internal(e.to_string()))
 }
 
 /// The whole result of a query as a stream of encoded chunks (one per batch, plus a head and a
@@ -113,19 +144,31 @@ pub async fn export(
     };
     let geometry_column =
         outputs.iter().position(|(_, k)| matches!(k, Kind::Field(FieldType::GeoPoint2d | FieldType::GeoShape)));
+    // Object keys, escaped once: `"name":`.
+    let mut keys = vec![];
+    for (name, _) in &outputs {
+        let mut key = vec![];
+        json_string(name, &mut key)?;
+        key.push(b':');
+        keys.push(key);
+    }
     let mut first = true;
     let body = batches.map(move |batch| -> Result<Vec<u8>, QueryError> {
         let batch = batch?;
         let mut out = Vec::with_capacity(batch.num_rows() * 128);
+        let columns: Vec<Column> =
+            outputs.iter().enumerate().map(|(i, (_, kind))| Column::new(batch.column(i).as_ref(), *kind)).collect();
+        let mut text = Vec::with_capacity(256);
         for row in 0..batch.num_rows() {
-            let values = row_values(&batch, row, &outputs)?;
             match format {
                 ExportFormat::Csv { delimiter, .. } => {
-                    for (i, v) in values.iter().enumerate() {
+                    for (i, column) in columns.iter().enumerate() {
                         if i > 0 {
                             out.push(delimiter);
                         }
-                        csv_field(&mut out, &csv_text(v), delimiter);
+                        text.clear();
+                        column.csv_text(row, &mut text)?;
+                        csv_bytes(&mut out, &text, delimiter);
                     }
                     out.push(b'\n');
                 }
@@ -133,36 +176,26 @@ pub async fn export(
                     if format == ExportFormat::Json && !first {
                         out.push(b',');
                     }
-                    let object: Map<String, Value> = outputs.iter().map(|(n, _)| n.clone()).zip(values).collect();
-                    out.extend(serde_json::to_vec(&object).map_err(|e| QueryError::Internal(e.to_string()))?);
+                    out.push(b'{');
+                    for (i, column) in columns.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        out.extend_from_slice(&keys[i]);
+                        column.json(row, &mut out)?;
+                    }
+                    out.push(b'}');
                     if format == ExportFormat::Jsonl {
                         out.push(b'\n');
                     }
                 }
-                ExportFormat::Parquet => unreachable!("encoded by `parquet`"),
                 ExportFormat::GeoJson => {
                     if !first {
                         out.push(b',');
                     }
-                    let mut properties = Map::new();
-                    let mut geometry = Value::Null;
-                    for (i, ((name, _), v)) in outputs.iter().zip(values).enumerate() {
-                        if Some(i) == geometry_column {
-                            geometry = match v {
-                                Value::Object(o) if o.contains_key("lat") => {
-                                    serde_json::json!({"type": "Point", "coordinates": [o["lon"], o["lat"]]})
-                                }
-                                Value::Object(o) => o.get("geometry").cloned().unwrap_or(Value::Null),
-                                _ => Value::Null,
-                            };
-                        } else {
-                            properties.insert(name.clone(), v);
-                        }
-                    }
-                    let feature =
-                        serde_json::json!({"type": "Feature", "geometry": geometry, "properties": properties});
-                    out.extend(serde_json::to_vec(&feature).map_err(|e| QueryError::Internal(e.to_string()))?);
+                    geojson_feature(&batch, row, &outputs, geometry_column, &mut out)?;
                 }
+                ExportFormat::Parquet => unreachable!("encoded by `parquet`"),
             }
             first = false;
         }

@@ -12,6 +12,7 @@
 mod bind;
 mod buckets;
 mod codes;
+mod encode;
 mod error;
 mod export;
 mod format;
