@@ -4,7 +4,7 @@
 use crate::bind::Kind;
 use crate::encode::{json_string, Column};
 use crate::format::cell;
-use crate::records::{plan, Dataset, RecordsRequest};
+use crate::records::{plan, Dataset, RecordsRequest, Rows};
 use crate::QueryError;
 use datafusion::arrow::record_batch::RecordBatch;
 use futures::stream::{self, BoxStream, StreamExt};
@@ -113,11 +113,14 @@ pub async fn export(
     format: ExportFormat,
 ) -> Result<ByteStream, QueryError> {
     let plan = plan(ds, req, false).await?;
+    let Rows::Frame(df) = plan.rows else {
+        return Err(QueryError::Internal("an export is always planned".into()));
+    };
     if format == ExportFormat::Parquet {
-        return parquet(plan.df).await;
+        return parquet(df).await;
     }
     let outputs = plan.outputs;
-    let batches = plan.df.execute_stream().await?;
+    let batches = df.execute_stream().await?;
 
     let head: Vec<u8> = match format {
         ExportFormat::Csv { delimiter, bom, labels } => {

@@ -3,10 +3,12 @@
 use crate::bind::{has_aggregate, Binder, Kind};
 use crate::codes;
 use crate::format;
+use crate::page;
 use crate::selection;
 use crate::tables::{Resident, Tables};
 use crate::udf;
 use crate::QueryError;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::utils::split_conjunction_owned;
 use datafusion::logical_expr::{Expr as DfExpr, SortExpr};
@@ -107,15 +109,24 @@ fn sort(expr: DfExpr, descending: bool) -> SortExpr {
 /// A query ready to run: its DataFrame (paging applied), its output columns and, when asked,
 /// the total count of matching records (or groups).
 pub(crate) struct Plan {
-    pub df: datafusion::dataframe::DataFrame,
+    pub rows: Rows,
     pub outputs: Vec<(String, Kind)>,
     pub total: Option<u64>,
+}
+
+/// A query's rows: a plan to run, or a page already taken from memory (records only).
+pub(crate) enum Rows {
+    Frame(datafusion::dataframe::DataFrame),
+    Ready(RecordBatch),
 }
 
 pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<RecordsResponse, QueryError> {
     within_time(ds.tables, async {
         let plan = plan(ds, req, true).await?;
-        let batches = plan.df.collect().await?;
+        let batches = match plan.rows {
+            Rows::Frame(df) => df.collect().await?,
+            Rows::Ready(batch) => vec![batch],
+        };
         Ok(RecordsResponse { total_count: plan.total.unwrap_or(0), results: format::rows(&batches, &plan.outputs)? })
     })
     .await
@@ -152,14 +163,27 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     // Plain records in memory: the filter is evaluated once, for the count and for the page.
     let mut known_total = None;
     if let (true, false, Some(resident)) = (count, aggregated, &in_memory) {
-        known_total = Some(match filter.take() {
+        let mut selected = None;
+        let total = match filter.take() {
             None => resident.rows,
             Some(f) => {
                 let found = selection::select(ds.tables.session(2), resident, memory_filter(f))?;
-                filter = Some(udf::row_in_bits(ident(HIDDEN_ROW), found.bits));
+                filter = Some(udf::row_in_bits(ident(HIDDEN_ROW), found.bits.clone()));
+                selected = Some(found.bits);
                 found.count
             }
-        });
+        };
+        known_total = Some(total);
+        // A page in natural order is taken directly, without a plan.
+        if let (None, Ok(offset), Ok(limit)) = (&order, usize::try_from(req.offset), usize::try_from(req.limit)) {
+            let out = plain_outputs(&mut binder, &select)?;
+            let exprs: Vec<(String, DfExpr)> = out.iter().map(|o| (o.name.clone(), o.expr.clone())).collect();
+            let session = ds.tables.session(1);
+            if let Some(batch) = page::natural_page(session, resident, selected.as_deref(), offset, limit, &exprs)? {
+                let outputs = out.into_iter().map(|o| (o.name, o.kind)).collect();
+                return Ok(Plan { rows: Rows::Ready(batch), outputs, total: Some(total) });
+            }
+        }
     }
     let group_filter = if aggregated { filter.clone() } else { None };
     let mut df = scan(ds, in_memory.as_deref(), partitions, filter).await?;
@@ -305,7 +329,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         df = df.select(projection.iter().map(|(_, shown, _)| ident(shown)).collect::<Vec<_>>())?;
         outputs = projection.into_iter().map(|(_, shown, kind)| (shown, kind)).collect();
         df = df.limit(req.offset as usize, fetch(req.limit))?;
-        return Ok(Plan { df, outputs, total });
+        return Ok(Plan { rows: Rows::Frame(df), outputs, total });
     }
 
     let out = plain_outputs(&mut binder, &select)?;
@@ -337,7 +361,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     outputs = out.iter().map(|o| (o.name.clone(), o.kind)).collect();
     df = df.select(out.into_iter().map(|o| o.expr).collect::<Vec<_>>())?;
     df = df.limit(req.offset as usize, fetch(req.limit))?;
-    Ok(Plan { df, outputs, total })
+    Ok(Plan { rows: Rows::Frame(df), outputs, total })
 }
 
 /// Every non-blank `where` clause, parsed.

@@ -26,12 +26,7 @@ const PARALLEL_FROM_BATCHES: usize = 8;
 
 pub(crate) fn select(ctx: &SessionContext, resident: &Resident, filter: Expr) -> Result<Selection, QueryError> {
     let Some(first) = resident.batches.first() else { return Ok(Selection { count: 0, bits: vec![] }) };
-    let schema = DFSchema::try_from(first.schema().as_ref().clone())?;
-    // The simplifier rewrites what has no physical form of its own (coalesce becomes a case).
-    let simplifier =
-        ExprSimplifier::new(SimplifyContext::builder().with_schema(std::sync::Arc::new(schema.clone())).build());
-    let filter = simplifier.simplify(simplifier.coerce(filter, &schema)?)?;
-    let predicate = ctx.create_physical_expr(filter, &schema)?;
+    let predicate = physical(ctx, filter, &first.schema())?;
     let words = (resident.rows as usize + 1).div_ceil(64);
     let batches = &resident.batches;
     if batches.len() < PARALLEL_FROM_BATCHES {
@@ -49,6 +44,20 @@ pub(crate) fn select(ctx: &SessionContext, resident: &Resident, filter: Expr) ->
     }
     a.count += b.count;
     Ok(a)
+}
+
+/// An expression ready to evaluate on batches of `schema`.
+pub(crate) fn physical(
+    ctx: &SessionContext,
+    expr: Expr,
+    schema: &datafusion::arrow::datatypes::SchemaRef,
+) -> Result<std::sync::Arc<dyn PhysicalExpr>, QueryError> {
+    let schema = DFSchema::try_from(schema.as_ref().clone())?;
+    // The simplifier rewrites what has no physical form of its own (coalesce becomes a case).
+    let simplifier =
+        ExprSimplifier::new(SimplifyContext::builder().with_schema(std::sync::Arc::new(schema.clone())).build());
+    let expr = simplifier.simplify(simplifier.coerce(expr, &schema)?)?;
+    Ok(ctx.create_physical_expr(expr, &schema)?)
 }
 
 fn part(predicate: &dyn PhysicalExpr, batches: &[RecordBatch], words: usize) -> Result<Selection, QueryError> {
