@@ -188,7 +188,8 @@ impl<'a> Binder<'a> {
             if !matches!(k, Kind::Field(FieldType::Date | FieldType::Datetime)) {
                 return invalid(format!("{name}() takes a date or datetime field"));
             }
-            return Ok((cast(f::date_part(lit(name), x), DataType::Int64), Kind::Number));
+            let part = DATE_PARTS.iter().find(|p| **p == name).expect("checked above");
+            return Ok((udf::date_part(part, x), Kind::Number));
         }
         match name {
             "range" => {
