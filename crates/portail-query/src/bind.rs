@@ -188,8 +188,9 @@ impl<'a> Binder<'a> {
             if !matches!(k, Kind::Field(FieldType::Date | FieldType::Datetime)) {
                 return invalid(format!("{name}() takes a date or datetime field"));
             }
-            let part = DATE_PARTS.iter().find(|p| **p == name).expect("checked above");
-            return Ok((udf::date_part(part, x), Kind::Number));
+            let part =
+                udf::date_part(name, x).ok_or_else(|| QueryError::invalid(format!("{name}() is not a date part")))?;
+            return Ok((part, Kind::Number));
         }
         match name {
             "range" => {
