@@ -153,6 +153,35 @@ impl<'a> Column<'a> {
     }
 }
 
+impl Column<'_> {
+    /// The cell as a GeoJSON geometry: a point's `{"type":"Point","coordinates":[lon,lat]}`, a
+    /// shape's own geometry, `null` otherwise.
+    pub fn geometry(&self, row: usize, out: &mut Vec<u8>) -> Result<(), QueryError> {
+        if self.is_null(row) {
+            out.extend_from_slice(b"null");
+            return Ok(());
+        }
+        match self {
+            Column::Point { lat, lon, .. } => {
+                out.extend_from_slice(b"{\"type\":\"Point\",\"coordinates\":[");
+                float(lon.value(row), out);
+                out.push(b',');
+                float(lat.value(row), out);
+                out.extend_from_slice(b"]}");
+            }
+            Column::Other(array, kind) => {
+                let geometry = match cell(*array, row, *kind)? {
+                    Value::Object(mut o) => o.remove("geometry").unwrap_or(Value::Null),
+                    _ => Value::Null,
+                };
+                serde_json::to_writer(&mut *out, &geometry).map_err(|e| QueryError::Internal(e.to_string()))?;
+            }
+            _ => out.extend_from_slice(b"null"),
+        }
+        Ok(())
+    }
+}
+
 /// A float exactly as serde_json writes it (`13.25`, `1e+21`); non-finite values as nothing.
 fn float(v: f64, out: &mut Vec<u8>) {
     if v.is_finite() {

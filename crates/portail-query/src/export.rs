@@ -3,13 +3,10 @@
 
 use crate::bind::Kind;
 use crate::encode::{json_string, Column};
-use crate::format::cell;
 use crate::records::{plan, Dataset, RecordsRequest, Rows};
 use crate::QueryError;
-use datafusion::arrow::record_batch::RecordBatch;
 use futures::stream::{self, BoxStream, StreamExt};
 use portail_core::FieldType;
-use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -71,38 +68,6 @@ fn csv_bytes(out: &mut Vec<u8>, text: &[u8], delimiter: u8) {
     } else {
         out.extend_from_slice(text);
     }
-}
-
-fn row_values(batch: &RecordBatch, row: usize, outputs: &[(String, Kind)]) -> Result<Vec<Value>, QueryError> {
-    (0..outputs.len()).map(|i| cell(batch.column(i).as_ref(), row, outputs[i].1)).collect()
-}
-
-/// One GeoJSON Feature: the geometry column as its geometry, the others as properties.
-fn geojson_feature(
-    batch: &RecordBatch,
-    row: usize,
-    outputs: &[(String, Kind)],
-    geometry_column: Option<usize>,
-    out: &mut Vec<u8>,
-) -> Result<(), QueryError> {
-    let values = row_values(batch, row, outputs)?;
-    let mut properties = Map::new();
-    let mut geometry = Value::Null;
-    for (i, ((name, _), v)) in outputs.iter().zip(values).enumerate() {
-        if Some(i) == geometry_column {
-            geometry = match v {
-                Value::Object(o) if o.contains_key("lat") => {
-                    serde_json::json!({"type": "Point", "coordinates": [o["lon"], o["lat"]]})
-                }
-                Value::Object(o) => o.get("geometry").cloned().unwrap_or(Value::Null),
-                _ => Value::Null,
-            };
-        } else {
-            properties.insert(name.clone(), v);
-        }
-    }
-    let feature = serde_json::json!({"type": "Feature", "geometry": geometry, "properties": properties});
-    serde_json::to_writer(out, &feature).map_err(|e| QueryError::Internal(e.to_string()))
 }
 
 /// The whole result of a query as a stream of encoded chunks (one per batch, plus a head and a
@@ -196,7 +161,21 @@ pub async fn export(
                     if !first {
                         out.push(b',');
                     }
-                    geojson_feature(&batch, row, &outputs, geometry_column, &mut out)?;
+                    out.extend_from_slice(b"{\"type\":\"Feature\",\"geometry\":");
+                    match geometry_column {
+                        Some(g) => columns[g].geometry(row, &mut out)?,
+                        None => out.extend_from_slice(b"null"),
+                    }
+                    out.extend_from_slice(b",\"properties\":{");
+                    let properties = columns.iter().enumerate().filter(|(i, _)| Some(*i) != geometry_column);
+                    for (n, (i, column)) in properties.enumerate() {
+                        if n > 0 {
+                            out.push(b',');
+                        }
+                        out.extend_from_slice(&keys[i]);
+                        column.json(row, &mut out)?;
+                    }
+                    out.extend_from_slice(b"}}");
                 }
                 ExportFormat::Parquet => unreachable!("encoded by `parquet`"),
             }
