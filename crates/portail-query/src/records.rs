@@ -95,7 +95,21 @@ fn plain_outputs(binder: &mut Binder, select: &Option<Vec<SelectItem>>) -> Resul
             }
         }
     }
-    Ok(out)
+    // A name given twice for the same value (`*, id`) is shown once; for two values, it is an error.
+    let mut unique: Vec<Output> = Vec::with_capacity(out.len());
+    for o in out {
+        match unique.iter().find(|u| u.name == o.name) {
+            Some(u) if u.expr.clone().unalias() == o.expr.clone().unalias() => {}
+            Some(_) => {
+                return Err(QueryError::invalid(format!(
+                    "ODSQL query is malformed: {} names two different values in select",
+                    o.name
+                )))
+            }
+            None => unique.push(o),
+        }
+    }
+    Ok(unique)
 }
 
 /// The row number column every version has (file order, from 1).
@@ -167,7 +181,10 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         let total = match filter.take() {
             None => resident.rows,
             Some(f) => {
-                let found = selection::select(ds.tables.session(2), resident, memory_filter(f))?;
+                let found = match sorted_equality(&conds, ds.schema, resident) {
+                    Some((column, value)) => selection::equal_in_sorted(resident, column, value)?,
+                    None => selection::select(ds.tables.session(2), resident, memory_filter(f))?,
+                };
                 filter = Some(udf::row_in_bits(ident(HIDDEN_ROW), found.bits.clone()));
                 selected = Some(found.bits);
                 found.count
@@ -362,6 +379,29 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     df = df.select(out.into_iter().map(|o| o.expr).collect::<Vec<_>>())?;
     df = df.limit(req.offset as usize, fetch(req.limit))?;
     Ok(Plan { rows: Rows::Frame(df), outputs, total })
+}
+
+/// `field = N` alone, on an int field stored in order (like an `id`): the column and `N`.
+fn sorted_equality<'a>(
+    conds: &[portail_odsql::Cond],
+    schema: &Schema,
+    resident: &'a Resident,
+) -> Option<(&'a str, i64)> {
+    use portail_odsql::{CmpOp, Cond, Literal};
+    let [Cond::Compare { left: Expr::Field { path, .. }, op: CmpOp::Eq, right: Expr::Literal { value, .. }, .. }] =
+        conds
+    else {
+        return None;
+    };
+    let field = schema.field(&path.join("."))?;
+    let column = resident.sorted.iter().find(|c| **c == field.name)?;
+    let number = match value {
+        Literal::Num(_, v) => *v,
+        Literal::Str(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    (field.field_type == portail_core::FieldType::Int && number.fract() == 0.0 && number.abs() < 9.0e15)
+        .then_some((column.as_str(), number as i64))
 }
 
 /// Every non-blank `where` clause, parsed.

@@ -100,6 +100,64 @@ fn part(predicate: &dyn PhysicalExpr, batches: &[RecordBatch], words: usize) -> 
     Ok(out)
 }
 
+/// Int columns whose values never decrease in file order (and have no nulls), such as an `id`
+/// column: equality on them is a binary search instead of a scan.
+pub(crate) fn sorted_int_columns(batches: &[RecordBatch]) -> Vec<String> {
+    let Some(first) = batches.first() else { return vec![] };
+    let schema = first.schema();
+    let mut out = vec![];
+    for (index, field) in schema.fields().iter().enumerate() {
+        if field.data_type() != &datafusion::arrow::datatypes::DataType::Int64 || field.name().starts_with('_') {
+            continue;
+        }
+        let mut previous = i64::MIN;
+        let sorted = batches.iter().all(|b| {
+            let column = b.column(index).as_primitive::<Int64Type>();
+            let ok = column.null_count() == 0
+                && column.values().first().is_none_or(|v| *v >= previous)
+                && column.values().windows(2).fold(true, |ok, w| ok & (w[0] <= w[1]));
+            previous = column.values().last().copied().unwrap_or(previous);
+            ok
+        });
+        if sorted {
+            out.push(field.name().clone());
+        }
+    }
+    out
+}
+
+/// The records whose sorted int `column` equals `value`, found by binary search.
+pub(crate) fn equal_in_sorted(resident: &Resident, column: &str, value: i64) -> Result<Selection, QueryError> {
+    let mut out = Selection { count: 0, bits: vec![0; (resident.rows as usize + 1).div_ceil(64)] };
+    for batch in &resident.batches {
+        let values = batch
+            .column_by_name(column)
+            .ok_or_else(|| QueryError::Internal(format!("no column {column}")))?
+            .as_primitive::<Int64Type>()
+            .values();
+        if values.last().is_none_or(|last| *last < value) {
+            continue;
+        }
+        if values[0] > value {
+            break;
+        }
+        let rows = batch
+            .column_by_name(crate::records::HIDDEN_ROW)
+            .ok_or_else(|| QueryError::Internal("a version without _row".into()))?
+            .as_primitive::<Int64Type>();
+        let start = values.partition_point(|v| *v < value);
+        let end = values.partition_point(|v| *v <= value);
+        for i in start..end {
+            let r = rows.value(i) as usize;
+            if let Some(word) = out.bits.get_mut(r / 64) {
+                *word |= 1 << (r % 64);
+                out.count += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +202,42 @@ mod tests {
                 assert_eq!(marked, expected, "row {row}, batch {batch}, shuffled {shuffled}");
             }
         }
+    }
+
+    #[test]
+    fn sorted_columns_are_searched_across_batches() {
+        // x = row number (sorted); `dup` repeats each value 3 times, across batch boundaries.
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("x", DataType::Int64, false),
+            Field::new("dup", DataType::Int64, false),
+            Field::new("down", DataType::Int64, false),
+            Field::new(crate::records::HIDDEN_ROW, DataType::Int64, false),
+        ]));
+        let batches: Vec<RecordBatch> = (0..4i64)
+            .map(|b| {
+                let rows: Vec<i64> = (b * 10 + 1..=b * 10 + 10).collect();
+                let dup: Vec<i64> = rows.iter().map(|r| (r - 1) / 3).collect();
+                let down: Vec<i64> = rows.iter().map(|r| -r).collect();
+                let columns: Vec<Arc<dyn Array>> = vec![
+                    Arc::new(Int64Array::from(rows.clone())),
+                    Arc::new(Int64Array::from(dup)),
+                    Arc::new(Int64Array::from(down)),
+                    Arc::new(Int64Array::from(rows)),
+                ];
+                RecordBatch::try_new(schema.clone(), columns).unwrap()
+            })
+            .collect();
+        assert_eq!(sorted_int_columns(&batches), ["x", "dup"], "descending and hidden columns are not sorted ones");
+        let r = Resident::new(schema, batches).unwrap();
+        let rows_of = |found: &Selection| -> Vec<usize> {
+            (0..64 * found.bits.len()).filter(|i| found.bits[i / 64] & (1 << (i % 64)) != 0).collect()
+        };
+        let found = equal_in_sorted(&r, "dup", 3).unwrap();
+        assert_eq!((found.count, rows_of(&found)), (3, vec![10, 11, 12]), "rows 10..12 straddle two batches");
+        let found = equal_in_sorted(&r, "x", 40).unwrap();
+        assert_eq!((found.count, rows_of(&found)), (1, vec![40]));
+        assert_eq!(equal_in_sorted(&r, "x", 41).unwrap().count, 0);
+        assert_eq!(equal_in_sorted(&r, "x", 0).unwrap().count, 0);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub(crate) struct Resident {
     pub bytes: u64,
     /// Text fields with a code column, by field name.
     pub coded: HashMap<String, Coded>,
+    /// Int fields in non-decreasing file order (see `selection::equal_in_sorted`).
+    pub sorted: Vec<String>,
 }
 
 impl Resident {
@@ -65,6 +67,7 @@ impl Resident {
             parallel: Arc::new(MemTable::try_new(schema, halves)?),
             bytes,
             coded: HashMap::new(),
+            sorted: vec![],
         })
     }
 }
@@ -230,5 +233,6 @@ async fn load(path: &Path, budget: u64) -> Result<Option<Arc<Resident>>, QueryEr
     let (schema, batches, coded) = add_codes(schema, batches, &fields)?;
     let mut resident = Resident::new(schema, batches)?;
     resident.coded = coded;
+    resident.sorted = crate::selection::sorted_int_columns(&resident.batches);
     Ok((resident.bytes <= budget).then(|| Arc::new(resident)))
 }

@@ -457,3 +457,30 @@ async fn counting_by_a_coded_text_field_matches_the_rows() {
         assert_eq!(got, want, "where {wheres:?}");
     }
 }
+
+#[tokio::test]
+async fn equality_on_an_id_stored_in_order_finds_exactly_its_rows() {
+    let f = fixture(300);
+    for (condition, expected) in [
+        ("id = 150", vec![150]),
+        ("id = \"7\"", vec![7]),
+        ("id = 0", vec![]),
+        ("id = 301", vec![]),
+        ("id = 7.5", vec![]),
+    ] {
+        let (total, rows) = f.ok(RecordsRequest { wheres: vec![condition], ..req() }).await;
+        assert_eq!(total as usize, expected.len(), "{condition}");
+        assert_eq!(ids(&rows), expected, "{condition}");
+    }
+}
+
+#[tokio::test]
+async fn a_name_twice_in_select_is_shown_once_or_refused() {
+    let f = fixture(20);
+    let (_, rows) = f.ok(RecordsRequest { select: Some("*, id"), limit: 1, ..req() }).await;
+    assert_eq!(rows[0].as_object().unwrap().keys().filter(|k| *k == "id").count(), 1);
+    assert_eq!(rows[0]["id"], json!(1));
+    let e = f.run(RecordsRequest { select: Some("id as x, capacity as x"), ..req() }).await.unwrap_err();
+    assert_eq!(e.code().wire(), "ODSQLError");
+    assert!(e.to_string().contains("x names two different values"), "{e}");
+}
