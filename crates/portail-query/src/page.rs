@@ -9,7 +9,7 @@ use crate::udf::consecutive_from;
 use crate::QueryError;
 use datafusion::arrow::array::{AsArray, UInt32Array};
 use datafusion::arrow::compute::{concat_batches, take_record_batch};
-use datafusion::arrow::datatypes::{Field, Int64Type, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::logical_expr::Expr;
 use datafusion::prelude::SessionContext;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// The rows `offset..offset + limit` of those set in `selected` (all when `None`), with
 /// `outputs` (name, expression) evaluated; `None` when the batches are not in file order.
-pub(crate) fn natural_page(
+fn natural_page(
     ctx: &SessionContext,
     resident: &Resident,
     selected: Option<&[u64]>,
@@ -83,20 +83,130 @@ pub(crate) fn natural_page(
         }
     }
     let page = concat_batches(&schema, &pieces).map_err(arrow)?;
+    evaluate(ctx, &schema, &page, outputs).map(Some)
+}
+
+fn arrow(e: datafusion::arrow::error::ArrowError) -> QueryError {
+    QueryError::Internal(format!("taking a page: {e}"))
+}
+
+/// How a page orders its rows: the natural order, or one numeric column (nulls last, ties in
+/// natural order).
+pub(crate) enum PageOrder<'a> {
+    Natural,
+    ByColumn { column: &'a str, descending: bool },
+}
+
+/// The rows of `offset..offset + limit` of those set in `selected` (all when `None`) in `order`,
+/// with `outputs` evaluated; `None` when the page cannot be taken this way (batches out of
+/// file order, or a sort column that is not numeric).
+pub(crate) fn page(
+    ctx: &SessionContext,
+    resident: &Resident,
+    selected: Option<&[u64]>,
+    order: PageOrder,
+    offset: usize,
+    limit: usize,
+    outputs: &[(String, Expr)],
+) -> Result<Option<RecordBatch>, QueryError> {
+    let PageOrder::ByColumn { column, descending } = order else {
+        return natural_page(ctx, resident, selected, offset, limit, outputs);
+    };
+    let Some(first_batch) = resident.batches.first() else { return Ok(None) };
+    let schema = first_batch.schema();
+    let want = offset + limit;
+    // The best `want` rows so far; the heap's top is the worst of them.
+    let mut best: std::collections::BinaryHeap<Candidate> = std::collections::BinaryHeap::with_capacity(want + 1);
+    for (b, batch) in resident.batches.iter().enumerate() {
+        let Some(keys) = batch.column_by_name(column) else { return Ok(None) };
+        let keys: Vec<Option<f64>> = match keys.data_type() {
+            DataType::Int64 => {
+                let ints = keys.as_primitive::<Int64Type>();
+                // Beyond 2^53 an f64 key would merge neighbours: leave those to the planner.
+                if ints.values().iter().any(|v| v.unsigned_abs() > 1 << 53) {
+                    return Ok(None);
+                }
+                ints.iter().map(|v| v.map(|v| v as f64)).collect()
+            }
+            DataType::Float64 => keys.as_primitive::<Float64Type>().iter().collect(),
+            _ => return Ok(None),
+        };
+        let rows = batch
+            .column_by_name(crate::records::HIDDEN_ROW)
+            .ok_or_else(|| QueryError::Internal("a version without _row".into()))?
+            .as_primitive::<Int64Type>();
+        for (i, key) in keys.into_iter().enumerate() {
+            let row = rows.value(i);
+            if let Some(bits) = selected {
+                let r = row as usize;
+                if bits.get(r / 64).is_none_or(|w| w & (1 << (r % 64)) == 0) {
+                    continue;
+                }
+            }
+            // Descending order is ascending order of the negated key; nulls stay last.
+            let key = key.map(|k| if descending { -k } else { k });
+            let candidate = Candidate { key, row, at: (b, i) };
+            if best.len() < want {
+                best.push(candidate);
+            } else if best.peek().is_some_and(|worst| candidate < *worst) {
+                best.pop();
+                best.push(candidate);
+            }
+        }
+    }
+    let chosen: Vec<(usize, usize)> = best.into_sorted_vec().into_iter().skip(offset).map(|c| c.at).collect();
+    let batches: Vec<&RecordBatch> = resident.batches.iter().collect();
+    let taken = datafusion::arrow::compute::interleave_record_batch(&batches, &chosen).map_err(arrow)?;
+    evaluate(ctx, &schema, &taken, outputs).map(Some)
+}
+
+/// A row competing for a sorted page: by key (nulls last), then by natural order.
+struct Candidate {
+    key: Option<f64>,
+    row: i64,
+    at: (usize, usize),
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let by_key = match (self.key, other.key) {
+            (Some(a), Some(b)) => a.total_cmp(&b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        by_key.then(self.row.cmp(&other.row))
+    }
+}
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+impl Eq for Candidate {}
+
+/// `outputs` evaluated on the rows of `page` (whose schema is the version's).
+fn evaluate(
+    ctx: &SessionContext,
+    schema: &datafusion::arrow::datatypes::SchemaRef,
+    page: &RecordBatch,
+    outputs: &[(String, Expr)],
+) -> Result<RecordBatch, QueryError> {
     let mut fields = vec![];
     let mut columns = vec![];
     for (name, expr) in outputs {
-        let value = physical(ctx, expr.clone(), &schema)?.evaluate(&page)?.into_array(page.num_rows())?;
+        let value = physical(ctx, expr.clone(), schema)?.evaluate(page)?.into_array(page.num_rows())?;
         fields.push(Field::new(name, value.data_type().clone(), true));
         columns.push(value);
     }
     let out_schema = Arc::new(Schema::new(fields));
     let options = datafusion::arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(page.num_rows()));
-    Ok(Some(RecordBatch::try_new_with_options(out_schema, columns, &options).map_err(arrow)?))
-}
-
-fn arrow(e: datafusion::arrow::error::ArrowError) -> QueryError {
-    QueryError::Internal(format!("taking a page: {e}"))
+    RecordBatch::try_new_with_options(out_schema, columns, &options).map_err(arrow)
 }
 
 #[cfg(test)]
@@ -119,6 +229,42 @@ mod tests {
             })
             .collect();
         Resident::new(schema, batches).unwrap()
+    }
+
+    #[test]
+    fn sorted_pages_put_nulls_last_and_keep_natural_order_on_ties() {
+        use datafusion::arrow::array::Float64Array;
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("x", DataType::Int64, false),
+            Field::new("k", DataType::Float64, true),
+            Field::new(crate::records::HIDDEN_ROW, DataType::Int64, false),
+        ]));
+        // k by row 1..=8: 5, null, 2, 5, 9, null, 2, 5 — in batches of 3 rows.
+        let ks = [Some(5.0), None, Some(2.0), Some(5.0), Some(9.0), None, Some(2.0), Some(5.0)];
+        let batches = (0..3)
+            .map(|b| {
+                let rows: Vec<i64> = (b * 3 + 1..=(b * 3 + 3).min(8)).collect();
+                let k: Float64Array = rows.iter().map(|r| ks[*r as usize - 1]).collect();
+                let x = Arc::new(Int64Array::from(rows.clone()));
+                RecordBatch::try_new(schema.clone(), vec![x.clone(), Arc::new(k), x]).unwrap()
+            })
+            .collect();
+        let r = Resident::new(schema, batches).unwrap();
+        let ctx = SessionContext::new();
+        let rows = [("x".to_string(), col("x"))];
+        let sorted = |descending, offset, limit| {
+            let order = PageOrder::ByColumn { column: "k", descending };
+            xs(&page(&ctx, &r, None, order, offset, limit, &rows).unwrap().unwrap())
+        };
+        assert_eq!(sorted(false, 0, 8), [3, 7, 1, 4, 8, 5, 2, 6]);
+        assert_eq!(sorted(true, 0, 8), [5, 1, 4, 8, 3, 7, 2, 6], "nulls last both ways, ties by row");
+        assert_eq!(sorted(true, 2, 3), [4, 8, 3]);
+        let mut only_even = vec![0u64; 1];
+        for row in [2, 4, 6, 8] {
+            only_even[0] |= 1 << row;
+        }
+        let order = PageOrder::ByColumn { column: "k", descending: false };
+        assert_eq!(xs(&page(&ctx, &r, Some(&only_even), order, 0, 10, &rows).unwrap().unwrap()), [4, 8, 2, 6]);
     }
 
     fn xs(batch: &RecordBatch) -> Vec<i64> {

@@ -191,12 +191,16 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             }
         };
         known_total = Some(total);
-        // A page in natural order is taken directly, without a plan.
-        if let (None, Ok(offset), Ok(limit)) = (&order, usize::try_from(req.offset), usize::try_from(req.limit)) {
+        // A page in natural order, or sorted by one numeric field, is taken directly, without a plan.
+        let page_order = memory_page_order(order.as_deref(), select.as_deref(), ds.schema, resident);
+        if let (Some(page_order), Ok(offset), Ok(limit)) =
+            (page_order, usize::try_from(req.offset), usize::try_from(req.limit))
+        {
             let out = plain_outputs(&mut binder, &select)?;
             let exprs: Vec<(String, DfExpr)> = out.iter().map(|o| (o.name.clone(), o.expr.clone())).collect();
             let session = ds.tables.session(1);
-            if let Some(batch) = page::natural_page(session, resident, selected.as_deref(), offset, limit, &exprs)? {
+            let taken = page::page(session, resident, selected.as_deref(), page_order, offset, limit, &exprs)?;
+            if let Some(batch) = taken {
                 let outputs = out.into_iter().map(|o| (o.name, o.kind)).collect();
                 return Ok(Plan { rows: Rows::Ready(batch), outputs, total: Some(total) });
             }
@@ -379,6 +383,30 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     df = df.select(out.into_iter().map(|o| o.expr).collect::<Vec<_>>())?;
     df = df.limit(req.offset as usize, fetch(req.limit))?;
     Ok(Plan { rows: Rows::Frame(df), outputs, total })
+}
+
+/// How a page of plain records can be taken from memory: in natural order (no `order_by`, or an
+/// ascending one on an int field stored in order), or by one numeric field; `None` otherwise.
+fn memory_page_order<'a>(
+    order: Option<&[portail_odsql::OrderItem]>,
+    select: Option<&[SelectItem]>,
+    schema: &'a Schema,
+    resident: &Resident,
+) -> Option<page::PageOrder<'a>> {
+    let Some(items) = order else { return Some(page::PageOrder::Natural) };
+    let [item] = items else { return None };
+    let Expr::Field { path, .. } = &item.expr else { return None };
+    // A select alias of the same name would be what the client sorts by.
+    let aliased = select
+        .iter()
+        .flat_map(|s| s.iter())
+        .any(|s| matches!(s, SelectItem::Expr { alias: Some(a), .. } if *a == item.text));
+    let field = schema.field(&path.join(".")).filter(|_| !aliased)?;
+    if !item.descending && field.field_type == portail_core::FieldType::Int && resident.sorted.contains(&field.name) {
+        return Some(page::PageOrder::Natural);
+    }
+    matches!(field.field_type, portail_core::FieldType::Int | portail_core::FieldType::Double)
+        .then_some(page::PageOrder::ByColumn { column: &field.name, descending: item.descending })
 }
 
 /// `field = N` alone, on an int field stored in order (like an `id`): the column and `N`.
