@@ -7,7 +7,7 @@ use crate::selection::physical;
 use crate::tables::Resident;
 use crate::udf::consecutive_from;
 use crate::QueryError;
-use datafusion::arrow::array::{AsArray, UInt32Array};
+use datafusion::arrow::array::{Array, AsArray, UInt32Array};
 use datafusion::arrow::compute::{concat_batches, take_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -50,32 +50,14 @@ fn natural_page(
                 positions.extend(skip as u32..(skip + take) as u32);
                 skip = 0;
             }
-            Some(bits) => {
-                let mut i = 0;
-                while i < n {
-                    let r = first + i;
-                    let word = bits.get(r / 64).copied().unwrap_or(0) >> (r % 64);
-                    if word == 0 {
-                        // Nothing set up to the end of this word.
-                        i += 64 - r % 64;
-                        continue;
-                    }
-                    if word & 1 == 0 {
-                        i += word.trailing_zeros() as usize;
-                        continue;
-                    }
-                    let at = i;
-                    i += 1;
-                    if skip > 0 {
-                        skip -= 1;
-                        continue;
-                    }
-                    positions.push(at as u32);
-                    if positions.len() == want {
-                        break;
-                    }
+            Some(bits) => for_each_set(bits, first, n, |i| {
+                if skip > 0 {
+                    skip -= 1;
+                } else {
+                    positions.push(i as u32);
                 }
-            }
+                positions.len() < want
+            }),
         }
         want -= positions.len();
         if !positions.is_empty() {
@@ -88,6 +70,26 @@ fn natural_page(
 
 fn arrow(e: datafusion::arrow::error::ArrowError) -> QueryError {
     QueryError::Internal(format!("taking a page: {e}"))
+}
+
+/// Calls `f(i)` for each `i < n` whose row `first + i` is set in `bits`, skipping empty words,
+/// until `f` returns false.
+fn for_each_set(bits: &[u64], first: usize, n: usize, mut f: impl FnMut(usize) -> bool) {
+    let mut i = 0;
+    while i < n {
+        let r = first + i;
+        let word = bits.get(r / 64).copied().unwrap_or(0) >> (r % 64);
+        if word == 0 {
+            i += 64 - r % 64;
+        } else if word & 1 == 0 {
+            i += word.trailing_zeros() as usize;
+        } else {
+            if !f(i) {
+                return;
+            }
+            i += 1;
+        }
+    }
 }
 
 /// How a page orders its rows: the natural order, or one numeric column (nulls last, ties in
@@ -119,39 +121,43 @@ pub(crate) fn page(
     let mut best: std::collections::BinaryHeap<Candidate> = std::collections::BinaryHeap::with_capacity(want + 1);
     for (b, batch) in resident.batches.iter().enumerate() {
         let Some(keys) = batch.column_by_name(column) else { return Ok(None) };
-        let keys: Vec<Option<f64>> = match keys.data_type() {
+        let key_at: Box<dyn Fn(usize) -> Option<f64>> = match keys.data_type() {
             DataType::Int64 => {
                 let ints = keys.as_primitive::<Int64Type>();
                 // Beyond 2^53 an f64 key would merge neighbours: leave those to the planner.
                 if ints.values().iter().any(|v| v.unsigned_abs() > 1 << 53) {
                     return Ok(None);
                 }
-                ints.iter().map(|v| v.map(|v| v as f64)).collect()
+                Box::new(move |i| ints.is_valid(i).then(|| ints.value(i) as f64))
             }
-            DataType::Float64 => keys.as_primitive::<Float64Type>().iter().collect(),
+            DataType::Float64 => {
+                let floats = keys.as_primitive::<Float64Type>();
+                Box::new(move |i| floats.is_valid(i).then(|| floats.value(i)))
+            }
             _ => return Ok(None),
         };
         let rows = batch
             .column_by_name(crate::records::HIDDEN_ROW)
             .ok_or_else(|| QueryError::Internal("a version without _row".into()))?
             .as_primitive::<Int64Type>();
-        for (i, key) in keys.into_iter().enumerate() {
-            let row = rows.value(i);
-            if let Some(bits) = selected {
-                let r = row as usize;
-                if bits.get(r / 64).is_none_or(|w| w & (1 << (r % 64)) == 0) {
-                    continue;
-                }
-            }
+        let Some(first) = consecutive_from(rows.values()) else { return Ok(None) };
+        let mut consider = |i: usize| -> bool {
             // Descending order is ascending order of the negated key; nulls stay last.
-            let key = key.map(|k| if descending { -k } else { k });
-            let candidate = Candidate { key, row, at: (b, i) };
+            let key = key_at(i).map(|k| if descending { -k } else { k });
+            let candidate = Candidate { key, row: rows.value(i), at: (b, i) };
             if best.len() < want {
                 best.push(candidate);
             } else if best.peek().is_some_and(|worst| candidate < *worst) {
                 best.pop();
                 best.push(candidate);
             }
+            true
+        };
+        match selected {
+            None => (0..batch.num_rows()).for_each(|i| {
+                consider(i);
+            }),
+            Some(bits) => for_each_set(bits, first, batch.num_rows(), consider),
         }
     }
     let chosen: Vec<(usize, usize)> = best.into_sorted_vec().into_iter().skip(offset).map(|c| c.at).collect();
