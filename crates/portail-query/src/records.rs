@@ -506,6 +506,10 @@ pub async fn bounding_box(
     wheres: &[&str],
     field: &str,
 ) -> Result<(u64, Option<[f64; 4]>), QueryError> {
+    within_time(ds.tables, box_of_points(ds, wheres, field)).await
+}
+
+async fn box_of_points(ds: &Dataset<'_>, wheres: &[&str], field: &str) -> Result<(u64, Option<[f64; 4]>), QueryError> {
     use datafusion::functions::core::expr_fn::get_field;
     use datafusion::functions_aggregate::expr_fn::{count, max, min};
     let conds = parse_wheres(wheres)?;
