@@ -484,3 +484,25 @@ async fn a_name_twice_in_select_is_shown_once_or_refused() {
     assert_eq!(e.code().wire(), "ODSQLError");
     assert!(e.to_string().contains("x names two different values"), "{e}");
 }
+
+#[tokio::test]
+async fn sums_and_averages_by_a_coded_text_field_match_the_rows() {
+    let f = fixture(300);
+    let req = RecordsRequest {
+        select: Some("category, count(*) as n, sum(capacity) as s, avg(amount) as a, sum(amount) as t"),
+        wheres: vec!["capacity > 50"],
+        group_by: Some("category"),
+        order_by: Some("category"),
+        ..req()
+    };
+    let (_, groups) = f.ok(req).await;
+    for g in &groups {
+        let rows: Vec<&Row> = f.rows.iter().filter(|r| r.capacity > 50 && r.category == g["category"]).collect();
+        let amounts: Vec<f64> = rows.iter().filter_map(|r| r.amount).collect();
+        assert_eq!(g["n"], json!(rows.len()));
+        assert_eq!(g["s"], json!(rows.iter().map(|r| r.capacity).sum::<i64>()));
+        assert_eq!(g["t"].as_f64().unwrap(), amounts.iter().sum::<f64>());
+        assert_eq!(g["a"].as_f64().unwrap(), amounts.iter().sum::<f64>() / amounts.len() as f64);
+    }
+    assert_eq!(groups.len(), 3);
+}
