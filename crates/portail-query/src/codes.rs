@@ -4,8 +4,8 @@
 //! then work on integers: hashing a million strings per facet request was most of its time.
 
 use crate::QueryError;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int32Array, Int64Array, StringViewArray};
-use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringViewArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{exec_err, Result};
 use datafusion::logical_expr::{
@@ -165,53 +165,24 @@ impl ScalarUDFImpl for Decode {
     }
 }
 
-/// An aggregate computed per code: `count(*)`, or `sum`/`avg` of a numeric column.
-pub(crate) enum PerCode {
-    Count,
-    Sum { column: String },
-    Avg { column: String },
-}
-
-/// `SELECT key, <aggregates> … GROUP BY key` for a coded field, straight from the codes: one
-/// pass over the rows (those set in `selected`, a `_row` bitmap, when given), with the codes
-/// indexing the accumulators. The batch has the code column named `key` and one column per
-/// `(name, aggregate)`: Int64 counts, sums of the column's type, Float64 averages (null when a
-/// group has no value, as SQL says). `None` when a value column is not Int64 or Float64.
-pub(crate) fn aggregate_by_code(
+/// `SELECT key, count(*) … GROUP BY key` for a coded field, straight from the codes: one pass
+/// over the rows (those set in `selected`, a `_row` bitmap, when given). The batch has the code
+/// column named `key` and one Int64 column per name in `counts`.
+pub(crate) fn count_by_code(
     batches: &[RecordBatch],
     coded: &Coded,
     selected: Option<&[u64]>,
     key: &str,
-    aggregates: &[(String, PerCode)],
-) -> Result<Option<RecordBatch>, QueryError> {
-    let internal = |what: &str| QueryError::Internal(format!("aggregating by code: {what}"));
-    let groups = coded.values.len() + 1; // the last slot is the null key
-    let mut rows_in = vec![0i64; groups];
-    // Per aggregate: sums (as f64 and as i64) and counts of non-null values.
-    let mut float_sums = vec![vec![0f64; groups]; aggregates.len()];
-    let mut int_sums = vec![vec![0i64; groups]; aggregates.len()];
-    let mut values_in = vec![vec![0i64; groups]; aggregates.len()];
-    let mut int_columns = vec![false; aggregates.len()];
+    counts: &[String],
+) -> Result<RecordBatch, QueryError> {
+    let internal = |what: &str| QueryError::Internal(format!("counting by code: {what}"));
+    let mut per_code = vec![0i64; coded.values.len()];
+    let mut nulls = 0i64;
     for batch in batches {
         let codes = batch.column_by_name(&coded.column).ok_or_else(|| internal("no code column"))?;
-        let codes = codes.as_primitive::<Int32Type>();
+        let codes = codes.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
         let rows = batch.column_by_name(crate::records::HIDDEN_ROW).ok_or_else(|| internal("no _row"))?;
-        let rows = rows.as_primitive::<Int64Type>();
-        let mut inputs: Vec<Option<&dyn Array>> = vec![];
-        for (a, (_, aggregate)) in aggregates.iter().enumerate() {
-            inputs.push(match aggregate {
-                PerCode::Count => None,
-                PerCode::Sum { column } | PerCode::Avg { column } => {
-                    let c = batch.column_by_name(column).ok_or_else(|| internal("no value column"))?;
-                    match c.data_type() {
-                        DataType::Int64 => int_columns[a] = true,
-                        DataType::Float64 => int_columns[a] = false,
-                        _ => return Ok(None), // left to the planner
-                    }
-                    Some(c.as_ref())
-                }
-            });
-        }
+        let rows = rows.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
         for i in 0..batch.num_rows() {
             if let Some(bits) = selected {
                 let r = rows.value(i) as usize;
@@ -219,46 +190,31 @@ pub(crate) fn aggregate_by_code(
                     continue;
                 }
             }
-            let g = if codes.is_valid(i) { codes.value(i) as usize } else { groups - 1 };
-            rows_in[g] += 1;
-            for (a, input) in inputs.iter().enumerate() {
-                let Some(values) = input else { continue };
-                if values.is_null(i) {
-                    continue;
-                }
-                values_in[a][g] += 1;
-                if int_columns[a] {
-                    let v = values.as_primitive::<Int64Type>().value(i);
-                    int_sums[a][g] = int_sums[a][g].wrapping_add(v);
-                    float_sums[a][g] += v as f64;
-                } else {
-                    float_sums[a][g] += values.as_primitive::<Float64Type>().value(i);
-                }
+            if codes.is_valid(i) {
+                per_code[codes.value(i) as usize] += 1;
+            } else {
+                nulls += 1;
             }
         }
     }
-    let present: Vec<usize> = (0..groups).filter(|g| rows_in[*g] > 0).collect();
-    let keys: Int32Array = present.iter().map(|&g| (g < groups - 1).then_some(g as i32)).collect();
-    let mut fields = vec![Field::new(key, DataType::Int32, true)];
-    let mut columns: Vec<ArrayRef> = vec![Arc::new(keys)];
-    for (a, (name, aggregate)) in aggregates.iter().enumerate() {
-        let has_values = |g: usize| values_in[a][g] > 0;
-        let column: ArrayRef = match aggregate {
-            PerCode::Count => Arc::new(Int64Array::from_iter_values(present.iter().map(|&g| rows_in[g]))),
-            PerCode::Sum { .. } if int_columns[a] => {
-                Arc::new(Int64Array::from_iter(present.iter().map(|&g| has_values(g).then_some(int_sums[a][g]))))
-            }
-            PerCode::Sum { .. } => {
-                Arc::new(Float64Array::from_iter(present.iter().map(|&g| has_values(g).then_some(float_sums[a][g]))))
-            }
-            PerCode::Avg { .. } => Arc::new(Float64Array::from_iter(
-                present.iter().map(|&g| has_values(g).then(|| float_sums[a][g] / values_in[a][g] as f64)),
-            )),
-        };
-        fields.push(Field::new(name, column.data_type().clone(), true));
-        columns.push(column);
+    let mut keys: Vec<Option<i32>> = vec![];
+    let mut totals = vec![];
+    for (code, n) in per_code.iter().enumerate().filter(|(_, n)| **n > 0) {
+        keys.push(Some(code as i32));
+        totals.push(*n);
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map(Some).map_err(|e| internal(&e.to_string()))
+    if nulls > 0 {
+        keys.push(None);
+        totals.push(nulls);
+    }
+    let mut fields = vec![Field::new(key, DataType::Int32, true)];
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(Int32Array::from(keys))];
+    let totals: ArrayRef = Arc::new(datafusion::arrow::array::Int64Array::from(totals));
+    for name in counts {
+        fields.push(Field::new(name, DataType::Int64, false));
+        columns.push(totals.clone());
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| internal(&e.to_string()))
 }
 
 #[cfg(test)]

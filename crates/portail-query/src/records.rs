@@ -271,22 +271,26 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         if select.is_none() {
             projection = keys.iter().map(|(n, _, k)| (n.clone(), n.clone(), *k)).collect();
         }
-        // Aggregating by one coded field needs no hash table: the codes index the accumulators.
-        let per_code = per_code_aggregates(select.as_deref(), &aggr_exprs, ds.schema);
-        let mut by_code = None;
-        if let (Some(resident), [(key, coded)], 1, Some(aggregates)) =
-            (&in_memory, decoders.as_slice(), keys.len(), per_code)
-        {
-            let selected = match group_filter {
-                Some(f) => Some(selection::select(ds.tables.session(2), resident, memory_filter(f))?.bits),
-                None => None,
-            };
-            by_code = codes::aggregate_by_code(&resident.batches, coded, selected.as_deref(), key, &aggregates)?;
+        // Counting by one coded field needs no hash table: the codes index the counts.
+        let counts_only = select.iter().flatten().all(|item| match item {
+            SelectItem::Expr { expr: Expr::Call { name, args, .. }, .. } if name == "count" => {
+                matches!(args.as_slice(), [] | [portail_odsql::Arg::Star(_)])
+            }
+            SelectItem::Expr { expr, .. } => !has_aggregate(expr),
+            _ => false,
+        });
+        match (&in_memory, decoders.as_slice(), keys.len(), counts_only) {
+            (Some(resident), [(key, coded)], 1, true) => {
+                let selected = match group_filter {
+                    Some(f) => Some(selection::select(ds.tables.session(2), resident, memory_filter(f))?.bits),
+                    None => None,
+                };
+                let counts: Vec<String> = aggr_exprs.iter().map(|e| e.schema_name().to_string()).collect();
+                let batch = codes::count_by_code(&resident.batches, coded, selected.as_deref(), key, &counts)?;
+                df = ds.tables.session(1).read_batch(batch)?;
+            }
+            _ => df = df.aggregate(group_exprs, aggr_exprs)?,
         }
-        df = match by_code {
-            Some(batch) => ds.tables.session(1).read_batch(batch)?,
-            None => df.aggregate(group_exprs, aggr_exprs)?,
-        };
         // Rename shown group keys, keep unshown ones for sorting, drop them after.
         let hidden: Vec<&String> = keys
             .iter()
@@ -403,43 +407,6 @@ fn memory_page_order<'a>(
     }
     matches!(field.field_type, portail_core::FieldType::Int | portail_core::FieldType::Double)
         .then_some(page::PageOrder::ByColumn { column: &field.name, descending: item.descending })
-}
-
-/// The select list's aggregates when each is `count(*)`, or `sum`/`avg` of a numeric field, with
-/// their output names (in `aggr_exprs` order); `None` otherwise.
-fn per_code_aggregates(
-    select: Option<&[SelectItem]>,
-    aggr_exprs: &[DfExpr],
-    schema: &Schema,
-) -> Option<Vec<(String, codes::PerCode)>> {
-    use portail_core::FieldType;
-    use portail_odsql::Arg;
-    let mut out = vec![];
-    for item in select.unwrap_or_default() {
-        let SelectItem::Expr { expr, .. } = item else { return None };
-        if !has_aggregate(expr) {
-            continue;
-        }
-        let Expr::Call { name, args, .. } = expr else { return None };
-        let aggregate = match (name.as_str(), args.as_slice()) {
-            ("count", [] | [Arg::Star(_)]) => codes::PerCode::Count,
-            ("sum" | "avg", [Arg::Expr(Expr::Field { path, .. })]) => {
-                let field = schema.field(&path.join("."))?;
-                if !matches!(field.field_type, FieldType::Int | FieldType::Double) {
-                    return None;
-                }
-                let column = field.name.clone();
-                if name == "sum" {
-                    codes::PerCode::Sum { column }
-                } else {
-                    codes::PerCode::Avg { column }
-                }
-            }
-            _ => return None,
-        };
-        out.push((aggr_exprs.get(out.len())?.schema_name().to_string(), aggregate));
-    }
-    (out.len() == aggr_exprs.len()).then_some(out)
 }
 
 /// `field = N` alone, on an int field stored in order (like an `id`): the column and `N`.
