@@ -184,11 +184,8 @@ pub(crate) fn count_by_code(
         let rows = batch.column_by_name(crate::records::HIDDEN_ROW).ok_or_else(|| internal("no _row"))?;
         let rows = rows.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
         for i in 0..batch.num_rows() {
-            if let Some(bits) = selected {
-                let r = rows.value(i) as usize;
-                if bits.get(r / 64).is_none_or(|w| w & (1 << (r % 64)) == 0) {
-                    continue;
-                }
+            if selected.is_some_and(|bits| !crate::selection::is_set(bits, rows.value(i) as usize)) {
+                continue;
             }
             if codes.is_valid(i) {
                 per_code[codes.value(i) as usize] += 1;

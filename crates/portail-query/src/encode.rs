@@ -151,9 +151,7 @@ impl<'a> Column<'a> {
         }
         Ok(())
     }
-}
 
-impl Column<'_> {
     /// The cell as a GeoJSON geometry: a point's `{"type":"Point","coordinates":[lon,lat]}`, a
     /// shape's own geometry, `null` otherwise.
     pub fn geometry(&self, row: usize, out: &mut Vec<u8>) -> Result<(), QueryError> {
@@ -201,8 +199,8 @@ fn digits(v: u32, width: usize, out: &mut Vec<u8>) {
     out.extend_from_slice(&buf[..width]);
 }
 
-/// `YYYY-MM-DD`, as `format::cell` writes a date.
-fn date(days: i32, out: &mut Vec<u8>) {
+/// `YYYY-MM-DD`.
+pub(crate) fn date(days: i32, out: &mut Vec<u8>) {
     let (y, m, d) = civil_from_days(days);
     if (0..=9999).contains(&y) {
         digits(y as u32, 4, out);
@@ -215,8 +213,8 @@ fn date(days: i32, out: &mut Vec<u8>) {
     }
 }
 
-/// `YYYY-MM-DDThh:mm:ss[.ffffff]+00:00`, as `format::cell` writes a datetime.
-fn datetime(micros: i64, out: &mut Vec<u8>) {
+/// `YYYY-MM-DDThh:mm:ss[.ffffff]+00:00` (UTC).
+pub(crate) fn datetime(micros: i64, out: &mut Vec<u8>) {
     let secs = micros.div_euclid(1_000_000);
     let frac = micros.rem_euclid(1_000_000) as u32;
     let sod = secs.rem_euclid(86_400) as u32;
@@ -277,6 +275,19 @@ mod tests {
             (Arc::new(StringArray::from(vec![Some("a;b"), None])), Kind::Text),
             (Arc::new(point), Kind::Field(FieldType::GeoPoint2d)),
         ];
+        // `format::cell` writes dates through this module too: check those against the calendar.
+        let text = |array: &ArrayRef, kind, row| {
+            let mut out = vec![];
+            Column::new(array.as_ref(), kind).csv_text(row, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let dates = &arrays[3].0;
+        assert_eq!([text(dates, arrays[3].1, 0), text(dates, arrays[3].1, 1)], ["2022-01-08", "1969-12-31"]);
+        let instants = &arrays[5].0;
+        assert_eq!(
+            [text(instants, arrays[5].1, 0), text(instants, arrays[5].1, 1)],
+            ["2023-11-14T22:13:20+00:00", "1969-12-31T23:59:58.765433+00:00"]
+        );
         for (array, kind) in &arrays {
             let column = Column::new(array.as_ref(), *kind);
             assert!(!matches!(column, Column::Other(..)), "{:?} should have a fast path", array.data_type());

@@ -6,24 +6,21 @@ use crate::QueryError;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::*;
 use datafusion::arrow::record_batch::RecordBatch;
-use portail_core::time::{civil_from_days, iso_utc};
+
 use portail_core::FieldType;
 use serde_json::{json, Map, Value};
 
+/// One calendar formatting for JSON pages and exports alike (`encode`).
 fn date(days: i32) -> String {
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
+    let mut out = Vec::with_capacity(10);
+    crate::encode::date(days, &mut out);
+    String::from_utf8(out).expect("digits and dashes")
 }
 
 fn datetime(micros: i64) -> String {
-    let secs = micros.div_euclid(1_000_000);
-    let frac = micros.rem_euclid(1_000_000);
-    let base = iso_utc(secs);
-    if frac == 0 {
-        base
-    } else {
-        format!("{}.{frac:06}{}", &base[..19], &base[19..])
-    }
+    let mut out = Vec::with_capacity(32);
+    crate::encode::datetime(micros, &mut out);
+    String::from_utf8(out).expect("digits and separators")
 }
 
 fn number(v: f64) -> Value {

@@ -21,6 +21,11 @@ pub(crate) struct Selection {
     pub bits: Vec<u64>,
 }
 
+/// Whether row `r` is set in a `_row` bitmap.
+pub(crate) fn is_set(bits: &[u64], r: usize) -> bool {
+    bits.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0)
+}
+
 /// Batches are split between two threads above this many.
 const PARALLEL_FROM_BATCHES: usize = 8;
 
