@@ -160,8 +160,10 @@ impl Tables {
         };
         let budget = self.settings.memory_budget_bytes;
         let path = parquet.to_owned();
+        let was_loaded = cell.initialized();
         let loaded = cell.get_or_try_init(|| async move { load(&path, budget).await }).await?.clone();
-        if loaded.is_some() {
+        // Only a new load can take the total past the budget.
+        if !was_loaded && loaded.is_some() {
             self.evict(parquet);
         }
         Ok(loaded)
