@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 /// Facets listed when the request names none, as Opendatasoft portals configure them.
 const DEFAULT_FACETS: &[&str] = &["features", "modified", "language", "publisher", "theme", "keyword", "license"];
-const FORMATS: &[&str] = &["csv", "json", "dcat", "rdf", "data.json"];
+pub(crate) const FORMATS: &[&str] = &["csv", "json", "dcat", "rdf", "data.json"];
 /// Dataset export formats a DCAT distribution may point to.
 const DISTRIBUTIONS: &[(&str, &str, &str)] = &[
     ("csv", "CSV", "text/csv"),

@@ -15,7 +15,7 @@ use futures::StreamExt;
 use portail_query::{ExportFormat, RecordsRequest};
 use serde_json::json;
 
-const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "parquet"];
+pub(crate) const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "parquet"];
 
 pub async fn list(DatasetRequest { site, dataset_id, .. }: DatasetRequest) -> Result<Response, ApiError> {
     let base = format!("{}{PREFIX}/catalog/datasets/{dataset_id}/exports", site.origin);

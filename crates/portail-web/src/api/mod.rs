@@ -12,6 +12,7 @@ mod download;
 mod error;
 mod exports;
 mod facets;
+pub mod openapi;
 mod params;
 mod records;
 pub(crate) mod v1;
@@ -59,6 +60,8 @@ fn v21_routes() -> Router<AppState> {
         ("/catalog/datasets/{dataset_id}/facets", get(facets::facets)),
         ("/catalog/datasets/{dataset_id}/exports", get(exports::list)),
         ("/catalog/datasets/{dataset_id}/exports/{format}", get(exports::export)),
+        ("/swagger.json", get(openapi::serve)),
+        ("/openapi.json", get(openapi::serve)),
     ] {
         for p in both(&format!("{PREFIX}{path}")) {
             if p.is_empty() {

@@ -13,6 +13,7 @@ mod cookies;
 mod datasets;
 mod harvest;
 mod language;
+mod openapi;
 mod policy;
 mod support;
 mod tenancy;

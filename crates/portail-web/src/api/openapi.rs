@@ -1,0 +1,441 @@
+//! The OpenAPI 3.0 description of portail's data API, served at `/api/explore/v2.1/swagger.json`
+//! (where Opendatasoft portals serve theirs) and `/api/explore/v2.1/openapi.json`.
+//!
+//! It describes what portail answers, not Opendatasoft's whole product: the formats, limits and
+//! error codes come from the constants the handlers use, so the description cannot drift from
+//! them. The integration tests validate real responses against the schemas below.
+
+use super::params::{MAX_GROUPS, MAX_LIMIT, MAX_WINDOW};
+use super::{catalog_exports, exports, PREFIX};
+use crate::tenant::Site;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use portail_core::Code;
+use serde_json::{json, Map, Value};
+
+pub async fn serve(Extension(site): Extension<Site>) -> Response {
+    let mut r = Json(document(&site.origin, &site.portal.name)).into_response();
+    super::api_headers(&mut r);
+    r
+}
+
+/// The whole document for a portal reached at `origin`.
+pub fn document(origin: &str, portal_name: &str) -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": format!("{portal_name} — Explore API v2.1"),
+            "version": "2.1",
+            "description": DESCRIPTION,
+        },
+        "servers": [{"url": format!("{origin}{PREFIX}")}],
+        "tags": [
+            {"name": "Catalog", "description": "The portal's datasets and their metadata."},
+            {"name": "Dataset", "description": "One dataset's records, facets and exports."},
+        ],
+        "paths": paths(),
+        "components": {
+            "securitySchemes": {
+                "apikey": {"type": "apiKey", "in": "header", "name": "Authorization",
+                    "description": "`Apikey <key>`: accepted for compatibility; portail's access rules follow the session."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "sessionid",
+                    "description": "A signed-in publisher's session: restricted datasets become visible."},
+            },
+            "parameters": parameters(),
+            "schemas": schemas(),
+            "responses": responses(),
+        },
+        "security": [{}, {"apikey": []}, {"session": []}],
+    })
+}
+
+const DESCRIPTION: &str = "Opendatasoft-compatible data API of a portail portal. Queries are written in \
+ODSQL (`select`, `where`, `group_by`, `order_by`, `refine`, `exclude`). Every path is also answered with a \
+trailing slash. Errors have the body `{\"error_code\", \"message\"}`. Restricted and unknown datasets both \
+answer 404.";
+
+fn reference(kind: &str, name: &str) -> Value {
+    json!({"$ref": format!("#/components/{kind}/{name}")})
+}
+
+fn param_refs(names: &[&str]) -> Vec<Value> {
+    names.iter().map(|n| reference("parameters", n)).collect()
+}
+
+/// One GET operation with its parameters and its documented answers.
+fn get(id: &str, tag: &str, summary: &str, params: Vec<Value>, ok: Value) -> Value {
+    let mut responses = Map::new();
+    responses.insert("200".into(), ok);
+    for (status, name) in [("400", "bad_request"), ("404", "not_found"), ("503", "timeout")] {
+        responses.insert(status.into(), reference("responses", name));
+    }
+    json!({"get": {"operationId": id, "tags": [tag], "summary": summary, "parameters": params, "responses": responses}})
+}
+
+fn json_body(schema: &str, description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": reference("schemas", schema)}}})
+}
+
+fn file_body(description: &str, media: &[(&str, Value)]) -> Value {
+    let content: Map<String, Value> =
+        media.iter().map(|(m, schema)| (m.to_string(), json!({"schema": schema}))).collect();
+    json!({"description": description, "content": content})
+}
+
+fn dataset_file() -> Value {
+    let text = json!({"type": "string"});
+    file_body(
+        "The export, streamed.",
+        &[
+            ("text/csv", text.clone()),
+            ("application/json", json!({"type": "array", "items": reference("schemas", "record")})),
+            ("application/jsonl", text.clone()),
+            (
+                "application/geo+json",
+                json!({"type": "object", "required": ["type", "features"],
+                "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
+                    "features": {"type": "array", "items": {"type": "object"}}}}),
+            ),
+            ("application/vnd.apache.parquet", json!({"type": "string", "format": "binary"})),
+        ],
+    )
+}
+
+fn catalog_file() -> Value {
+    let text = json!({"type": "string"});
+    file_body(
+        "The catalog file: CSV, JSON (datasets, or DCAT-US for `data.json`), RDF/XML (DCAT-AP).",
+        &[
+            ("text/csv", text.clone()),
+            (
+                "application/json",
+                json!({"oneOf": [
+                    {"type": "array", "items": reference("schemas", "dataset")},
+                    {"type": "object", "required": ["dataset"]},
+                ]}),
+            ),
+            ("application/rdf+xml", text),
+        ],
+    )
+}
+
+const QUERY: &[&str] = &["select", "where", "order_by", "group_by", "refine", "exclude", "lang", "timezone"];
+const CSV_OPTIONS: &[&str] = &["delimiter", "with_bom"];
+const CATALOG_CSV_OPTIONS: &[&str] = &["delimiter", "list_separator", "quote_all", "with_bom"];
+
+fn paths() -> Value {
+    let with = |base: &[&str], more: &[&str]| param_refs(&[base, more].concat());
+    let mut paths = Map::new();
+    paths.insert("/".into(), get("root", "Catalog", "Links to the API's parts.", vec![], json_body("links", "Links.")));
+    paths.insert(
+        "/catalog".into(),
+        get("catalogRoot", "Catalog", "Links to the catalog's parts.", vec![], json_body("links", "Links.")),
+    );
+    paths.insert(
+        "/catalog/datasets".into(),
+        get(
+            "getDatasets",
+            "Catalog",
+            "Search the catalog: ODSQL over dataset metadata (`default.title`, `dataset_id`, `records_count`…).",
+            with(QUERY, &["limit", "offset", "include_links", "include_app_metas"]),
+            json_body("datasets", "A page of datasets."),
+        ),
+    );
+    paths.insert(
+        "/catalog/facets".into(),
+        get(
+            "getCatalogFacets",
+            "Catalog",
+            "Facet values over the catalog (theme, keyword, publisher, modified…).",
+            with(&["facet", "refine", "exclude", "where", "timezone"], &[]),
+            json_body("facets", "Facets."),
+        ),
+    );
+    paths.insert(
+        "/catalog/exports".into(),
+        get("listCatalogExports", "Catalog", "The catalog's export formats.", vec![], json_body("links", "Links.")),
+    );
+    paths.insert(
+        "/catalog/exports/{format}".into(),
+        get(
+            "exportCatalog",
+            "Catalog",
+            "The whole catalog (or a query's part of it) in one file.",
+            with(&["catalog_format"], &[QUERY, &["limit_export", "offset"], CATALOG_CSV_OPTIONS].concat()),
+            catalog_file(),
+        ),
+    );
+    paths.insert(
+        "/catalog/datasets/{dataset_id}".into(),
+        get(
+            "getDataset",
+            "Catalog",
+            "One dataset: metadata, fields and features.",
+            with(&["dataset_id", "select", "lang", "timezone", "include_links", "include_app_metas"], &[]),
+            json_body("dataset", "The dataset."),
+        ),
+    );
+    paths.insert(
+        "/catalog/datasets/{dataset_id}/records".into(),
+        get(
+            "getRecords",
+            "Dataset",
+            "Query a dataset's records: a page of records, or of groups when `group_by` or aggregates are used.",
+            with(&["dataset_id"], &[QUERY, &["limit", "offset", "include_links", "include_app_metas"]].concat()),
+            json_body("records", "A page of records or groups."),
+        ),
+    );
+    paths.insert(
+        "/catalog/datasets/{dataset_id}/records/{record_id}".into(),
+        get(
+            "getRecord",
+            "Dataset",
+            "One record by its identifier.",
+            with(&["dataset_id", "record_id", "select", "lang", "timezone"], &[]),
+            json_body("record", "The record."),
+        ),
+    );
+    paths.insert(
+        "/catalog/datasets/{dataset_id}/facets".into(),
+        get(
+            "getRecordsFacets",
+            "Dataset",
+            "Facet values of the dataset's facetable fields (text, date, boolean), after `where` and `refine`.",
+            with(&["dataset_id", "facet", "where", "refine", "exclude", "lang", "timezone"], &[]),
+            json_body("facets", "Facets."),
+        ),
+    );
+    paths.insert(
+        "/catalog/datasets/{dataset_id}/exports".into(),
+        get(
+            "listExportFormats",
+            "Dataset",
+            "The dataset's export formats.",
+            with(&["dataset_id"], &[]),
+            json_body("links", "Links."),
+        ),
+    );
+    paths.insert(
+        "/catalog/datasets/{dataset_id}/exports/{format}".into(),
+        get(
+            "exportRecords",
+            "Dataset",
+            "All matching records in one streamed file; no limit unless `limit` is given.",
+            with(
+                &["dataset_id", "dataset_format"],
+                &[QUERY, &["limit_export", "use_labels"], CSV_OPTIONS, &["parquet_compression"]].concat(),
+            ),
+            dataset_file(),
+        ),
+    );
+    paths.insert(
+        "/swagger.json".into(),
+        json!({"get": {"operationId": "getOpenApi", "tags": ["Catalog"], "summary": "This description.",
+            "responses": {"200": {"description": "OpenAPI 3.0 document.",
+                "content": {"application/json": {"schema": {"type": "object"}}}}}}}),
+    );
+    Value::Object(paths)
+}
+
+fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+fn parameters() -> Value {
+    let text = json!({"type": "string"});
+    let flag = json!({"type": "boolean", "default": false});
+    let repeated = json!({"type": "array", "items": {"type": "string"}});
+    let mut p = Map::new();
+    let mut add = |key: &str, value: Value| {
+        p.insert(key.into(), value);
+    };
+    add(
+        "select",
+        query_param(
+            "select",
+            "ODSQL select: fields, expressions and aggregates, each optionally `AS alias`.",
+            text.clone(),
+        ),
+    );
+    add(
+        "where",
+        query_param("where", "ODSQL filter: comparisons, full text, `in`, `like`, geo predicates.", text.clone()),
+    );
+    add(
+        "group_by",
+        query_param("group_by", "ODSQL grouping: fields, `range()`, date parts, `date_format()`.", text.clone()),
+    );
+    add("order_by", query_param("order_by", "ODSQL ordering: `expr [asc|desc]`, nulls last.", text.clone()));
+    add(
+        "limit",
+        query_param(
+            "limit",
+            &format!(
+                "Items per page; `offset + limit` ≤ {MAX_WINDOW} ({MAX_GROUPS} for groups); -1 means the maximum."
+            ),
+            json!({"type": "integer", "minimum": -1, "maximum": MAX_GROUPS, "default": 10}),
+        ),
+    );
+    add(
+        "offset",
+        query_param("offset", "Index of the first item.", json!({"type": "integer", "minimum": 0, "default": 0})),
+    );
+    add(
+        "limit_export",
+        query_param(
+            "limit",
+            "Number of items exported; all when absent or -1.",
+            json!({"type": "integer", "minimum": -1}),
+        ),
+    );
+    let refine = "`facet:value`, repeatable; the values of different facets are combined with AND.";
+    add("refine", json!({"name": "refine", "in": "query", "description": refine, "schema": repeated, "explode": true}));
+    add(
+        "exclude",
+        json!({"name": "exclude", "in": "query", "description": "`facet:value` to leave out, repeatable.",
+            "schema": repeated, "explode": true}),
+    );
+    add(
+        "facet",
+        json!({"name": "facet", "in": "query", "description": "A field to facet on (repeatable); all facetable fields when absent.",
+            "schema": repeated, "explode": true}),
+    );
+    add("lang", query_param("lang", "Language of localised labels.", json!({"type": "string", "enum": ["en", "fr"]})));
+    add(
+        "timezone",
+        query_param(
+            "timezone",
+            "IANA time zone of date values (accepted; values are given in UTC).",
+            json!({"type": "string", "default": "UTC"}),
+        ),
+    );
+    add("include_links", query_param("include_links", "Add `_links` to the answer.", flag.clone()));
+    add("include_app_metas", query_param("include_app_metas", "Accepted for compatibility.", flag.clone()));
+    add("use_labels", query_param("use_labels", "Field labels instead of names in CSV headers.", flag.clone()));
+    add("quote_all", query_param("quote_all", "Quote every CSV cell.", flag.clone()));
+    add(
+        "with_bom",
+        query_param(
+            "with_bom",
+            "Start the CSV with a UTF-8 byte order mark.",
+            json!({"type": "boolean", "default": true}),
+        ),
+    );
+    add(
+        "delimiter",
+        query_param(
+            "delimiter",
+            "CSV cell separator.",
+            json!({"type": "string", "enum": [";", ",", "\t", "|"], "default": ";"}),
+        ),
+    );
+    add(
+        "list_separator",
+        query_param(
+            "list_separator",
+            "Separator of multivalued cells in CSV.",
+            json!({"type": "string", "default": ","}),
+        ),
+    );
+    add(
+        "parquet_compression",
+        query_param(
+            "parquet_compression",
+            "Parquet compression codec.",
+            json!({"type": "string", "enum": ["snappy"], "default": "snappy"}),
+        ),
+    );
+    let path = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "path", "required": true, "description": description, "schema": schema});
+    add("dataset_id", path("dataset_id", "The dataset identifier.", text.clone()));
+    add("record_id", path("record_id", "The record identifier (`_id`).", text));
+    add("dataset_format", path("format", "Export format.", json!({"type": "string", "enum": exports::FORMATS})));
+    add(
+        "catalog_format",
+        path("format", "Catalog export format.", json!({"type": "string", "enum": catalog_exports::FORMATS})),
+    );
+    Value::Object(p)
+}
+
+fn schemas() -> Value {
+    let codes: Vec<&str> = Code::ALL.iter().map(|c| c.wire()).collect();
+    let nullable_text = json!({"type": "string", "nullable": true});
+    json!({
+        "link": {"type": "object", "required": ["href", "rel"],
+            "properties": {"href": {"type": "string"}, "rel": {"type": "string"}}},
+        "links": {"type": "object", "required": ["links"],
+            "properties": {"links": {"type": "array", "items": reference("schemas", "link")}}},
+        "error": {"type": "object", "required": ["error_code", "message"], "additionalProperties": false,
+            "properties": {"error_code": {"type": "string", "enum": codes}, "message": {"type": "string"}}},
+        "field": {"type": "object", "required": ["name", "label", "type"],
+            "properties": {
+                "name": {"type": "string"}, "label": {"type": "string"},
+                "type": {"type": "string", "enum": ["text", "int", "double", "boolean", "date", "datetime", "geo_point_2d", "geo_shape", "file"]},
+                "description": nullable_text.clone(),
+                "annotations": {"type": "object"},
+            }},
+        "dataset": {"type": "object",
+            "description": "A dataset. All these properties are given unless `select` names some of them.",
+            "properties": {
+                "dataset_id": {"type": "string"}, "dataset_uid": {"type": "string"},
+                "attachments": {"type": "array", "items": {"type": "object"}},
+                "has_records": {"type": "boolean"}, "data_visible": {"type": "boolean"},
+                "fields": {"type": "array", "items": reference("schemas", "field")},
+                "metas": {"type": "object", "required": ["default"], "properties": {"default": {
+                    "type": "object", "required": ["title", "modified", "records_count"],
+                    "properties": {
+                        "title": {"type": "string"}, "description": nullable_text.clone(),
+                        "modified": {"type": "string", "format": "date-time"},
+                        "records_count": {"type": "integer", "minimum": 0},
+                        "timezone": nullable_text.clone(), "language": nullable_text.clone(),
+                        "publisher": nullable_text.clone(), "license": nullable_text.clone(),
+                        "license_url": nullable_text,
+                        "theme": {"type": "array", "items": {"type": "string"}, "nullable": true},
+                        "keyword": {"type": "array", "items": {"type": "string"}, "nullable": true},
+                    }}}},
+                "features": {"type": "array", "items": {"type": "string", "enum": ["analyze", "geo", "timeserie"]}},
+                "visibility": {"type": "string", "enum": ["domain", "restricted"]},
+                "_links": {"type": "array", "items": reference("schemas", "link")},
+            }},
+        "datasets": {"type": "object", "required": ["total_count", "results"],
+            "properties": {
+                "total_count": {"type": "integer", "minimum": 0},
+                "results": {"type": "array", "items": reference("schemas", "dataset")},
+                "_links": {"type": "array", "items": reference("schemas", "link")},
+            }},
+        "record": {"type": "object", "additionalProperties": true,
+            "description": "Selected values by output name; plain records also carry `_id`, `_timestamp`, `_size`. \
+                            Dates are ISO 8601 strings, geo points `{lon, lat}`, shapes GeoJSON features."},
+        "records": {"type": "object", "required": ["total_count", "results"],
+            "properties": {
+                "total_count": {"type": "integer", "minimum": 0,
+                    "description": "Matching records, or groups when grouping."},
+                "results": {"type": "array", "maxItems": MAX_GROUPS, "items": reference("schemas", "record")},
+                "_links": {"type": "array", "items": reference("schemas", "link")},
+            }},
+        "facet_value": {"type": "object", "required": ["name", "value", "count", "state"],
+            "properties": {
+                "name": {"type": "string"}, "value": {"type": "string"},
+                "count": {"type": "integer", "minimum": 0},
+                "state": {"type": "string", "enum": ["displayed", "refined", "excluded"]},
+                "facets": {"type": "array", "items": reference("schemas", "facet_value")},
+            }},
+        "facets": {"type": "object", "required": ["facets"],
+            "properties": {
+                "links": {"type": "array", "items": reference("schemas", "link")},
+                "facets": {"type": "array", "items": {"type": "object", "required": ["name", "facets"],
+                    "properties": {"name": {"type": "string"},
+                        "facets": {"type": "array", "items": reference("schemas", "facet_value")}}}},
+            }},
+    })
+}
+
+fn responses() -> Value {
+    let error = |description: &str| json_body("error", description);
+    json!({
+        "bad_request": error(&format!(
+            "A parameter or an ODSQL clause is invalid (`limit` ≤ {MAX_LIMIT} records, `offset + limit` ≤ {MAX_WINDOW})."
+        )),
+        "not_found": error("Unknown or restricted dataset or record."),
+        "timeout": error("The query ran past the server's time limit."),
+    })
+}
