@@ -82,6 +82,35 @@ impl Schema {
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
+
+    /// The error for a field name the schema lacks, naming the closest field when one is near
+    /// enough to be a typo (edit distance at most a third of the name, and at least 2).
+    pub fn unknown_field(&self, name: &str) -> String {
+        let distance = |f: &Field| edit_distance(&name.to_lowercase(), &f.name.to_lowercase());
+        let nearest = self.fields.iter().map(|f| (distance(f), f)).min_by_key(|(d, _)| *d);
+        match nearest {
+            Some((d, f)) if d <= (name.chars().count() / 3).max(2) => {
+                format!("Unknown field: {name}. Did you mean {}?", f.name)
+            }
+            _ => format!("Unknown field: {name}"),
+        }
+    }
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// What a publisher changed on a field: its type, its label, or both.
@@ -157,6 +186,27 @@ pub fn fold_char(c: char) -> impl Iterator<Item = char> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_unknown_field_names_the_nearest_one() {
+        use super::*;
+        let field = |name: &str| Field {
+            name: name.into(),
+            label: name.into(),
+            field_type: FieldType::Text,
+            description: None,
+        };
+        let schema = Schema { fields: vec![field("hauteur"), field("commune"), field("date_d_ouverture")] };
+        assert_eq!(schema.unknown_field("hauter"), "Unknown field: hauter. Did you mean hauteur?");
+        assert_eq!(schema.unknown_field("Commune"), "Unknown field: Commune. Did you mean commune?");
+        assert_eq!(
+            schema.unknown_field("date_ouverture"),
+            "Unknown field: date_ouverture. Did you mean date_d_ouverture?"
+        );
+        assert_eq!(schema.unknown_field("prix"), "Unknown field: prix");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
     use super::*;
 
     fn names(h: &[&str]) -> Vec<String> {

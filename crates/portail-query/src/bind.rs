@@ -52,7 +52,40 @@ fn invalid<T>(message: impl Into<String>) -> Result<T, QueryError> {
     Err(QueryError::invalid(message))
 }
 
-const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max", "median"];
+const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max", "median", "percentile"];
+
+/// Every ODSQL function the engine knows, in conditions, values, aggregates and groups.
+pub const FUNCTIONS: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "median",
+    "percentile",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "date_format",
+    "range",
+    "lower",
+    "upper",
+    "length",
+    "ifnull",
+    "now",
+    "random",
+    "distance",
+    "search",
+    "suggest",
+    "startswith",
+    "within_distance",
+    "in_bbox",
+    "include",
+    "exclude",
+];
 const DATE_PARTS: &[&str] = &["year", "month", "day", "hour", "minute", "second"];
 
 /// Whether an expression contains an aggregate call.
@@ -107,7 +140,7 @@ impl<'a> Binder<'a> {
         }
         match self.schema.field(&name) {
             Some(f) => Ok((ident(&f.name), f.field_type)),
-            None => invalid(format!("Unknown field: {name}")),
+            None => invalid(self.schema.unknown_field(&name)),
         }
     }
 
@@ -260,6 +293,51 @@ impl<'a> Binder<'a> {
                     },
                 ))
             }
+            "percentile" => match args {
+                [Arg::Expr(x), Arg::Expr(Expr::Literal { value: Literal::Num(_, p), .. })]
+                    if (0.0..=100.0).contains(p) =>
+                {
+                    let (x, k) = self.value(x)?;
+                    if !matches!(k, Kind::Field(FieldType::Int | FieldType::Double) | Kind::Number) {
+                        return invalid("percentile() takes a numeric field");
+                    }
+                    // Exact, interpolating between the two nearest values.
+                    let sorted = cast(x, DataType::Float64).sort(true, false);
+                    Ok((agg::percentile_cont(sorted, lit(p / 100.0)), Kind::Aggregate))
+                }
+                _ => invalid("percentile() takes a numeric field and a percentage between 0 and 100"),
+            },
+            "now" => {
+                let mut named = vec![];
+                for a in args {
+                    match a {
+                        Arg::Named { name, value, .. } => named.push((name.as_str(), *value)),
+                        _ => return invalid("now() takes only named arguments, as in now(years=-1, month=1)"),
+                    }
+                }
+                let at = crate::time::now_with(crate::time::now_micros(), &named).map_err(QueryError::invalid)?;
+                Ok((
+                    lit(ScalarValue::TimestampMicrosecond(Some(at), Some("UTC".into()))),
+                    Kind::Field(FieldType::Datetime),
+                ))
+            }
+            "random" => match args {
+                [Arg::Expr(Expr::Literal { value: Literal::Num(_, seed), .. })] if seed.fract() == 0.0 => {
+                    // A fixed shuffle of the row numbers: the same seed gives the same order.
+                    let seed = (*seed as i64).rem_euclid(1 << 31);
+                    let key = (ident(crate::records::HIDDEN_ROW) + lit(seed * 40_503)) * lit(2_654_435_761i64);
+                    Ok((key % lit(1i64 << 32), Kind::Number))
+                }
+                _ => invalid("random() takes a whole number as seed, as in order_by=random(42)"),
+            },
+            "distance" => match args {
+                [field, Arg::Expr(Expr::Literal { value: Literal::Geom(g), .. })] => {
+                    let (_, lat, lon) = self.geo_field(Some(field))?;
+                    let (lon0, lat0) = parse_point(g)?;
+                    Ok((haversine_meters(lat, lon, lat0, lon0), Kind::Number))
+                }
+                _ => invalid("distance() takes a geo field and a point, as in distance(geo, geom'POINT(2.35 48.85)')"),
+            },
             other => invalid(format!("ODSQL query is malformed: {other}() is not a known function")),
         }
     }
@@ -512,6 +590,18 @@ impl<'a> Binder<'a> {
             )),
         }
     }
+}
+
+/// Great-circle distance in metres from a point, as a column expression.
+fn haversine_meters(lat: DfExpr, lon: DfExpr, lat0: f64, lon0: f64) -> DfExpr {
+    let half_sin_sq = |x: DfExpr| {
+        let s = f::sin(x / lit(2.0));
+        s.clone() * s
+    };
+    let dlat = f::radians(lat.clone()) - lit(lat0.to_radians());
+    let dlon = f::radians(lon) - lit(lon0.to_radians());
+    let a = half_sin_sq(dlat) + lit(lat0.to_radians().cos()) * f::cos(f::radians(lat)) * half_sin_sq(dlon);
+    lit(2.0 * EARTH_RADIUS_M) * f::asin(f::sqrt(a))
 }
 
 fn describe(v: &Literal) -> String {

@@ -268,9 +268,14 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
                 }
             }
         }
-        if select.is_none() {
-            projection = keys.iter().map(|(n, _, k)| (n.clone(), n.clone(), *k)).collect();
-        }
+        // Every group key is in the results, as Opendatasoft gives them: those the select list
+        // does not name come first, under their alias or text.
+        let unnamed: Vec<(String, String, Kind)> = keys
+            .iter()
+            .filter(|(n, _, _)| !projection.iter().any(|(source, _, _)| source == n))
+            .map(|(n, _, k)| (n.clone(), n.clone(), *k))
+            .collect();
+        projection.splice(0..0, unnamed);
         // Counting by one coded field needs no hash table: the codes index the counts.
         let counts_only = select.iter().flatten().all(|item| match item {
             SelectItem::Expr { expr: Expr::Call { name, args, .. }, .. } if name == "count" => {

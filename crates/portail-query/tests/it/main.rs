@@ -308,7 +308,7 @@ async fn bad_queries_are_user_errors_with_a_code() {
         assert_eq!(e.code(), *code, "{label}: {e}");
     }
     let e = f.run(RecordsRequest { wheres: vec!["categorie = 'x'"], ..req() }).await.unwrap_err();
-    assert_eq!(e.to_string(), "Unknown field: categorie");
+    assert_eq!(e.to_string(), "Unknown field: categorie. Did you mean category?", "the nearest field is named");
     let e = f.run(RecordsRequest { wheres: vec!["capacity > (30))"], ..req() }).await.unwrap_err();
     assert!(e.to_string().ends_with("Clause(s) containing the error(s): where."), "{e}");
     let _ = Path::new("");

@@ -45,7 +45,7 @@ pub(crate) async fn facet_counts(
     name: &str,
 ) -> Result<Vec<(String, Value)>, ApiError> {
     let schema = &current.version.schema;
-    let field = schema.field(name).ok_or_else(|| ApiError::odsql(format!("Unknown field: {name}")))?;
+    let field = schema.field(name).ok_or_else(|| ApiError::odsql(schema.unknown_field(name)))?;
     let quoted = format!("`{}`", field.name.replace('`', "\\`"));
     let key = match field.field_type {
         FieldType::Date | FieldType::Datetime => format!("year({quoted})"),

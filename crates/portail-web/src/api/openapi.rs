@@ -137,7 +137,7 @@ fn paths() -> Value {
             "getDatasets",
             "Catalog",
             "Search the catalog: ODSQL over dataset metadata (`default.title`, `dataset_id`, `records_count`…).",
-            with(QUERY, &["limit", "offset", "include_links", "include_app_metas"]),
+            with(QUERY, &["limit", "offset", "rows", "start", "include_links", "include_app_metas"]),
             json_body("datasets", "A page of datasets."),
         ),
     );
@@ -181,7 +181,10 @@ fn paths() -> Value {
             "getRecords",
             "Dataset",
             "Query a dataset's records: a page of records, or of groups when `group_by` or aggregates are used.",
-            with(&["dataset_id"], &[QUERY, &["limit", "offset", "include_links", "include_app_metas"]].concat()),
+            with(
+                &["dataset_id"],
+                &[QUERY, &["limit", "offset", "rows", "start", "include_links", "include_app_metas"]].concat(),
+            ),
             json_body("records", "A page of records or groups."),
         ),
     );
@@ -288,6 +291,12 @@ fn parameters() -> Value {
             json!({"type": "integer", "minimum": -1}),
         ),
     );
+    let older = |name: &str, description: &str| {
+        json!({"name": name, "in": "query", "deprecated": true, "description": description,
+            "schema": {"type": "integer", "minimum": 0}})
+    };
+    add("rows", older("rows", "Older name of `limit` (v2.0, widgets)."));
+    add("start", older("start", "Older name of `offset` (v2.0, widgets)."));
     let refine = "`facet:value`, repeatable; the values of different facets are combined with AND.";
     add("refine", json!({"name": "refine", "in": "query", "description": refine, "schema": repeated, "explode": true}));
     add(

@@ -27,7 +27,7 @@ pub(crate) fn quote(s: &str) -> String {
 /// `refine=field:value` as an ODSQL condition: equality, or the period of a date path
 /// (`2024`, `2024/03`, `2024/03/05`).
 pub(crate) fn refine_condition(schema: &Schema, field: &str, value: &str) -> Result<String, ApiError> {
-    let f = schema.field(field).ok_or_else(|| ApiError::odsql(format!("Unknown field: {field}")))?;
+    let f = schema.field(field).ok_or_else(|| ApiError::odsql(schema.unknown_field(field)))?;
     let name = format!("`{}`", f.name.replace('`', "\\`"));
     Ok(match f.field_type {
         FieldType::Date | FieldType::Datetime => {
@@ -95,7 +95,7 @@ pub async fn records(DatasetRequest { current, params, .. }: DatasetRequest) -> 
 }
 
 pub async fn record(
-    DatasetRequest { current, dataset_id, .. }: DatasetRequest,
+    DatasetRequest { current, dataset_id, params, .. }: DatasetRequest,
     Path((_, record_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let not_found =
@@ -104,7 +104,17 @@ pub async fn record(
         return Err(not_found());
     }
     let condition = format!("_id = \"{}\"", record_id.to_ascii_lowercase());
-    let req = RecordsRequest { wheres: vec![&condition], limit: 1, ..Default::default() };
+    let select = params.one("select").filter(|s| !s.trim().is_empty());
+    if select.is_some_and(|s| {
+        portail_odsql::parse_select(s).is_ok_and(|items| {
+            items.iter().any(
+                |i| matches!(i, portail_odsql::SelectItem::Expr { expr, .. } if portail_query::has_aggregate(expr)),
+            )
+        })
+    }) {
+        return Err(ApiError::odsql("A record's select cannot hold aggregates"));
+    }
+    let req = RecordsRequest { wheres: vec![&condition], select, limit: 1, ..Default::default() };
     let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;
     let record = page.results.into_iter().next().ok_or_else(not_found)?;

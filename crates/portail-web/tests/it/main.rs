@@ -8,6 +8,7 @@ mod auth;
 mod backoffice;
 mod browser;
 mod compat;
+mod conformance;
 mod consent;
 mod cookies;
 mod datasets;

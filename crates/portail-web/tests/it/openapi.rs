@@ -32,6 +32,11 @@ impl Described {
         self.doc["paths"].as_object().unwrap().keys().find(matches).cloned()
     }
 
+    /// Whether a concrete path (query string allowed) is one the description has.
+    pub fn describes(&self, uri: &str) -> bool {
+        self.template(uri.split('?').next().unwrap_or(uri)).is_some()
+    }
+
     fn resolve<'a>(&'a self, v: &'a Value) -> &'a Value {
         match v.get("$ref").and_then(Value::as_str) {
             Some(r) => self.doc.pointer(r.trim_start_matches('#')).unwrap_or_else(|| panic!("dangling {r}")),

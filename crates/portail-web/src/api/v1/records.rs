@@ -73,7 +73,7 @@ fn field_list(params: &V1Params, schema: &Schema) -> Result<Vec<String>, ApiErro
     let mut out = vec![];
     for name in fields.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         if schema.field(name).is_none() {
-            return Err(ApiError::parameter(format!("Unknown field: {name}")));
+            return Err(ApiError::parameter(schema.unknown_field(name)));
         }
         out.push(name.to_owned());
     }
@@ -286,7 +286,7 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
     let current = req.dataset().await?;
     let schema = &current.version.schema;
     let x_name = params.one("x").ok_or_else(|| ApiError::parameter("Missing x parameter"))?;
-    let x = schema.field(x_name).ok_or_else(|| ApiError::parameter(format!("Unknown field: {x_name}")))?;
+    let x = schema.field(x_name).ok_or_else(|| ApiError::parameter(schema.unknown_field(x_name)))?;
     let quoted = format!("`{}`", x.name);
     let x_keys: Vec<(String, String)> = match x.field_type {
         FieldType::Date | FieldType::Datetime => {
