@@ -506,3 +506,25 @@ async fn sums_and_averages_by_a_coded_text_field_match_the_rows() {
     }
     assert_eq!(groups.len(), 3);
 }
+
+#[tokio::test]
+async fn random_order_is_a_shuffle_fixed_by_its_seed() {
+    let f = fixture(90);
+    let page = |order: &'static str, offset: i64| {
+        f.ok(RecordsRequest { select: Some("id"), order_by: Some(order), limit: 30, offset, ..req() })
+    };
+    let mut first = vec![];
+    for offset in [0, 30, 60] {
+        first.extend(ids(&page("random(42)", offset).await.1));
+    }
+    let mut again = vec![];
+    for offset in [0, 30, 60] {
+        again.extend(ids(&page("random(42)", offset).await.1));
+    }
+    assert_eq!(first, again, "the same seed gives the same order, page after page");
+    let mut sorted = first.clone();
+    sorted.sort();
+    assert_eq!(sorted, (1..=90).collect::<Vec<i64>>(), "every record once");
+    assert_ne!(first, sorted, "not the natural order");
+    assert_ne!(ids(&page("random(7)", 0).await.1), first[..30], "another seed, another order");
+}
