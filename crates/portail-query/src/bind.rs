@@ -601,7 +601,8 @@ fn haversine_meters(lat: DfExpr, lon: DfExpr, lat0: f64, lon0: f64) -> DfExpr {
     let dlat = f::radians(lat.clone()) - lit(lat0.to_radians());
     let dlon = f::radians(lon) - lit(lon0.to_radians());
     let a = half_sin_sq(dlat) + lit(lat0.to_radians().cos()) * f::cos(f::radians(lat)) * half_sin_sq(dlon);
-    lit(2.0 * EARTH_RADIUS_M) * f::asin(f::sqrt(a))
+    // Rounding can push `a` a hair above 1 for nearly antipodal points; asin would give NaN.
+    lit(2.0 * EARTH_RADIUS_M) * f::asin(f::sqrt(f::least(vec![a, lit(1.0)])))
 }
 
 fn describe(v: &Literal) -> String {
