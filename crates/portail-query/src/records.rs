@@ -340,10 +340,12 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             let key =
                 keys.iter().find(|(kn, kt, _)| *kn == item.text || *kt == item.text).map(|(kn, _, _)| key_column(kn));
             let name = shown.or(key).ok_or_else(|| {
-                QueryError::invalid(format!(
-                    "ODSQL query is malformed: order by {} needs it in select or group_by",
-                    item.text
-                ))
+                QueryError::invalid(match &item.expr {
+                    Expr::Call { name, .. } if name == "random" => {
+                        format!("ODSQL query is malformed: {} orders records, not groups", item.text)
+                    }
+                    _ => format!("ODSQL query is malformed: order by {} needs it in select or group_by", item.text),
+                })
             })?;
             sorts.push(sort(ident(&name), item.descending));
         }
