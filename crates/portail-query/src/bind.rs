@@ -12,7 +12,7 @@ use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::{cast, Expr as DfExpr};
 use datafusion::prelude::{ident, lit};
 use portail_core::{FieldType, Schema};
-use portail_odsql::{Arg, ArithOp, CmpOp, Cond, Expr, Literal};
+use portail_odsql::{Arg, ArithOp, CmpOp, Cond, Expr, Literal, SelectItem};
 use portail_search::{DatasetIndex, Match};
 use std::ops::Not;
 use std::path::Path;
@@ -87,6 +87,17 @@ pub const FUNCTIONS: &[&str] = &[
     "exclude",
 ];
 const DATE_PARTS: &[&str] = &["year", "month", "day", "hour", "minute", "second"];
+
+/// Whether a select list holds an aggregate, which makes the query an aggregation.
+pub fn selects_aggregate(items: &[SelectItem]) -> bool {
+    items.iter().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)))
+}
+
+/// Whether a `select` parameter holds an aggregate (false when it does not parse: the query
+/// itself reports that).
+pub fn select_text_aggregates(select: &str) -> bool {
+    portail_odsql::parse_select(select).is_ok_and(|items| selects_aggregate(&items))
+}
 
 /// Whether an expression contains an aggregate call.
 pub fn has_aggregate(e: &Expr) -> bool {

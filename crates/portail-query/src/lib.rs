@@ -23,7 +23,7 @@ mod tables;
 mod time;
 mod udf;
 
-pub use bind::{has_aggregate, FUNCTIONS};
+pub use bind::{has_aggregate, select_text_aggregates, FUNCTIONS};
 pub use error::QueryError;
 pub use export::{export, ByteStream, ExportFormat};
 pub use records::{bounding_box, records, Dataset, RecordsRequest, RecordsResponse};

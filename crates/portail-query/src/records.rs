@@ -168,9 +168,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     let in_memory = resident(ds).await?;
     let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.as_deref());
     let mut filter = bind_filter(&mut binder, &conds)?;
-    let select_has_aggregate =
-        select.iter().flatten().any(|i| matches!(i, SelectItem::Expr { expr, .. } if has_aggregate(expr)));
-    let aggregated = group.is_some() || select_has_aggregate;
+    let aggregated = group.is_some() || select.as_deref().is_some_and(crate::bind::selects_aggregate);
 
     // One partition keeps the file's order, which is the records' natural order.
     let partitions = if aggregated || order.is_some() { 2 } else { 1 };

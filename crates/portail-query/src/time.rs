@@ -73,13 +73,11 @@ pub fn now_with(now: i64, args: &[(&str, f64)]) -> Result<i64, String> {
         }
         named.insert(*name, *value as i64);
     }
+    const SETS: [&str; 8] = ["year", "month", "day", "hour", "minute", "second", "microsecond", "weekday"];
+    const SHIFTS: [&str; 8] = ["years", "months", "weeks", "days", "hours", "minutes", "seconds", "microseconds"];
     const WEEKDAYS: [&str; 7] = ["mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays"];
-    let known = ["year", "month", "day", "hour", "minute", "second", "microsecond", "weekday", "years", "months"]
-        .into_iter()
-        .chain(["days", "hours", "minutes", "seconds", "microseconds", "weeks"])
-        .chain(WEEKDAYS);
-    let known: Vec<&str> = known.collect();
-    if let Some(bad) = named.keys().find(|n| !known.contains(n)) {
+    let known = |n: &str| SETS.contains(&n) || SHIFTS.contains(&n) || WEEKDAYS.contains(&n);
+    if let Some(bad) = named.keys().find(|n| !known(n)) {
         return Err(format!("now() has no parameter {bad}; use year, month, day, hour, minute, second, microsecond, weekday, their plurals or mondays…sundays"));
     }
     let in_range = |name: &str, lo: i64, hi: i64| -> Result<Option<i64>, String> {

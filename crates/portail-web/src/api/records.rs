@@ -105,13 +105,7 @@ pub async fn record(
     }
     let condition = format!("_id = \"{}\"", record_id.to_ascii_lowercase());
     let select = params.one("select").filter(|s| !s.trim().is_empty());
-    if select.is_some_and(|s| {
-        portail_odsql::parse_select(s).is_ok_and(|items| {
-            items.iter().any(
-                |i| matches!(i, portail_odsql::SelectItem::Expr { expr, .. } if portail_query::has_aggregate(expr)),
-            )
-        })
-    }) {
+    if select.is_some_and(portail_query::select_text_aggregates) {
         return Err(ApiError::odsql("A record's select cannot hold aggregates"));
     }
     let req = RecordsRequest { wheres: vec![&condition], select, limit: 1, ..Default::default() };

@@ -48,14 +48,7 @@ fn kind(rest: &[&str]) -> Kind {
 
 /// Whether a select list holds an aggregate (then records are groups and have no id).
 fn aggregated(params: &Params) -> bool {
-    params.one("group_by").is_some()
-        || params.one("select").is_some_and(|s| {
-            portail_odsql::parse_select(s).is_ok_and(|items| {
-                items.iter().any(
-                    |i| matches!(i, portail_odsql::SelectItem::Expr { expr, .. } if portail_query::has_aggregate(expr)),
-                )
-            })
-        })
+    params.one("group_by").is_some() || params.one("select").is_some_and(portail_query::select_text_aggregates)
 }
 
 /// The v2.1 query string for a v2.0 request of this kind.
