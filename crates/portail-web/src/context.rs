@@ -39,7 +39,15 @@ impl Ctx {
     }
 
     pub fn page(&self, template: &'static str) -> Page {
-        Page { template, status: StatusCode::OK, values: Map::new(), has_form: false, cookies: vec![], banner: true }
+        Page {
+            template,
+            status: StatusCode::OK,
+            values: Map::new(),
+            has_form: false,
+            cookies: vec![],
+            banner: true,
+            embedded: false,
+        }
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -97,8 +105,8 @@ impl Ctx {
         let mut cookies = page.cookies;
         let mut values = page.values;
         // Forms posting under cookie auth need a token; anonymous pages without forms get none
-        // and therefore set no cookie (CK-17).
-        if page.has_form || self.identity.is_some() {
+        // and therefore set no cookie (CK-17). Embedded pages never set one (TP-7).
+        if !page.embedded && (page.has_form || self.identity.is_some()) {
             let secret = match self.csrf_secret() {
                 Some(s) => s.to_owned(),
                 None => {
@@ -129,7 +137,8 @@ impl Ctx {
         values.insert("next".into(), json!(switcher_next(&self.path_and_query)));
         // BAN-1: the banner, except on the panel itself and in the back office.
         let in_back_office = self.path_and_query.starts_with("/backoffice/");
-        let show_banner = page.banner && !in_back_office && self.consent.needs_banner(&self.site.privacy);
+        let show_banner =
+            page.banner && !page.embedded && !in_back_office && self.consent.needs_banner(&self.site.privacy);
         if show_banner {
             values.insert("banner".into(), self.banner_values());
         }
@@ -144,7 +153,11 @@ impl Ctx {
             Ok(html) => {
                 let mut response = (page.status, html).into_response();
                 let headers = response.headers_mut();
-                let csp = csp::policy(Some((&self.site.privacy, &self.consent)), Framing::SameOrigin);
+                // Embedded pages render no third-party content, whatever the visitor allowed (TP-7).
+                let csp = match page.embedded {
+                    true => csp::policy(None, Framing::Anyone),
+                    false => csp::policy(Some((&self.site.privacy, &self.consent)), Framing::SameOrigin),
+                };
                 html_headers(headers, self.lang, &csp);
                 for cookie in cookies {
                     headers.append(header::SET_COOKIE, cookie);
@@ -245,6 +258,7 @@ pub struct Page {
     has_form: bool,
     cookies: Vec<HeaderValue>,
     banner: bool,
+    embedded: bool,
 }
 
 impl Page {
@@ -261,6 +275,13 @@ impl Page {
     /// The consent panel never shows the banner above itself (BAN-1).
     pub fn without_banner(mut self) -> Self {
         self.banner = false;
+        self
+    }
+
+    /// A page other sites may frame (TP-7): no banner, no cookie, `frame-ancestors *`.
+    pub fn embedded(mut self) -> Self {
+        self.embedded = true;
+        self.cookies.clear();
         self
     }
 

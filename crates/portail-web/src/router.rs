@@ -39,6 +39,10 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/backoffice/audience/",
     "/backoffice/audience.csv",
     "/backoffice/audience/delete-term/",
+    "/explore/",
+    "/explore/dataset/{dataset_id}/",
+    "/explore/dataset/{dataset_id}/{tab}/",
+    "/explore/embed/dataset/{dataset_id}/{tab}/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -69,6 +73,10 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[19], get(back::audience::page))
         .route(PAGE_ROUTES[20], get(back::audience::csv))
         .route(PAGE_ROUTES[21], post(back::audience::delete_term))
+        .route(PAGE_ROUTES[22], get(front::explore::page))
+        .route(PAGE_ROUTES[23], get(front::dataset::page))
+        .route(PAGE_ROUTES[24], get(front::dataset::page))
+        .route(PAGE_ROUTES[25], get(front::dataset::embed))
         .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → audience → identity → CSRF → handler.

@@ -26,6 +26,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("page.html", include_str!("../templates/page.html")),
     ("backoffice_privacy.html", include_str!("../templates/backoffice_privacy.html")),
     ("backoffice_audience.html", include_str!("../templates/backoffice_audience.html")),
+    ("explore.html", include_str!("../templates/explore.html")),
+    ("dataset.html", include_str!("../templates/dataset.html")),
+    ("dataset_tabs.html", include_str!("../templates/dataset_tabs.html")),
+    ("embed.html", include_str!("../templates/embed.html")),
 ];
 
 pub struct Templates {

@@ -83,7 +83,7 @@ async fn entry(app: &AppState, dataset: DatasetRecord) -> Result<Entry, ApiError
     Ok(Entry { dataset, version })
 }
 
-async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
+pub(crate) async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
     let datasets = app.store.datasets(site.portal.id).await.map_err(ApiError::internal)?;
     let mut out = vec![];
     for dataset in datasets.into_iter().filter(|d| can_see(d, identity)) {
@@ -222,6 +222,12 @@ fn words_match(e: &Entry, query: &str, prefix_all: bool) -> bool {
             .iter()
             .all(|w| words.iter().any(|x| if prefix { x.starts_with(w.as_str()) } else { x == w }))
     })
+}
+
+/// The front office's catalog search box: every word of `query` starts a word of the title,
+/// description or identifier.
+pub(crate) fn text_matches(e: &Entry, query: &str) -> bool {
+    words_match(e, query, true)
 }
 
 fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {

@@ -6,15 +6,15 @@
 //! exports come next. Responses never set a cookie; a signed-in user's session cookie lets
 //! them see the portal's restricted datasets, which everyone else gets as 404.
 
-mod catalog;
+pub(crate) mod catalog;
 mod catalog_exports;
 mod download;
 mod error;
-mod exports;
+pub(crate) mod exports;
 mod facets;
 pub mod openapi;
 mod params;
-mod records;
+pub(crate) mod records;
 pub(crate) mod v1;
 mod v20;
 

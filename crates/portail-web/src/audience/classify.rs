@@ -108,7 +108,16 @@ pub async fn count(State(app): State<AppState>, req: Request, next: Next) -> Res
     let mut hits = vec![];
     if path.starts_with("/api/") {
         hits = api_hits(&path);
-    } else if let Some(id) = path.strip_prefix("/explore/dataset/").and_then(|r| r.split('/').next()) {
+    } else if let Some(rest) = path.strip_prefix("/explore/embed/dataset/") {
+        // AN-2: embed views per dataset with the embedding site's host.
+        if is_html {
+            let id = rest.split('/').next().unwrap_or("");
+            let host = referrer_host(&headers, &site).unwrap_or_else(|| "-".into());
+            hits.push(hit(Dimension::Embeds, format!("{id} {host}")));
+        }
+    } else if let Some(rest) = path.strip_prefix("/explore/dataset/") {
+        let mut segments = rest.split('/');
+        let id = segments.next().unwrap_or("");
         if path.contains("/download") {
             let format = response
                 .headers()
@@ -118,7 +127,9 @@ pub async fn count(State(app): State<AppState>, req: Request, next: Next) -> Res
                 .unwrap_or_default();
             hits.push(hit(Dimension::Exports, format!("{id} {format}")));
         } else if is_html {
-            hits.push(hit(Dimension::Datasets, id.to_owned()));
+            // AN-2: dataset page views per dataset and tab.
+            let tab = segments.next().filter(|t| !t.is_empty()).unwrap_or(crate::front::dataset::TABS[0]);
+            hits.push(hit(Dimension::Datasets, format!("{id} {tab}")));
         }
     }
     if is_html {

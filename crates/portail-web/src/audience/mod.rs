@@ -7,7 +7,7 @@ mod classify;
 mod clock;
 pub mod ua;
 
-pub use classify::{count, Hit};
+pub use classify::{count, Hit, SearchOutcome};
 pub use clock::{local_day, local_day_hour};
 
 use hmac::{Hmac, Mac};

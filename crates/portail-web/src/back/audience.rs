@@ -110,6 +110,7 @@ pub async fn page(ctx: Ctx, uri: Uri) -> Response {
         .with("datasets", top(&data[&Dimension::Datasets], 20))
         .with("api_calls", top(&data[&Dimension::ApiCalls], 20))
         .with("exports", top(&data[&Dimension::Exports], 20))
+        .with("embeds", top(&data[&Dimension::Embeds], 20))
         .with("searches", top(&data[&Dimension::Searches], 30));
     ctx.render(page)
 }

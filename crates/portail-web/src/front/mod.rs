@@ -1,5 +1,8 @@
 //! Front office: public pages of a portal.
 
+pub mod dataset;
+pub mod explore;
+mod format;
 pub mod home;
 pub mod login;
 pub mod pages;

@@ -129,8 +129,21 @@ impl Audit {
     }
 }
 
-const PAGES_WITHOUT_SIGN_IN: [&str; 6] =
-    ["/", "/terms/cookies-policy/", "/consent/", "/pages/video/", "/missing/", "/api/explore/v2.1/catalog/datasets"];
+/// Every page type of section 14 an anonymous visitor reaches, for a portal whose dataset with a
+/// map is `dataset`.
+fn pages_without_sign_in(dataset: &str) -> Vec<String> {
+    let mut pages: Vec<String> =
+        ["/", "/explore/", "/explore/?q=parc", "/terms/cookies-policy/", "/consent/", "/pages/video/", "/missing/"]
+            .map(String::from)
+            .to_vec();
+    pages.push(format!("/explore/dataset/{dataset}/"));
+    for tab in ["table", "map", "analyze", "export", "api"] {
+        pages.push(format!("/explore/dataset/{dataset}/{tab}/"));
+    }
+    pages.push(format!("/explore/embed/dataset/{dataset}/table/"));
+    pages.push(format!("/api/explore/v2.1/catalog/datasets/{dataset}/records"));
+    pages
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aud_1_to_6_the_privacy_audit_in_chromium() {
@@ -140,7 +153,7 @@ async fn aud_1_to_6_the_privacy_audit_in_chromium() {
     };
     let (tp_port, tp_hits) = third_party();
     let video_origin = format!("http://video.thirdparty.localhost:{tp_port}");
-    let app = TestApp::new().await;
+    let app = crate::api::with_datasets().await;
     app.enable_video("alpha", &video_origin, "video.thirdparty.localhost").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -158,21 +171,20 @@ async fn aud_1_to_6_the_privacy_audit_in_chromium() {
         if axe.is_none() && in_ci {
             a.findings.push("axe-core is not installed (PORTAIL_AXE_JS)".into());
         }
-        for (portal, host, has_video) in [("alpha", ALPHA, true), ("beta", BETA, false)] {
+        for (portal, host, has_video, dataset) in
+            [("alpha", ALPHA, true, "equipements"), ("beta", BETA, false, "parcs")]
+        {
             for lang in ["en", "fr"] {
                 let base = a.base(host);
                 let url = |path: &str| format!("{base}{path}{}lang={lang}", if path.contains('?') { '&' } else { '?' });
-                let path_of = |path: &str| format!("{path}?lang={lang}");
+                let path_of = |path: &str| format!("{path}{}lang={lang}", if path.contains('?') { '&' } else { '?' });
 
                 // (a) fresh profile, no action: nothing stored, nothing third-party (AUD-1, AUD-2).
                 a.clear();
                 let t0 = a.tp_hits.load(Ordering::SeqCst);
-                for page in PAGES_WITHOUT_SIGN_IN {
-                    if page.starts_with("/api/") {
-                        continue;
-                    }
-                    a.chrome.open(&url(page), &path_of(page));
-                    a.check((portal, lang, "a"), page, &[], false, t0);
+                for page in pages_without_sign_in(dataset) {
+                    a.chrome.open(&url(&page), &path_of(&page));
+                    a.check((portal, lang, "a"), &page, &[], false, t0);
                 }
                 a.chrome.open(&url("/"), &path_of("/"));
                 let banner = a.chrome.eval("!!document.getElementById('consent-banner')");
@@ -183,7 +195,9 @@ async fn aud_1_to_6_the_privacy_audit_in_chromium() {
                 if has_video {
                     ban_4_and_9(&mut a, portal, lang);
                     if let Some(axe) = &axe {
-                        for page in ["/", "/consent/", "/terms/cookies-policy/"] {
+                        let table = format!("/explore/dataset/{dataset}/table/");
+                        let chart = format!("/explore/dataset/{dataset}/analyze/");
+                        for page in ["/", "/consent/", "/terms/cookies-policy/", "/explore/", &table, &chart] {
                             a.chrome.open(&url(page), &path_of(page));
                             run_axe(&mut a, axe, &format!("{portal} {lang} {page}"));
                         }

@@ -12,6 +12,7 @@ mod conformance;
 mod consent;
 mod cookies;
 mod datasets;
+mod front;
 mod harvest;
 mod language;
 mod openapi;

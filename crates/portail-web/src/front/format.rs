@@ -1,0 +1,95 @@
+//! How values read in pages: numbers in the page's language, cells of the data table, excerpts.
+
+use portail_core::Lang;
+use serde_json::Value;
+
+/// `12345` as `12,345` in English and `12 345` (narrow no-break space) in French.
+pub fn integer(lang: Lang, n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let separator = match lang {
+        Lang::En => ",",
+        Lang::Fr => "\u{202f}",
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(separator);
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A decimal number with the page's decimal mark (`3.5` / `3,5`).
+pub fn decimal(lang: Lang, x: f64) -> String {
+    let text = if x.fract() == 0.0 && x.abs() < 1e15 { format!("{x:.0}") } else { format!("{x}") };
+    match lang {
+        Lang::En => text,
+        Lang::Fr => text.replace('.', ","),
+    }
+}
+
+/// At most `max` characters of `text`, cut at a word boundary, with `…` when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let at_word = cut.rfind(char::is_whitespace).map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}…", at_word.trim_end())
+}
+
+/// A record value as a table cell shows it.
+pub fn cell(lang: Lang, value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.to_string(),
+            None => decimal(lang, n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::Array(items) => items.iter().map(|v| cell(lang, v)).collect::<Vec<_>>().join(", "),
+        Value::Object(o) => match (o.get("lat").and_then(Value::as_f64), o.get("lon").and_then(Value::as_f64)) {
+            (Some(lat), Some(lon)) => {
+                let between = if lang == Lang::Fr { " ; " } else { ", " };
+                format!("{}{between}{}", decimal(lang, lat), decimal(lang, lon))
+            }
+            _ => o.get("type").and_then(Value::as_str).unwrap_or("").to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_follow_the_page_language() {
+        assert_eq!(integer(Lang::En, 1234567), "1,234,567");
+        assert_eq!(integer(Lang::Fr, 1234567), "1\u{202f}234\u{202f}567");
+        assert_eq!(integer(Lang::En, -1000), "-1,000");
+        assert_eq!(integer(Lang::En, 999), "999");
+        assert_eq!(decimal(Lang::Fr, 3.25), "3,25");
+        assert_eq!(decimal(Lang::En, 3.0), "3");
+    }
+
+    #[test]
+    fn excerpts_cut_between_words() {
+        assert_eq!(excerpt("short", 10), "short");
+        assert_eq!(excerpt("les arbres remarquables de la ville", 16), "les arbres…");
+    }
+
+    #[test]
+    fn cells_show_points_lists_and_shapes() {
+        assert_eq!(cell(Lang::Fr, &json!({"lon": 2.5, "lat": 48.75})), "48,75 ; 2,5");
+        assert_eq!(cell(Lang::En, &json!(["a", "b"])), "a, b");
+        assert_eq!(cell(Lang::En, &json!({"type": "Polygon", "coordinates": []})), "Polygon");
+        assert_eq!(cell(Lang::En, &Value::Null), "");
+        assert_eq!(cell(Lang::En, &json!(12)), "12");
+    }
+}
