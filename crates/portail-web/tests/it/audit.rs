@@ -203,6 +203,30 @@ async fn aud_1_to_6_the_privacy_audit_in_chromium() {
                         }
                     }
                 }
+                // (f) `Sec-GPC: 1` on every request: the same empty jar and no third party, and
+                // no banner — the proof that the header reached the server, since without it the
+                // banner shows (SIG-1). Extra headers apply once the Network domain is enabled.
+                a.clear();
+                let session = a.chrome_page();
+                a.chrome.call(Some(&session), "Network.enable", json!({}));
+                a.chrome.call(Some(&session), "Network.setExtraHTTPHeaders", json!({"headers": {"Sec-GPC": "1"}}));
+                let t0 = a.tp_hits.load(Ordering::SeqCst);
+                for page in pages_without_sign_in(dataset) {
+                    a.chrome.open(&url(&page), &path_of(&page));
+                    a.check((portal, lang, "f"), &page, &[], false, t0);
+                    if a.chrome.eval("!!document.getElementById('consent-banner')") == json!(true) {
+                        a.findings.push(format!("{portal} {lang} (f) {page}: banner shown despite Sec-GPC (SIG-1)"));
+                    }
+                }
+                if has_video {
+                    a.chrome.open(&url("/pages/video/"), &path_of("/pages/video/"));
+                    if a.chrome.eval("!!document.querySelector('.placeholder')") != json!(true) {
+                        a.findings.push(format!("{portal} {lang} (f): the video is not a placeholder under Sec-GPC"));
+                    }
+                }
+                a.chrome.call(Some(&session), "Network.setExtraHTTPHeaders", json!({"headers": {}}));
+                a.chrome.call(Some(&session), "Network.disable", json!({}));
+
                 if !has_video {
                     continue;
                 }
@@ -254,11 +278,6 @@ async fn aud_1_to_6_the_privacy_audit_in_chromium() {
                 a.chrome.eval("document.querySelector('.placeholder button').click()");
                 a.wait_until("the video after the placeholder (d)", "!!document.querySelector('iframe.video')");
                 a.check((portal, lang, "d"), "/pages/video/", &["cookies_preferences"], true, 0);
-
-                // (f) is not run here: in this Chromium, `Network.setExtraHTTPHeaders` did not reach
-                // the server on navigations (checked: the page still showed the banner with a
-                // cache-busting URL). The signal rules are tested in process (tests/it/consent.rs,
-                // tests/it/audience.rs); driving (f) needs Fetch-domain interception.
 
                 // (g) JavaScript disabled: refuse from the banner, accept from the panel.
                 a.clear();
