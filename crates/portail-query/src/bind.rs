@@ -2,7 +2,7 @@
 
 use crate::codes::Coded;
 use crate::tables::{Resident, Tables};
-use crate::time::parse_instant;
+use crate::time::{parse_instant, parse_instant_in};
 use crate::udf::{self, EARTH_RADIUS_M};
 use crate::QueryError;
 use datafusion::arrow::datatypes::DataType;
@@ -26,6 +26,8 @@ pub struct Binder<'a> {
     /// The version in memory, if it is: no condition is added only to prune Parquet row
     /// groups, and coded text fields compare by code.
     memory: Option<&'a Resident>,
+    /// The request's time zone: date parts, `date_format` and datetime literals use it.
+    zone: crate::Zone,
 }
 
 /// What a bound value expression is, as far as formatting and comparisons care.
@@ -122,7 +124,12 @@ impl<'a> Binder<'a> {
         tables: &'a Tables,
         memory: Option<&'a Resident>,
     ) -> Binder<'a> {
-        Binder { schema, index_dir, tables, index: None, memory }
+        Binder { schema, index_dir, tables, index: None, memory, zone: crate::Zone::UTC }
+    }
+
+    pub fn in_zone(mut self, zone: crate::Zone) -> Self {
+        self.zone = zone;
+        self
     }
 
     /// The codes of `e` when it is a coded text field of a version in memory.
@@ -187,7 +194,7 @@ impl<'a> Binder<'a> {
                 Literal::Bool(b) => (lit(*b), Kind::Bool),
                 Literal::Null => (lit(ScalarValue::Null), Kind::Other),
                 Literal::Date(d) => {
-                    let us = parse_instant(d)
+                    let us = parse_instant_in(d, self.zone)
                         .ok_or_else(|| QueryError::invalid(format!("Invalid date literal: date'{d}'")))?;
                     (
                         lit(ScalarValue::TimestampMicrosecond(Some(us), Some("UTC".into()))),
@@ -232,8 +239,8 @@ impl<'a> Binder<'a> {
             if !matches!(k, Kind::Field(FieldType::Date | FieldType::Datetime)) {
                 return invalid(format!("{name}() takes a date or datetime field"));
             }
-            let part =
-                udf::date_part(name, x).ok_or_else(|| QueryError::invalid(format!("{name}() is not a date part")))?;
+            let part = udf::date_part(name, x, self.zone)
+                .ok_or_else(|| QueryError::invalid(format!("{name}() is not a date part")))?;
             return Ok((part, Kind::Number));
         }
         match name {
@@ -250,9 +257,11 @@ impl<'a> Binder<'a> {
                     if !matches!(k, Kind::Field(FieldType::Date | FieldType::Datetime)) {
                         return invalid("date_format() takes a date or datetime field");
                     }
+                    // A date is a day, not shifted; a datetime is shown on the request's clock.
+                    let zone = if k == Kind::Field(FieldType::Date) { "UTC" } else { self.zone.name() };
                     let ts = cast(
                         x,
-                        DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, Some("UTC".into())),
+                        DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, Some(zone.into())),
                     );
                     Ok((f::to_char(ts, lit(crate::buckets::date_format_pattern(pattern)?)), Kind::Text))
                 }
@@ -373,12 +382,14 @@ impl<'a> Binder<'a> {
                 let us = parse_instant(text).ok_or_else(bad)?;
                 lit(ScalarValue::Date32(Some(us.div_euclid(86_400_000_000) as i32)))
             }
-            (FieldType::Datetime, Literal::Date(s) | Literal::Str(s)) => {
-                lit(ScalarValue::TimestampMicrosecond(Some(parse_instant(s).ok_or_else(bad)?), Some("UTC".into())))
-            }
-            (FieldType::Datetime, Literal::Num(text, _)) => {
-                lit(ScalarValue::TimestampMicrosecond(Some(parse_instant(text).ok_or_else(bad)?), Some("UTC".into())))
-            }
+            (FieldType::Datetime, Literal::Date(s) | Literal::Str(s)) => lit(ScalarValue::TimestampMicrosecond(
+                Some(parse_instant_in(s, self.zone).ok_or_else(bad)?),
+                Some("UTC".into()),
+            )),
+            (FieldType::Datetime, Literal::Num(text, _)) => lit(ScalarValue::TimestampMicrosecond(
+                Some(parse_instant_in(text, self.zone).ok_or_else(bad)?),
+                Some("UTC".into()),
+            )),
             (FieldType::Boolean, Literal::Bool(b)) => lit(*b),
             (FieldType::Boolean, Literal::Str(s)) if s == "true" || s == "false" => lit(s == "true"),
             (FieldType::Text, Literal::Str(s)) => lit(s.clone()),

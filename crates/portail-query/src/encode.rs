@@ -5,7 +5,7 @@
 
 use crate::bind::Kind;
 use crate::format::cell;
-use crate::QueryError;
+use crate::{QueryError, Zone};
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, PrimitiveArray, StringArray, StringViewArray};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType};
 use portail_core::time::civil_from_days;
@@ -17,7 +17,7 @@ pub(crate) enum Column<'a> {
     Int(&'a PrimitiveArray<Int64Type>),
     Float(&'a PrimitiveArray<Float64Type>),
     Date(&'a PrimitiveArray<Date32Type>),
-    Micros(&'a PrimitiveArray<TimestampMicrosecondType>),
+    Micros(&'a PrimitiveArray<TimestampMicrosecondType>, Zone),
     Bool(&'a BooleanArray),
     View(&'a StringViewArray),
     Text(&'a StringArray),
@@ -26,20 +26,20 @@ pub(crate) enum Column<'a> {
         lat: &'a PrimitiveArray<Float64Type>,
         lon: &'a PrimitiveArray<Float64Type>,
     },
-    /// Rendered through `format::cell` (datetimes, shapes, computed values).
-    Other(&'a dyn Array, Kind),
+    /// Rendered through `format::cell` (shapes, computed values).
+    Other(&'a dyn Array, Kind, Zone),
 }
 
 impl<'a> Column<'a> {
-    pub fn new(array: &'a dyn Array, kind: Kind) -> Column<'a> {
+    pub fn new(array: &'a dyn Array, kind: Kind, zone: Zone) -> Column<'a> {
         if kind == Kind::Field(FieldType::GeoShape) {
-            return Column::Other(array, kind);
+            return Column::Other(array, kind, zone);
         }
         match array.data_type() {
             DataType::Int64 => Column::Int(array.as_primitive()),
             DataType::Float64 => Column::Float(array.as_primitive()),
             DataType::Date32 => Column::Date(array.as_primitive()),
-            DataType::Timestamp(TimeUnit::Microsecond, _) => Column::Micros(array.as_primitive()),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => Column::Micros(array.as_primitive(), zone),
             DataType::Boolean => Column::Bool(array.as_boolean()),
             DataType::Utf8View => Column::View(array.as_string_view()),
             DataType::Utf8 => Column::Text(array.as_string()),
@@ -51,10 +51,10 @@ impl<'a> Column<'a> {
                     {
                         Column::Point { array, lat: lat.as_primitive(), lon: lon.as_primitive() }
                     }
-                    _ => Column::Other(array, kind),
+                    _ => Column::Other(array, kind, zone),
                 }
             }
-            _ => Column::Other(array, kind),
+            _ => Column::Other(array, kind, zone),
         }
     }
 
@@ -63,11 +63,11 @@ impl<'a> Column<'a> {
             Column::Int(a) => *a,
             Column::Float(a) => *a,
             Column::Date(a) => *a,
-            Column::Micros(a) => *a,
+            Column::Micros(a, _) => *a,
             Column::Bool(a) => *a,
             Column::View(a) => *a,
             Column::Text(a) => *a,
-            Column::Point { array, .. } | Column::Other(array, _) => *array,
+            Column::Point { array, .. } | Column::Other(array, ..) => *array,
         }
     }
 
@@ -84,7 +84,7 @@ impl<'a> Column<'a> {
             Column::Int(a) => out.extend_from_slice(itoa::Buffer::new().format(a.value(row)).as_bytes()),
             Column::Float(a) => float(a.value(row), out),
             Column::Date(a) => date(a.value(row), out),
-            Column::Micros(a) => datetime(a.value(row), out),
+            Column::Micros(a, zone) => datetime(a.value(row), *zone, out),
             Column::Bool(a) => out.extend_from_slice(if a.value(row) { b"true" } else { b"false" }),
             Column::View(a) => out.extend_from_slice(a.value(row).as_bytes()),
             Column::Text(a) => out.extend_from_slice(a.value(row).as_bytes()),
@@ -93,8 +93,8 @@ impl<'a> Column<'a> {
                 out.extend_from_slice(b", ");
                 float(lon.value(row), out);
             }
-            Column::Other(array, kind) => {
-                let text = match cell(*array, row, *kind)? {
+            Column::Other(array, kind, zone) => {
+                let text = match cell(*array, row, *kind, *zone)? {
                     Value::Null => String::new(),
                     Value::String(s) => s,
                     Value::Object(o) if o.contains_key("lat") => format!("{}, {}", o["lat"], o["lon"]),
@@ -130,9 +130,9 @@ impl<'a> Column<'a> {
                 date(a.value(row), out);
                 out.push(b'"');
             }
-            Column::Micros(a) => {
+            Column::Micros(a, zone) => {
                 out.push(b'"');
-                datetime(a.value(row), out);
+                datetime(a.value(row), *zone, out);
                 out.push(b'"');
             }
             Column::View(a) => json_string(a.value(row), out)?,
@@ -144,8 +144,8 @@ impl<'a> Column<'a> {
                 float(lat.value(row), out);
                 out.push(b'}');
             }
-            Column::Other(array, kind) => {
-                serde_json::to_writer(&mut *out, &cell(*array, row, *kind)?)
+            Column::Other(array, kind, zone) => {
+                serde_json::to_writer(&mut *out, &cell(*array, row, *kind, *zone)?)
                     .map_err(|e| QueryError::Internal(e.to_string()))?;
             }
         }
@@ -167,8 +167,8 @@ impl<'a> Column<'a> {
                 float(lat.value(row), out);
                 out.extend_from_slice(b"]}");
             }
-            Column::Other(array, kind) => {
-                let geometry = match cell(*array, row, *kind)? {
+            Column::Other(array, kind, zone) => {
+                let geometry = match cell(*array, row, *kind, *zone)? {
                     Value::Object(mut o) => o.remove("geometry").unwrap_or(Value::Null),
                     _ => Value::Null,
                 };
@@ -214,7 +214,10 @@ pub(crate) fn date(days: i32, out: &mut Vec<u8>) {
 }
 
 /// `YYYY-MM-DDThh:mm:ss[.ffffff]+00:00` (UTC).
-pub(crate) fn datetime(micros: i64, out: &mut Vec<u8>) {
+/// An instant on `zone`'s clock, with that clock's offset (`+00:00` for UTC, as ODS writes it).
+pub(crate) fn datetime(micros: i64, zone: Zone, out: &mut Vec<u8>) {
+    let offset = zone.offset_s(micros);
+    let micros = micros + offset * 1_000_000;
     let secs = micros.div_euclid(1_000_000);
     let frac = micros.rem_euclid(1_000_000) as u32;
     let sod = secs.rem_euclid(86_400) as u32;
@@ -229,7 +232,11 @@ pub(crate) fn datetime(micros: i64, out: &mut Vec<u8>) {
         out.push(b'.');
         digits(frac, 6, out);
     }
-    out.extend_from_slice(b"+00:00");
+    out.push(if offset < 0 { b'-' } else { b'+' });
+    let offset = offset.unsigned_abs() / 60;
+    digits((offset / 60) as u32, 2, out);
+    out.push(b':');
+    digits((offset % 60) as u32, 2, out);
 }
 
 pub(crate) fn json_string(s: &str, out: &mut Vec<u8>) -> Result<(), QueryError> {
@@ -278,7 +285,7 @@ mod tests {
         // `format::cell` writes dates through this module too: check those against the calendar.
         let text = |array: &ArrayRef, kind, row| {
             let mut out = vec![];
-            Column::new(array.as_ref(), kind).csv_text(row, &mut out).unwrap();
+            Column::new(array.as_ref(), kind, Zone::UTC).csv_text(row, &mut out).unwrap();
             String::from_utf8(out).unwrap()
         };
         let dates = &arrays[3].0;
@@ -289,10 +296,10 @@ mod tests {
             ["2023-11-14T22:13:20+00:00", "1969-12-31T23:59:58.765433+00:00"]
         );
         for (array, kind) in &arrays {
-            let column = Column::new(array.as_ref(), *kind);
+            let column = Column::new(array.as_ref(), *kind, Zone::UTC);
             assert!(!matches!(column, Column::Other(..)), "{:?} should have a fast path", array.data_type());
             for row in 0..array.len() {
-                let expected = cell(array.as_ref(), row, *kind).unwrap();
+                let expected = cell(array.as_ref(), row, *kind, Zone::UTC).unwrap();
                 let mut json = vec![];
                 column.json(row, &mut json).unwrap();
                 let parsed: Value = serde_json::from_slice(&json).unwrap();

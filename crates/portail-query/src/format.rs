@@ -2,7 +2,7 @@
 //! geo points `{"lon", "lat"}`, geo shapes as GeoJSON Features, nulls as `null`.
 
 use crate::bind::Kind;
-use crate::QueryError;
+use crate::{QueryError, Zone};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::*;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -17,9 +17,9 @@ fn date(days: i32) -> String {
     String::from_utf8(out).expect("digits and dashes")
 }
 
-fn datetime(micros: i64) -> String {
+fn datetime(micros: i64, zone: Zone) -> String {
     let mut out = Vec::with_capacity(32);
-    crate::encode::datetime(micros, &mut out);
+    crate::encode::datetime(micros, zone, &mut out);
     String::from_utf8(out).expect("digits and separators")
 }
 
@@ -27,7 +27,7 @@ fn number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
-pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Value, QueryError> {
+pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind, zone: Zone) -> Result<Value, QueryError> {
     if array.is_null(row) || array.data_type() == &DataType::Null {
         return Ok(Value::Null);
     }
@@ -43,7 +43,7 @@ pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Value, Q
         DataType::Float64 => number(array.as_primitive::<Float64Type>().value(row)),
         DataType::Date32 => json!(date(array.as_primitive::<Date32Type>().value(row))),
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
-            json!(datetime(array.as_primitive::<TimestampMicrosecondType>().value(row)))
+            json!(datetime(array.as_primitive::<TimestampMicrosecondType>().value(row), zone))
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             let text = match array.data_type() {
@@ -72,13 +72,17 @@ pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind) -> Result<Value, Q
     })
 }
 
-pub fn rows(batches: &[RecordBatch], outputs: &[(String, Kind)]) -> Result<Vec<Map<String, Value>>, QueryError> {
+pub fn rows(
+    batches: &[RecordBatch],
+    outputs: &[(String, Kind)],
+    zone: Zone,
+) -> Result<Vec<Map<String, Value>>, QueryError> {
     let mut out = vec![];
     for batch in batches {
         for row in 0..batch.num_rows() {
             let mut map = Map::new();
             for (i, (name, kind)) in outputs.iter().enumerate() {
-                map.insert(name.clone(), cell(batch.column(i).as_ref(), row, *kind)?);
+                map.insert(name.clone(), cell(batch.column(i).as_ref(), row, *kind, zone)?);
             }
             out.push(map);
         }

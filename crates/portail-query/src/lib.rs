@@ -22,9 +22,11 @@ mod selection;
 mod tables;
 mod time;
 mod udf;
+mod zone;
 
 pub use bind::{has_aggregate, select_text_aggregates, FUNCTIONS};
 pub use error::QueryError;
 pub use export::{export, ByteStream, ExportFormat};
 pub use records::{bounding_box, records, Dataset, RecordsRequest, RecordsResponse};
 pub use tables::{QuerySettings, Tables};
+pub use zone::Zone;

@@ -36,6 +36,8 @@ pub struct RecordsRequest<'a> {
     pub order_by: Option<&'a str>,
     pub limit: i64,
     pub offset: i64,
+    /// The request's `timezone` (UTC by default).
+    pub timezone: crate::Zone,
 }
 
 #[derive(Debug)]
@@ -141,7 +143,10 @@ pub async fn records(ds: &Dataset<'_>, req: &RecordsRequest<'_>) -> Result<Recor
             Rows::Frame(df) => df.collect().await?,
             Rows::Ready(batch) => vec![batch],
         };
-        Ok(RecordsResponse { total_count: plan.total.unwrap_or(0), results: format::rows(&batches, &plan.outputs)? })
+        Ok(RecordsResponse {
+            total_count: plan.total.unwrap_or(0),
+            results: format::rows(&batches, &plan.outputs, req.timezone)?,
+        })
     })
     .await
 }
@@ -166,7 +171,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         req.order_by.filter(|s| !s.trim().is_empty()).map(parse_order_by).transpose().map_err(syntax("order_by"))?;
 
     let in_memory = resident(ds).await?;
-    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.as_deref());
+    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.as_deref()).in_zone(req.timezone);
     let mut filter = bind_filter(&mut binder, &conds)?;
     let aggregated = group.is_some() || select.as_deref().is_some_and(crate::bind::selects_aggregate);
 
@@ -540,7 +545,7 @@ async fn box_of_points(ds: &Dataset<'_>, wheres: &[&str], field: &str) -> Result
     let batches = df.collect().await?;
     let outputs: Vec<(String, Kind)> =
         ["n", "w", "s", "e", "n2"].iter().map(|n| (n.to_string(), Kind::Number)).collect();
-    let row = format::rows(&batches, &outputs)?.into_iter().next().unwrap_or_default();
+    let row = format::rows(&batches, &outputs, crate::Zone::UTC)?.into_iter().next().unwrap_or_default();
     let n = row.get("n").and_then(Value::as_u64).unwrap_or(0);
     let get = |k: &str| row.get(k).and_then(Value::as_f64);
     Ok(match (get("w"), get("s"), get("e"), get("n2")) {

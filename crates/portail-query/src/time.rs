@@ -5,6 +5,17 @@ use portail_core::time::{civil_from_days, days_from_civil};
 
 /// Microseconds since the epoch (UTC) of a date or datetime literal.
 pub fn parse_instant(text: &str) -> Option<i64> {
+    parse_clock(text).map(|(micros, _)| micros)
+}
+
+/// The instant of a literal read in `zone` when it carries no offset of its own.
+pub fn parse_instant_in(text: &str, zone: crate::Zone) -> Option<i64> {
+    let (micros, explicit) = parse_clock(text)?;
+    Some(if explicit { micros } else { zone.instant(micros) })
+}
+
+/// The literal's time as if UTC, and whether it gave an offset (then the time is exact).
+fn parse_clock(text: &str) -> Option<(i64, bool)> {
     let t = text.trim().replace('/', "-");
     let (date, rest) = match t.find(['T', ' ']) {
         Some(i) => (&t[..i], t[i + 1..].trim()),
@@ -19,8 +30,9 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     }
     let days = i64::from(days_from_civil(y, m, d));
     if rest.is_empty() {
-        return Some(days * 86_400_000_000);
+        return Some((days * 86_400_000_000, false));
     }
+    let explicit = rest.find(['Z', 'z', '+']).or_else(|| rest.rfind('-')).is_some();
     let (clock, offset_s) = match rest.find(['Z', 'z', '+']).or_else(|| rest.rfind('-')) {
         Some(i) => {
             let off = &rest[i..];
@@ -44,7 +56,7 @@ pub fn parse_instant(text: &str) -> Option<i64> {
     if h > 23 || mi > 59 || !(0.0..61.0).contains(&s) {
         return None;
     }
-    Some(days * 86_400_000_000 + (h * 3600 + mi * 60 - offset_s) * 1_000_000 + (s * 1_000_000.0) as i64)
+    Some((days * 86_400_000_000 + (h * 3600 + mi * 60 - offset_s) * 1_000_000 + (s * 1_000_000.0) as i64, explicit))
 }
 
 const US_PER_DAY: i64 = 86_400_000_000;

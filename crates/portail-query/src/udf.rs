@@ -163,6 +163,8 @@ pub(crate) fn all_of(conditions: Vec<Expr>) -> Expr {
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct DatePart {
     part: Part,
+    /// Datetimes are read on this zone's clock; dates are days and never shifted.
+    zone: crate::Zone,
     signature: Signature,
 }
 
@@ -194,7 +196,7 @@ impl DatePart {
     }
 
     fn of_micros(&self, micros: i64) -> i64 {
-        let secs = micros.div_euclid(1_000_000);
+        let secs = self.zone.local(micros).div_euclid(1_000_000);
         let of_day = secs.rem_euclid(86_400);
         match self.part {
             Part::Hour => of_day / 3600,
@@ -253,11 +255,12 @@ fn civil(days: i32) -> (i32, u32, u32) {
 
 /// `part` (year, month, day, hour, minute or second) of a date or datetime column; `None` for
 /// another name.
-pub(crate) fn date_part(part: &str, value: Expr) -> Option<Expr> {
+pub(crate) fn date_part(part: &str, value: Expr, zone: crate::Zone) -> Option<Expr> {
     let part = [Part::Year, Part::Month, Part::Day, Part::Hour, Part::Minute, Part::Second]
         .into_iter()
         .find(|p| p.name() == part)?;
-    Some(ScalarUDF::from(DatePart { part, signature: Signature::any(1, Volatility::Immutable) }).call(vec![value]))
+    let udf = DatePart { part, zone, signature: Signature::any(1, Volatility::Immutable) };
+    Some(ScalarUDF::from(udf).call(vec![value]))
 }
 
 /// Half the width, in degrees of longitude, of the box around a circle of `meters` centred at
@@ -394,7 +397,7 @@ mod tests {
                 .into_iter()
                 .find(|x| x.name() == p)
                 .unwrap();
-            DatePart { part, signature: Signature::any(1, Volatility::Immutable) }
+            DatePart { part, zone: crate::Zone::UTC, signature: Signature::any(1, Volatility::Immutable) }
         };
         // 2024-02-29 is day 19782; 1969-12-31T23:59:59.5Z is -500,000 µs.
         assert_eq!(

@@ -301,6 +301,7 @@ async fn bad_queries_are_user_errors_with_a_code() {
                     order_by: r.order_by,
                     limit: 10,
                     offset: 0,
+                    timezone: portail_query::Zone::UTC,
                 }
             })
             .await
@@ -369,7 +370,7 @@ mod never_internal {
                 (None, vec![], Some(o.as_str()), None),
                 (Some(s.as_str()), vec![], None, Some("category")),
             ] {
-                let r = rt.block_on(f.run(RecordsRequest { select, wheres, order_by, group_by, limit: 5, offset: 0 }));
+                let r = rt.block_on(f.run(RecordsRequest { select, wheres, order_by, group_by, limit: 5, ..Default::default() }));
                 if let Err(QueryError::Internal(msg)) = &r {
                     prop_assert!(false, "select={select:?} where={w:?} order_by={order_by:?}: internal error {msg}");
                 }

@@ -53,6 +53,7 @@ pub struct ExportArgs<'a> {
     pub order_by: Option<&'a str>,
     pub group_by: Option<&'a str>,
     pub limit: i64,
+    pub timezone: portail_query::Zone,
 }
 
 pub async fn export(
@@ -96,6 +97,7 @@ pub async fn export(
         order_by: params.one("order_by"),
         group_by: params.one("group_by"),
         limit,
+        timezone: params.timezone()?,
     };
     stream_export(&current, &dataset_id, args).await
 }
@@ -110,6 +112,7 @@ pub async fn stream_export(current: &Served, dataset_id: &str, args: ExportArgs<
         order_by: args.order_by,
         limit: args.limit,
         offset: 0,
+        timezone: args.timezone,
     };
     let ds = current.query();
     let stream = portail_query::export(&ds, &req, format).await?;

@@ -43,6 +43,7 @@ pub(crate) async fn facet_counts(
     current: &Served,
     wheres: &[String],
     name: &str,
+    timezone: portail_query::Zone,
 ) -> Result<Vec<(String, Value)>, ApiError> {
     let schema = &current.version.schema;
     let field = schema.field(name).ok_or_else(|| ApiError::odsql(schema.unknown_field(name)))?;
@@ -63,6 +64,7 @@ pub(crate) async fn facet_counts(
         order_by: Some("facet_count desc, facet_value"),
         limit: MAX_FACET_VALUES,
         offset: 0,
+        timezone,
     };
     let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;
@@ -77,10 +79,11 @@ pub(crate) async fn facet_counts(
 pub async fn facets(DatasetRequest { current, params, .. }: DatasetRequest) -> Result<Response, ApiError> {
     let wheres = request_wheres(&params, &current.version.schema)?;
     let refined = params.refinements();
+    let timezone = params.timezone()?;
     let mut groups = vec![];
     for spec in params.all("facet") {
         let name = facet_name(spec);
-        let values: Vec<Value> = facet_counts(&current, &wheres, &name)
+        let values: Vec<Value> = facet_counts(&current, &wheres, &name, timezone)
             .await?
             .into_iter()
             .map(|(value, count)| {

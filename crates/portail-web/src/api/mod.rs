@@ -13,7 +13,7 @@ mod error;
 pub(crate) mod exports;
 mod facets;
 pub mod openapi;
-mod params;
+pub(crate) mod params;
 pub(crate) mod records;
 pub(crate) mod v1;
 mod v20;

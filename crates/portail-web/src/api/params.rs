@@ -22,6 +22,16 @@ pub fn split_refinement(spec: &str) -> Result<(&str, &str), ApiError> {
     Ok((facet.trim(), raw.trim().trim_matches('"').trim_matches('\'')))
 }
 
+/// `timezone`: an IANA name (UTC when absent); an unknown name is a 400.
+pub fn timezone(value: Option<&str>) -> Result<portail_query::Zone, ApiError> {
+    match value.filter(|v| !v.trim().is_empty()) {
+        None => Ok(portail_query::Zone::UTC),
+        Some(name) => portail_query::Zone::parse(name).ok_or_else(|| {
+            ApiError::parameter(format!("Unknown timezone: {name} (expected an IANA name such as Europe/Paris)"))
+        }),
+    }
+}
+
 impl Params {
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Params {
         Params { pairs }
@@ -54,6 +64,10 @@ impl Params {
     /// The last value given (clients that repeat a single-valued parameter mean the last one).
     pub fn one(&self, name: &str) -> Option<&str> {
         self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn timezone(&self) -> Result<portail_query::Zone, ApiError> {
+        timezone(self.one("timezone"))
     }
 
     pub fn flag(&self, name: &str) -> Result<bool, ApiError> {

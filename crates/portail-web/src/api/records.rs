@@ -86,6 +86,7 @@ pub async fn records(DatasetRequest { current, params, .. }: DatasetRequest) -> 
         order_by: params.one("order_by"),
         limit,
         offset,
+        timezone: params.timezone()?,
     };
     let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;
@@ -108,7 +109,8 @@ pub async fn record(
     if select.is_some_and(portail_query::select_text_aggregates) {
         return Err(ApiError::odsql("A record's select cannot hold aggregates"));
     }
-    let req = RecordsRequest { wheres: vec![&condition], select, limit: 1, ..Default::default() };
+    let timezone = params.timezone()?;
+    let req = RecordsRequest { wheres: vec![&condition], select, limit: 1, timezone, ..Default::default() };
     let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;
     let record = page.results.into_iter().next().ok_or_else(not_found)?;

@@ -5,6 +5,7 @@ use crate::api::catalog::find_visible;
 use crate::api::catalog::Served;
 use crate::api::exports::{stream_export, ExportArgs};
 use crate::api::facets::facet_counts;
+use crate::api::params::timezone;
 use crate::api::ApiError;
 use axum::extract::Path;
 use axum::response::Response;
@@ -89,7 +90,7 @@ async fn facet_groups(current: &Served, params: &V1Params, ctx: &Context) -> Res
         let disjunctive = params.flag(&format!("disjunctive.{name}"));
         let wheres = if disjunctive { ctx.without_refines_of(name) } else { ctx.all() };
         let refined: Vec<&str> = params.prefixed("refine.").filter(|(f, _)| *f == name).map(|(_, v)| v).collect();
-        let facets: Vec<Value> = facet_counts(current, &wheres, name)
+        let facets: Vec<Value> = facet_counts(current, &wheres, name, timezone(params.one("timezone"))?)
             .await?
             .into_iter()
             .map(|(value, count)| {
@@ -104,8 +105,9 @@ async fn facet_groups(current: &Served, params: &V1Params, ctx: &Context) -> Res
 
 /// What a v1 search says it did.
 fn echo(params: &V1Params, dataset_id: Option<&str>, rows: i64, start: i64) -> Value {
-    let mut p =
-        json!({"timezone": "UTC", "rows": rows, "start": start, "format": params.one("format").unwrap_or("json")});
+    let zone = params.one("timezone").and_then(portail_query::Zone::parse).unwrap_or_default();
+    let format = params.one("format").unwrap_or("json");
+    let mut p = json!({"timezone": zone.name(), "rows": rows, "start": start, "format": format});
     if let Some(d) = dataset_id {
         p["dataset"] = json!(d);
     }
@@ -159,6 +161,7 @@ async fn search_inner(req: &V1Request) -> Result<Response, ApiError> {
         order_by: order.as_deref(),
         limit: rows,
         offset: start,
+        timezone: timezone(params.one("timezone"))?,
         ..Default::default()
     };
     let page = run_records(&current, &query).await?;
@@ -242,6 +245,7 @@ pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, 
         order_by: order.as_deref(),
         group_by: None,
         limit,
+        timezone: timezone(params.one("timezone"))?,
     };
     stream_export(current, &current.dataset.dataset_id, args).await
 }
@@ -363,6 +367,7 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
         order_by: Some(&order),
         limit,
         offset: 0,
+        timezone: timezone(params.one("timezone"))?,
     };
     let page = run_records(&current, &query).await?;
     let points: Vec<Value> = page
