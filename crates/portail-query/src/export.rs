@@ -21,6 +21,10 @@ pub enum ExportFormat {
     /// Apache Parquet with the columns' own types (geo points as `{lon, lat}` structs, shapes
     /// as GeoJSON text), snappy-compressed.
     Parquet,
+    /// An Excel workbook, built whole before it is sent (see `xlsx`).
+    Xlsx {
+        labels: bool,
+    },
 }
 
 impl ExportFormat {
@@ -31,6 +35,7 @@ impl ExportFormat {
             ExportFormat::Jsonl => "application/jsonl; charset=utf-8",
             ExportFormat::GeoJson => "application/geo+json; charset=utf-8",
             ExportFormat::Parquet => "application/vnd.apache.parquet",
+            ExportFormat::Xlsx { .. } => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
 
@@ -41,6 +46,7 @@ impl ExportFormat {
             ExportFormat::Jsonl => "jsonl",
             ExportFormat::GeoJson => "geojson",
             ExportFormat::Parquet => "parquet",
+            ExportFormat::Xlsx { .. } => "xlsx",
         }
     }
 }
@@ -86,6 +92,17 @@ pub async fn export(
     }
     let outputs = plan.outputs;
     let zone = req.timezone;
+    if let ExportFormat::Xlsx { labels } = format {
+        let header = outputs
+            .iter()
+            .map(|(name, _)| match labels {
+                true => ds.schema.field(name).map_or(name.clone(), |f| f.label.clone()),
+                false => name.clone(),
+            })
+            .collect();
+        let bytes = crate::xlsx::workbook(df, header, outputs, zone).await?;
+        return Ok(stream::once(async move { Ok(bytes) }).boxed());
+    }
     let batches = df.execute_stream().await?;
 
     let head: Vec<u8> = match format {
@@ -103,7 +120,7 @@ pub async fn export(
             h
         }
         ExportFormat::Json => b"[".to_vec(),
-        ExportFormat::Jsonl | ExportFormat::Parquet => vec![],
+        ExportFormat::Jsonl | ExportFormat::Parquet | ExportFormat::Xlsx { .. } => vec![],
         ExportFormat::GeoJson => b"{\"type\": \"FeatureCollection\", \"features\": [".to_vec(),
     };
     let tail: Vec<u8> = match format {
@@ -181,7 +198,7 @@ pub async fn export(
                     }
                     out.extend_from_slice(b"}}");
                 }
-                ExportFormat::Parquet => unreachable!("encoded by `parquet`"),
+                ExportFormat::Parquet | ExportFormat::Xlsx { .. } => unreachable!("encoded whole, not by batch"),
             }
             first = false;
         }

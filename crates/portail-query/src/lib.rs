@@ -22,6 +22,7 @@ mod selection;
 mod tables;
 mod time;
 mod udf;
+mod xlsx;
 mod zone;
 
 pub use bind::{has_aggregate, select_text_aggregates, FUNCTIONS};

@@ -313,3 +313,4 @@ embed-source = Data: { $name }
 ba-embeds = Embeds (dataset and site)
 home-latest = Latest datasets
 home-all-datasets = All the datasets
+export-format-xlsx = Excel workbook (XLSX)

@@ -313,3 +313,4 @@ embed-source = Données : { $name }
 ba-embeds = Intégrations (jeu de données et site)
 home-latest = Derniers jeux de données
 home-all-datasets = Tous les jeux de données
+export-format-xlsx = Classeur Excel (XLSX)

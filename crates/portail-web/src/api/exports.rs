@@ -15,7 +15,7 @@ use futures::StreamExt;
 use portail_query::{ExportFormat, RecordsRequest};
 use serde_json::json;
 
-pub(crate) const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "parquet"];
+pub(crate) const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "parquet", "xlsx"];
 
 pub async fn list(DatasetRequest { site, dataset_id, .. }: DatasetRequest) -> Result<Response, ApiError> {
     let base = format!("{}{PREFIX}/catalog/datasets/{dataset_id}/exports", site.origin);
@@ -65,6 +65,7 @@ pub async fn export(
         "json" => ExportFormat::Json,
         "jsonl" => ExportFormat::Jsonl,
         "geojson" => ExportFormat::GeoJson,
+        "xlsx" => ExportFormat::Xlsx { labels: params.flag("use_labels")? },
         "parquet" => match params.one("parquet_compression").unwrap_or("snappy") {
             "snappy" => ExportFormat::Parquet,
             other => {

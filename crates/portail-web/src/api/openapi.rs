@@ -97,6 +97,10 @@ fn dataset_file() -> Value {
                     "features": {"type": "array", "items": {"type": "object"}}}}),
             ),
             ("application/vnd.apache.parquet", json!({"type": "string", "format": "binary"})),
+            (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                json!({"type": "string", "format": "binary"}),
+            ),
         ],
     )
 }

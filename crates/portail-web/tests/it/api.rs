@@ -323,7 +323,7 @@ async fn exports_stream_every_format() {
 
     let (_, v, _) = json(&app, ALPHA, base).await;
     assert!(v["links"].as_array().unwrap().iter().any(|l| l["rel"] == "geojson"));
-    let (status, v, _) = json(&app, ALPHA, &format!("{base}/xlsx")).await;
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}/shp")).await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("InvalidRESTParameterError")));
     let (status, v, _) = json(&app, ALPHA, &format!("{base}/csv?where=nope%3D1")).await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")));
@@ -455,4 +455,42 @@ async fn parquet_exports_read_back_with_the_filtered_rows() {
     let (_, bytes) = app.get_bytes(ALPHA, base).await;
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap().build().unwrap();
     assert_eq!(reader.map(|b| b.unwrap().num_rows()).sum::<usize>(), 4);
+}
+
+#[tokio::test]
+async fn xlsx_exports_hold_typed_cells_on_the_zone_clock() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = with_datasets().await;
+    let base = "/api/explore/v2.1/catalog/datasets/equipements/exports/xlsx";
+    let query = "?order_by=id&use_labels=true&timezone=Europe/Paris";
+    let r = app.get(ALPHA, &format!("{base}{query}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+    assert!(r.header("content-disposition").unwrap().contains("equipements.xlsx"));
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{base}{query}")).await;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("data").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows.len(), 5, "a header and four records");
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(header[..4], ["id", "Commune", "Catégorie", "Capacité"], "labels as asked");
+    let first = rows[1];
+    assert_eq!(first[0], Data::Float(1.0));
+    assert_eq!(first[1], Data::String("Brantôme".into()));
+    assert_eq!(first[3], Data::Float(120.0), "numbers are numbers");
+    assert_eq!(first[4], Data::Float(1520.5));
+    // 2015-03-02 is serial 42065; 2019-03-04T12:34:56Z is 13:34:56 in Paris.
+    let Data::DateTime(opened) = &first[5] else { panic!("a date cell: {:?}", first[5]) };
+    assert_eq!(opened.as_f64(), 42065.0);
+    let Data::DateTime(updated) = &first[6] else { panic!("a datetime cell: {:?}", first[6]) };
+    let expected = 43528.0 + (13.0 * 3600.0 + 34.0 * 60.0 + 56.0) / 86400.0;
+    assert!((updated.as_f64() - expected).abs() < 1e-6, "{} vs {expected}", updated.as_f64());
+    assert_eq!(first[7], Data::String("45.36, 0.65".into()));
+    assert_eq!(rows[4][3], Data::Empty, "a null is an empty cell");
+    // The records API's filters apply, and the format is listed.
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{base}?where=capacite%3E%3D100")).await;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(book.worksheet_range("data").unwrap().rows().count(), 3);
+    let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements/exports").await;
+    assert!(v["links"].as_array().unwrap().iter().any(|l| l["rel"] == "xlsx"), "{v}");
 }

@@ -220,9 +220,10 @@ pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, 
         "jsonl" => ExportFormat::Jsonl,
         "geojson" => ExportFormat::GeoJson,
         "parquet" => ExportFormat::Parquet,
+        "xlsx" => ExportFormat::Xlsx { labels },
         other => {
             return Err(ApiError::parameter(format!(
-                "Unsupported format: {other} (available: csv, json, jsonl, geojson, parquet)"
+                "Unsupported format: {other} (available: csv, json, jsonl, geojson, parquet, xlsx)"
             )))
         }
     };
