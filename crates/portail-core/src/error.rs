@@ -34,6 +34,7 @@ codes! {
     OdsqlSyntax => ("ODSQLSyntaxError", 400, InvalidRequest, "An ODSQL clause could not be parsed; the message gives the position and the clause."),
     Odsql => ("ODSQLError", 400, InvalidRequest, "An ODSQL clause is well formed but invalid: unknown field, unsupported function or wrong argument."),
     CsrfFailure => ("CSRFVerificationFailed", 403, Auth, "An unsafe request under cookie authentication lacked a valid CSRF token or came from another origin."),
+    InvalidApiKey => ("InvalidAPIKey", 401, Auth, "The API key sent (`Authorization: Apikey …` or `apikey=`) is unknown, revoked or belongs to another portal."),
     Forbidden => ("PermissionDenied", 403, Auth, "The signed-in user has no role on this portal that allows the action."),
     TooManyAttempts => ("TooManyAttempts", 429, Auth, "Too many failed sign-in attempts for this account or address; try again later."),
     QueryTimeout => ("QueryTimeout", 503, InvalidRequest, "A query ran past the engine's time limit (query_timeout_s); a narrower where or an export helps."),

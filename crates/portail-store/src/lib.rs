@@ -51,6 +51,19 @@ pub struct SessionRecord {
     pub last_seen_at: i64,
 }
 
+/// An API key as its owner sees it: never the key itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub portal_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// The first characters of the key, to tell keys apart.
+    pub key_prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetRecord {
     /// Internal, immutable id (`da_xxxxxx`), used on disk and by the Automation API.
@@ -152,6 +165,16 @@ pub trait MetadataStore: PrivacyStore + PageStore + AudienceStore + Send + Sync 
     async fn delete_session(&self, key_digest: &str) -> Result<()>;
     /// Removes sessions whose absolute expiry has passed; returns how many.
     async fn delete_expired_sessions(&self, now: i64) -> Result<u64>;
+
+    /// Stores a new key of `user_id` by the digest of its value; returns the key's id.
+    async fn create_api_key(&self, key: &ApiKeyRecord, key_digest: &str) -> Result<i64>;
+    /// The keys of one user of one portal, newest first.
+    async fn api_keys(&self, portal_id: i64, user_id: i64) -> Result<Vec<ApiKeyRecord>>;
+    /// The key with this digest, if any.
+    async fn api_key(&self, key_digest: &str) -> Result<Option<ApiKeyRecord>>;
+    /// Deletes a key of `user_id` on `portal_id`; false when there is no such key of theirs.
+    async fn delete_api_key(&self, portal_id: i64, user_id: i64, id: i64) -> Result<bool>;
+    async fn touch_api_key(&self, id: i64, now: i64) -> Result<()>;
 
     async fn create_dataset(
         &self,

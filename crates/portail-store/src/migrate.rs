@@ -8,6 +8,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_datasets.sql")),
     (3, include_str!("../migrations/0003_privacy.sql")),
+    (4, include_str!("../migrations/0004_api_keys.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -1,8 +1,8 @@
 //! The embedded backend: one SQLite file in WAL mode with foreign keys on.
 
 use crate::{
-    migrate, DatasetRecord, JobRecord, JobStatus, MetadataStore, NewPortal, Result, SessionRecord, StoreError,
-    UserRecord, VersionRecord,
+    migrate, ApiKeyRecord, DatasetRecord, JobRecord, JobStatus, MetadataStore, NewPortal, Result, SessionRecord,
+    StoreError, UserRecord, VersionRecord,
 };
 use async_trait::async_trait;
 use portail_core::portal::{normalize_host, validate_slug};
@@ -149,6 +149,20 @@ fn to_json(value: &impl serde::Serialize) -> Result<String> {
 }
 
 const PORTAL_COLUMNS: &str = "id, slug, name, default_lang, langs, title_en, title_fr, description_en, description_fr";
+
+const API_KEY_COLUMNS: &str = "id, portal_id, user_id, name, key_prefix, created_at, last_used_at";
+
+fn api_key_row(r: &SqliteRow) -> ApiKeyRecord {
+    ApiKeyRecord {
+        id: r.get("id"),
+        portal_id: r.get("portal_id"),
+        user_id: r.get("user_id"),
+        name: r.get("name"),
+        key_prefix: r.get("key_prefix"),
+        created_at: r.get("created_at"),
+        last_used_at: r.get("last_used_at"),
+    }
+}
 
 #[async_trait]
 impl MetadataStore for SqliteStore {
@@ -358,6 +372,55 @@ impl MetadataStore for SqliteStore {
     async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now).execute(&self.pool).await?;
         Ok(done.rows_affected())
+    }
+
+    async fn create_api_key(&self, key: &ApiKeyRecord, key_digest: &str) -> Result<i64> {
+        let done = sqlx::query(
+            "INSERT INTO api_keys (portal_id, user_id, name, key_digest, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(key.portal_id)
+        .bind(key.user_id)
+        .bind(&key.name)
+        .bind(key_digest)
+        .bind(&key.key_prefix)
+        .bind(key.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    async fn api_keys(&self, portal_id: i64, user_id: i64) -> Result<Vec<ApiKeyRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE portal_id = ? AND user_id = ? ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(portal_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(api_key_row).collect())
+    }
+
+    async fn api_key(&self, key_digest: &str) -> Result<Option<ApiKeyRecord>> {
+        let row = sqlx::query(&format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_digest = ?"))
+            .bind(key_digest)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(api_key_row))
+    }
+
+    async fn delete_api_key(&self, portal_id: i64, user_id: i64, id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM api_keys WHERE id = ? AND portal_id = ? AND user_id = ?")
+            .bind(id)
+            .bind(portal_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn touch_api_key(&self, id: i64, now: i64) -> Result<()> {
+        sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(now).bind(id).execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn create_dataset(
@@ -715,6 +778,40 @@ mod tests {
         assert!(store.session("d1").await.unwrap().is_none());
         store.delete_session("d2").await.unwrap();
         assert!(store.session("d2").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn api_keys_are_found_by_digest_and_deleted_by_their_owner_only() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let p = store.create_portal(&new_portal("aaa", &[]), 1).await.unwrap();
+        let owner = store.create_user(p.id, "a@b.c", "h", Role::Editor, 1).await.unwrap();
+        let other = store.create_user(p.id, "o@b.c", "h", Role::Admin, 1).await.unwrap();
+        let key = ApiKeyRecord {
+            id: 0,
+            portal_id: p.id,
+            user_id: owner.id,
+            name: "script".into(),
+            key_prefix: "abcd".into(),
+            created_at: 5,
+            last_used_at: None,
+        };
+        let id = store.create_api_key(&key, "digest-1").await.unwrap();
+        store
+            .create_api_key(&ApiKeyRecord { name: "later".into(), created_at: 6, ..key.clone() }, "digest-2")
+            .await
+            .unwrap();
+        let found = store.api_key("digest-1").await.unwrap().unwrap();
+        assert_eq!((found.id, found.name.as_str(), found.user_id), (id, "script", owner.id));
+        assert!(store.api_key("digest-x").await.unwrap().is_none());
+        let names: Vec<String> = store.api_keys(p.id, owner.id).await.unwrap().into_iter().map(|k| k.name).collect();
+        assert_eq!(names, ["later", "script"], "newest first");
+        assert!(store.api_keys(p.id, other.id).await.unwrap().is_empty());
+        store.touch_api_key(id, 42).await.unwrap();
+        assert_eq!(store.api_key("digest-1").await.unwrap().unwrap().last_used_at, Some(42));
+        assert!(!store.delete_api_key(p.id, other.id, id).await.unwrap(), "not another user's key");
+        assert!(store.delete_api_key(p.id, owner.id, id).await.unwrap());
+        assert!(store.api_key("digest-1").await.unwrap().is_none());
+        assert!(store.create_api_key(&key, "digest-2").await.is_err(), "digests are unique");
     }
 
     #[tokio::test]

@@ -43,6 +43,8 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/explore/dataset/{dataset_id}/",
     "/explore/dataset/{dataset_id}/{tab}/",
     "/explore/embed/dataset/{dataset_id}/{tab}/",
+    "/backoffice/apikeys/",
+    "/backoffice/apikeys/{id}/delete/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -77,6 +79,8 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[23], get(front::dataset::page))
         .route(PAGE_ROUTES[24], get(front::dataset::page))
         .route(PAGE_ROUTES[25], get(front::dataset::embed))
+        .route(PAGE_ROUTES[26], get(back::apikeys::page).post(back::apikeys::create))
+        .route(PAGE_ROUTES[27], post(back::apikeys::delete))
         .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → audience → identity → CSRF → handler.

@@ -54,14 +54,68 @@ pub fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password(&new_session_key()).unwrap_or_default())
 }
 
-/// Looks up the request's session and puts `Option<Identity>` in its extensions.
+/// Looks up the request's session — or, on the API, its API key — and puts `Option<Identity>`
+/// in its extensions. A key that matches no key of this portal is refused (401) rather than
+/// treated as anonymous, so that a script learns its key is wrong.
 pub async fn identify(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
-    let identity = match (req.extensions().get::<Site>(), registry::read(req.headers(), &SESSION)) {
+    let site = req.extensions().get::<Site>().cloned();
+    let mut identity = match (&site, registry::read(req.headers(), &SESSION)) {
         (Some(site), Some(key)) if key.len() == 32 => load(&app, site, &digest(key)).await,
         _ => None,
     };
+    if let (None, Some(site), Some(key)) = (&identity, &site, api_key_of(&req)) {
+        identity = load_api_key(&app, site, &key).await;
+        if identity.is_none() {
+            let error = crate::api::ApiError::new(portail_core::Code::InvalidApiKey, "Invalid API key.");
+            return axum::response::IntoResponse::into_response(error);
+        }
+    }
     req.extensions_mut().insert(identity);
     next.run(req).await
+}
+
+/// 48 characters from `[a-z0-9]` (about 248 bits), drawn from the OS CSPRNG.
+pub fn new_api_key() -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..48).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+}
+
+/// The API key of an API request: `Authorization: Apikey <key>` (any case, as clients differ)
+/// or `?apikey=<key>`. Pages never take keys.
+fn api_key_of(req: &Request) -> Option<String> {
+    let path = req.uri().path();
+    let takes_keys = path.starts_with("/api/") || (path.starts_with("/explore/dataset/") && path.contains("/download"));
+    if !takes_keys {
+        return None;
+    }
+    let header = req.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if let Some((scheme, key)) = header.and_then(|h| h.trim().split_once(' ')) {
+        if scheme.eq_ignore_ascii_case("apikey") {
+            return Some(key.trim().to_owned());
+        }
+    }
+    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "apikey")
+        .map(|(_, v)| v.trim().to_owned())
+}
+
+async fn load_api_key(app: &AppState, site: &Site, key: &str) -> Option<Identity> {
+    let record = app.store.api_key(&digest(key)).await.ok().flatten()?;
+    // A key of another portal is worthless here, like a session.
+    if record.portal_id != site.portal.id {
+        return None;
+    }
+    let user = app.store.user_by_id(record.user_id).await.ok().flatten()?;
+    if user.portal_id != site.portal.id {
+        return None;
+    }
+    let now = app.now();
+    // Last use is shown to the owner; once a minute is precise enough.
+    if record.last_used_at.is_none_or(|t| now - t >= 60) {
+        let _ = app.store.touch_api_key(record.id, now).await;
+    }
+    Some(Identity { user_id: user.id, email: user.email, role: user.role, session_digest: String::new() })
 }
 
 async fn load(app: &AppState, site: &Site, digest: &str) -> Option<Identity> {

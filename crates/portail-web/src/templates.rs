@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("backoffice_privacy.html", include_str!("../templates/backoffice_privacy.html")),
     ("backoffice_audience.html", include_str!("../templates/backoffice_audience.html")),
     ("explore.html", include_str!("../templates/explore.html")),
+    ("backoffice_apikeys.html", include_str!("../templates/backoffice_apikeys.html")),
     ("dataset.html", include_str!("../templates/dataset.html")),
     ("dataset_tabs.html", include_str!("../templates/dataset_tabs.html")),
     ("embed.html", include_str!("../templates/embed.html")),

@@ -37,7 +37,9 @@ pub fn document(origin: &str, portal_name: &str) -> Value {
         "components": {
             "securitySchemes": {
                 "apikey": {"type": "apiKey", "in": "header", "name": "Authorization",
-                    "description": "`Apikey <key>`: accepted for compatibility; portail's access rules follow the session."},
+                    "description": "`Apikey <key>`: a key created in the back office; the call sees what the key's owner sees."},
+                "apikey_parameter": {"type": "apiKey", "in": "query", "name": "apikey",
+                    "description": "The same key as a query parameter, as ods-widgets send it."},
                 "session": {"type": "apiKey", "in": "cookie", "name": "sessionid",
                     "description": "A signed-in publisher's session: restricted datasets become visible."},
             },
@@ -45,7 +47,7 @@ pub fn document(origin: &str, portal_name: &str) -> Value {
             "schemas": schemas(),
             "responses": responses(),
         },
-        "security": [{}, {"apikey": []}, {"session": []}],
+        "security": [{}, {"apikey": []}, {"apikey_parameter": []}, {"session": []}],
     })
 }
 
@@ -66,7 +68,7 @@ fn param_refs(names: &[&str]) -> Vec<Value> {
 fn get(id: &str, tag: &str, summary: &str, params: Vec<Value>, ok: Value) -> Value {
     let mut responses = Map::new();
     responses.insert("200".into(), ok);
-    for (status, name) in [("400", "bad_request"), ("404", "not_found"), ("503", "timeout")] {
+    for (status, name) in [("400", "bad_request"), ("401", "unauthorized"), ("404", "not_found"), ("503", "timeout")] {
         responses.insert(status.into(), reference("responses", name));
     }
     json!({"get": {"operationId": id, "tags": [tag], "summary": summary, "parameters": params, "responses": responses}})
@@ -448,6 +450,7 @@ fn responses() -> Value {
         "bad_request": error(&format!(
             "A parameter or an ODSQL clause is invalid (`limit` ≤ {MAX_LIMIT} records, `offset + limit` ≤ {MAX_WINDOW})."
         )),
+        "unauthorized": error("The API key sent is unknown, revoked or of another portal."),
         "not_found": error("Unknown or restricted dataset or record."),
         "timeout": error("The query ran past the server's time limit."),
     })

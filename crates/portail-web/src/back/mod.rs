@@ -1,5 +1,6 @@
 //! Back office: what a portal's users manage once signed in.
 
+pub mod apikeys;
 pub mod audience;
 pub mod datasets;
 pub mod privacy;

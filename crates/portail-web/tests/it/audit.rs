@@ -315,7 +315,7 @@ async fn aud_1_to_6_the_privacy_audit_in_chromium() {
         if a.chrome.eval("!!document.getElementById('consent-banner')") != json!(false) {
             a.findings.push("the back office shows the banner (BAN-1)".into());
         }
-        for page in ["/backoffice/", "/backoffice/privacy/", "/backoffice/audience/"] {
+        for page in ["/backoffice/", "/backoffice/privacy/", "/backoffice/audience/", "/backoffice/apikeys/"] {
             a.chrome.open(&format!("{base}{page}"), page);
             a.check(
                 ("alpha", "en", "back-office"),

@@ -2,6 +2,7 @@
 //! real-browser test in headless Chromium.
 
 mod api;
+mod apikeys;
 mod audience;
 mod audit;
 mod auth;

@@ -56,8 +56,11 @@ impl Described {
             .as_array()
             .map(|ps| ps.iter().map(|p| self.resolve(p)["name"].as_str().unwrap().to_owned()).collect())
             .unwrap_or_default();
+        // Keys sent as query parameters are described as a security scheme, not a parameter.
+        let schemes = self.doc["components"]["securitySchemes"].as_object().cloned().unwrap_or_default();
+        let by_scheme = |name: &str| schemes.values().any(|s| s["in"] == "query" && s["name"] == name);
         for (name, _) in form_urlencoded::parse(query.as_bytes()) {
-            if !declared.iter().any(|d| *d == name) {
+            if !declared.iter().any(|d| *d == name) && !by_scheme(&name) {
                 return Err(format!("{template}: parameter {name} is not described"));
             }
         }
