@@ -1,6 +1,7 @@
 //! Binding: ODSQL AST + dataset schema → DataFusion expressions.
 
 use crate::codes::Coded;
+use crate::geometry::Relation;
 use crate::tables::{Resident, Tables};
 use crate::time::{parse_instant, parse_instant_in};
 use crate::udf::{self, EARTH_RADIUS_M};
@@ -54,7 +55,7 @@ fn invalid<T>(message: impl Into<String>) -> Result<T, QueryError> {
     Err(QueryError::invalid(message))
 }
 
-const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max", "median", "percentile"];
+const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max", "median", "percentile", "bbox", "envelope"];
 
 /// Every ODSQL function the engine knows, in conditions, values, aggregates and groups.
 pub const FUNCTIONS: &[&str] = &[
@@ -85,6 +86,13 @@ pub const FUNCTIONS: &[&str] = &[
     "startswith",
     "within_distance",
     "in_bbox",
+    "intersects",
+    "disjoint",
+    "within",
+    "geometry",
+    "polygon",
+    "bbox",
+    "envelope",
     "include",
     "exclude",
 ];
@@ -313,6 +321,13 @@ impl<'a> Binder<'a> {
                     },
                 ))
             }
+            "bbox" | "envelope" => {
+                let (x, k) = self.single_arg(name, args)?;
+                if !matches!(k, Kind::Field(FieldType::GeoPoint2d | FieldType::GeoShape)) {
+                    return invalid(format!("{name}() takes a geo field"));
+                }
+                Ok((crate::geometry::surround(x, name == "envelope"), Kind::Field(FieldType::GeoShape)))
+            }
             "percentile" => match args {
                 [Arg::Expr(x), Arg::Expr(Expr::Literal { value: Literal::Num(_, p), .. })]
                     if (0.0..=100.0).contains(p) =>
@@ -430,6 +445,51 @@ impl<'a> Binder<'a> {
             return invalid(format!("{} is not a geo_point_2d field", path.join(".")));
         }
         Ok((x.clone(), f::get_field(x.clone(), "lat"), f::get_field(x, "lon")))
+    }
+
+    /// `intersects|disjoint|within(field, geom'…')`, and the legacy `geometry(field, geom'…'[,
+    /// INTERSECTS|DISJOINT|WITHIN])` (intersects when the relation is left out, as ods-widgets
+    /// send it) and `polygon(point_field, geom'POLYGON(…)')`.
+    fn geo_relation(&self, name: &str, args: &[Arg]) -> Result<DfExpr, QueryError> {
+        let usage = || {
+            QueryError::invalid(format!(
+                "{name}() takes a geo field and a geometry: {name}(field, geom'POLYGON((lon lat, …))')"
+            ))
+        };
+        let (
+            Some(Arg::Expr(Expr::Field { path, .. })),
+            Some(Arg::Expr(Expr::Literal { value: Literal::Geom(wkt), .. })),
+        ) = (args.first(), args.get(1))
+        else {
+            return Err(usage());
+        };
+        let relation = match (name, args.get(2)) {
+            ("geometry", Some(Arg::Expr(Expr::Field { path: mode, .. }))) if mode.len() == 1 => {
+                Relation::of_name(&mode[0]).ok_or_else(|| {
+                    QueryError::invalid(format!("geometry() takes INTERSECTS, DISJOINT or WITHIN, not {}", mode[0]))
+                })?
+            }
+            ("geometry" | "polygon", None) => Relation::Intersects,
+            (_, None) => Relation::of_name(name).ok_or_else(usage)?,
+            _ => return Err(usage()),
+        };
+        let (column, field_type) = self.field(path)?;
+        let test = crate::geometry::relation(column.clone(), relation, wkt)?;
+        match field_type {
+            FieldType::GeoPoint2d => {
+                // The literal's box lets the Parquet scan skip row groups by their statistics.
+                let prune = relation != Relation::Disjoint && self.memory.is_none();
+                match crate::geometry::bounds_of(wkt).filter(|_| prune) {
+                    Some((w, s, e, n)) => {
+                        let (lat, lon) = (f::get_field(column.clone(), "lat"), f::get_field(column, "lon"));
+                        Ok(lat.between(lit(s), lit(n)).and(lon.between(lit(w), lit(e))).and(test))
+                    }
+                    None => Ok(test),
+                }
+            }
+            FieldType::GeoShape if name != "polygon" => Ok(test),
+            _ => invalid(format!("{name}() takes a geo field; {} is not one", path.join("."))),
+        }
     }
 
     pub fn cond(&mut self, c: &Cond) -> Result<DfExpr, QueryError> {
@@ -591,6 +651,7 @@ impl<'a> Binder<'a> {
                 }
                 Ok(bbox.and(within))
             }
+            "intersects" | "disjoint" | "within" | "geometry" | "polygon" => self.geo_relation(name, args),
             "in_bbox" => {
                 let (_, lat, lon) = self.geo_field(args.first())?;
                 let mut n = vec![];

@@ -16,6 +16,7 @@ mod encode;
 mod error;
 mod export;
 mod format;
+mod geometry;
 mod page;
 mod records;
 mod selection;

@@ -494,3 +494,38 @@ async fn xlsx_exports_hold_typed_cells_on_the_zone_clock() {
     let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements/exports").await;
     assert!(v["links"].as_array().unwrap().iter().any(|l| l["rel"] == "xlsx"), "{v}");
 }
+
+#[tokio::test]
+async fn geometry_relations_apply_to_shapes_and_bbox_surrounds_them() {
+    // parcs: a 0.02° square park at (2, 48), a square as a point at (2.4167, 48.8417), no geometry.
+    let app = with_datasets().await;
+    let base = "/api/explore/v2.1/catalog/datasets/parcs/records?select=nom&where=";
+    let names = |v: &Value| -> Vec<String> {
+        v["results"].as_array().unwrap().iter().map(|r| r["nom"].as_str().unwrap().to_owned()).collect()
+    };
+    let overlap = "geom'POLYGON((2.01 48.01, 2.05 48.01, 2.05 48.05, 2.01 48.05, 2.01 48.01))'";
+    let around = "geom'POLYGON((1.9 47.9, 2.1 47.9, 2.1 48.1, 1.9 48.1, 1.9 47.9))'";
+    let cases = [
+        (format!("intersects(geo_shape, {overlap})"), vec!["Parc du Château"]),
+        (format!("within(geo_shape, {overlap})"), vec![]),
+        (format!("within(geo_shape, {around})"), vec!["Parc du Château"]),
+        (format!("disjoint(geo_shape, {around})"), vec!["Square Victor-Hugo"]),
+    ];
+    for (condition, expected) in cases {
+        let url = format!("{base}{}", urlencode(&condition));
+        let (status, v, _) = json(&app, BETA, &url).await;
+        assert_eq!(status, 200, "{condition}: {v}");
+        assert_eq!(names(&v), expected, "{condition}");
+    }
+    let (status, v, _) =
+        json(&app, BETA, "/api/explore/v2.1/catalog/datasets/parcs/records?select=bbox(geo_shape)%20as%20b").await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["results"][0]["b"]["geometry"],
+        serde_json::json!({"type": "Polygon", "coordinates": [[[2, 48], [2.4167, 48], [2.4167, 48.8417], [2, 48.8417], [2, 48]]]})
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
