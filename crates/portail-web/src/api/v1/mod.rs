@@ -256,10 +256,36 @@ pub fn context(params: &V1Params, schema: &Schema) -> Result<Context, ApiError> 
         let v = numbers(b, 4, "geofilter.bbox")?;
         conditions.push(format!("in_bbox({}, {}, {}, {}, {})", geo()?, v[0], v[1], v[2], v[3]));
     }
-    if params.one("geofilter.polygon").is_some() {
-        return Err(ApiError::parameter("geofilter.polygon is not supported by this portal yet"));
+    if let Some(p) = params.one("geofilter.polygon") {
+        let field = geo_field(schema)
+            .map(|f| format!("`{}`", f.name))
+            .ok_or_else(|| ApiError::parameter("This dataset has no geo field to filter on"))?;
+        conditions.push(format!("intersects({field}, geom'{}')", polygon_wkt(p)?));
     }
     Ok(Context { conditions, refines })
+}
+
+/// `geofilter.polygon=(lat,lon),(lat,lon),…` (v1 puts latitudes first) as a closed WKT polygon.
+fn polygon_wkt(text: &str) -> Result<String, ApiError> {
+    let bad = || {
+        ApiError::parameter(format!(
+            "Invalid geofilter.polygon: {text} (expected at least three points as (lat,lon),(lat,lon),(lat,lon))"
+        ))
+    };
+    let mut ring = vec![];
+    for pair in text.split(')').map(|p| p.trim_start_matches([',', ' ']).trim()).filter(|p| !p.is_empty()) {
+        let inner = pair.strip_prefix('(').ok_or_else(bad)?;
+        let v: Vec<f64> = inner.split(',').map(|n| n.trim().parse().map_err(|_| bad())).collect::<Result<_, _>>()?;
+        let [lat, lon] = v[..] else { return Err(bad()) };
+        ring.push(format!("{lon} {lat}"));
+    }
+    if ring.len() < 3 {
+        return Err(bad());
+    }
+    if ring.first() != ring.last() {
+        ring.push(ring[0].clone());
+    }
+    Ok(format!("POLYGON(({}))", ring.join(", ")))
 }
 
 /// `sort=field` sorts descending, `sort=-field` ascending (the reverse of most APIs).
@@ -302,6 +328,11 @@ mod tests {
         assert_eq!(c.conditions[2], "within_distance(`geo`, geom'POINT(2.3 48.8)', 500m)");
         assert_eq!(c.refines, [("nom".to_owned(), "`nom` = \"A\"".to_owned())]);
         assert!(context(&params("geofilter.distance=1,2"), &schema()).is_err());
+        let c = context(&params("geofilter.polygon=(48.8,2.3),(48.9,2.3),(48.9,2.4)"), &schema()).unwrap();
+        assert_eq!(c.conditions[0], "intersects(`geo`, geom'POLYGON((2.3 48.8, 2.3 48.9, 2.4 48.9, 2.3 48.8))')");
+        for bad in ["(48.8,2.3),(48.9,2.3)", "48.8,2.3,48.9", "(a,b),(1,2),(3,4)", "(1,2,3),(1,2),(3,4)"] {
+            assert!(context(&params(&format!("geofilter.polygon={bad}")), &schema()).is_err(), "{bad}");
+        }
         assert!(context(&params("refine.nope=1"), &schema()).is_err());
     }
 
