@@ -29,6 +29,8 @@ pub struct Binder<'a> {
     memory: Option<&'a Resident>,
     /// The request's time zone: date parts, `date_format` and datetime literals use it.
     zone: crate::Zone,
+    /// The request's `lang`: day and month names of `date_format`.
+    lang: portail_core::Lang,
 }
 
 /// What a bound value expression is, as far as formatting and comparisons care.
@@ -132,7 +134,12 @@ impl<'a> Binder<'a> {
         tables: &'a Tables,
         memory: Option<&'a Resident>,
     ) -> Binder<'a> {
-        Binder { schema, index_dir, tables, index: None, memory, zone: crate::Zone::UTC }
+        Binder { schema, index_dir, tables, index: None, memory, zone: crate::Zone::UTC, lang: portail_core::Lang::Fr }
+    }
+
+    pub fn in_lang(mut self, lang: portail_core::Lang) -> Self {
+        self.lang = lang;
+        self
     }
 
     pub fn in_zone(mut self, zone: crate::Zone) -> Self {
@@ -271,7 +278,10 @@ impl<'a> Binder<'a> {
                         x,
                         DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, Some(zone.into())),
                     );
-                    Ok((f::to_char(ts, lit(crate::buckets::date_format_pattern(pattern)?)), Kind::Text))
+                    let chrono_pattern = crate::buckets::date_format_pattern(pattern)?;
+                    let names = chrono_pattern.contains(crate::buckets::NAME_START);
+                    let text = f::to_char(ts, lit(chrono_pattern));
+                    Ok((if names { udf::localize_names(text, self.lang) } else { text }, Kind::Text))
                 }
                 _ => invalid("date_format() takes a date field and a quoted pattern such as 'yyyy-MM'"),
             },

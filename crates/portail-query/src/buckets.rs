@@ -137,8 +137,13 @@ fn date_range(x: DfExpr, n: f64, unit: &str) -> Result<DfExpr, QueryError> {
     Ok(when(x.is_not_null(), label).end()?)
 }
 
-/// Joda-style `date_format` patterns as chrono ones (numeric letters only; names would need
-/// `lang`, which is not implemented).
+/// Day and month names are written by chrono in English between these markers, then put in
+/// the request's language by `udf::localize_names` (the markers cannot occur in a pattern's text).
+pub const NAME_START: char = '\u{1}';
+pub const NAME_END: char = '\u{2}';
+
+/// Joda-style `date_format` patterns as chrono ones; names (`E`, `EEEE`, `MMM`, `MMMM`) come
+/// out between [`NAME_START`] and [`NAME_END`].
 pub fn date_format_pattern(pattern: &str) -> Result<String, QueryError> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::new();
@@ -188,12 +193,10 @@ pub fn date_format_pattern(pattern: &str) -> Result<String, QueryError> {
             ('m', _) => "%M",
             ('s', 1) => "%-S",
             ('s', _) => "%S",
-            ('E', _) | ('M', _) => {
-                return invalid(format!(
-                    "date_format(): day and month names ({}) are not supported yet",
-                    c.to_string().repeat(run)
-                ))
-            }
+            ('E', 1..=3) => "\u{1}%a\u{2}",
+            ('E', _) => "\u{1}%A\u{2}",
+            ('M', 3) => "\u{1}%b\u{2}",
+            ('M', _) => "\u{1}%B\u{2}",
             (c, _) if c.is_ascii_alphabetic() => {
                 return invalid(format!("date_format(): unknown pattern letter {c}"));
             }
@@ -222,8 +225,8 @@ mod tests {
         assert_eq!(date_format_pattern("dd/MM/yy HH:mm").unwrap(), "%d/%m/%y %H:%M");
         assert_eq!(date_format_pattern("'week' ww, xxxx").unwrap(), "week %V, %G");
         assert_eq!(date_format_pattern("M d ''").unwrap(), "%-m %-d '");
-        assert!(date_format_pattern("EEEE").is_err());
-        assert!(date_format_pattern("MMMM").is_err());
+        assert_eq!(date_format_pattern("EEEE d MMMM").unwrap(), "\u{1}%A\u{2} %-d \u{1}%B\u{2}");
+        assert_eq!(date_format_pattern("E MMM").unwrap(), "\u{1}%a\u{2} \u{1}%b\u{2}");
         assert!(date_format_pattern("q").is_err());
     }
 }

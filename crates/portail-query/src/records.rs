@@ -38,6 +38,8 @@ pub struct RecordsRequest<'a> {
     pub offset: i64,
     /// The request's `timezone` (UTC by default).
     pub timezone: crate::Zone,
+    /// The request's `lang` for day and month names (French by default, as Opendatasoft).
+    pub lang: Option<portail_core::Lang>,
 }
 
 #[derive(Debug)]
@@ -171,7 +173,9 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         req.order_by.filter(|s| !s.trim().is_empty()).map(parse_order_by).transpose().map_err(syntax("order_by"))?;
 
     let in_memory = resident(ds).await?;
-    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.as_deref()).in_zone(req.timezone);
+    let mut binder = Binder::new(ds.schema, &ds.index_dir, ds.tables, in_memory.as_deref())
+        .in_zone(req.timezone)
+        .in_lang(req.lang.unwrap_or(portail_core::Lang::Fr));
     let mut filter = bind_filter(&mut binder, &conds)?;
     let aggregated = group.is_some() || select.as_deref().is_some_and(crate::bind::selects_aggregate);
 

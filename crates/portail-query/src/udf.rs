@@ -367,9 +367,115 @@ pub(crate) fn within_distance(point: Expr, lat0: f64, lon0: f64, meters: f64) ->
     ScalarUDF::from(udf).call(vec![point])
 }
 
+/// English day and month names (chrono's) and their French forms (CLDR, as Joda prints them).
+const FRENCH_NAMES: [(&str, &str); 37] = [
+    ("Monday", "lundi"),
+    ("Tuesday", "mardi"),
+    ("Wednesday", "mercredi"),
+    ("Thursday", "jeudi"),
+    ("Friday", "vendredi"),
+    ("Saturday", "samedi"),
+    ("Sunday", "dimanche"),
+    ("Mon", "lun."),
+    ("Tue", "mar."),
+    ("Wed", "mer."),
+    ("Thu", "jeu."),
+    ("Fri", "ven."),
+    ("Sat", "sam."),
+    ("Sun", "dim."),
+    ("January", "janvier"),
+    ("February", "février"),
+    ("March", "mars"),
+    ("April", "avril"),
+    ("May", "mai"),
+    ("June", "juin"),
+    ("July", "juillet"),
+    ("August", "août"),
+    ("September", "septembre"),
+    ("October", "octobre"),
+    ("November", "novembre"),
+    ("December", "décembre"),
+    ("Jan", "janv."),
+    ("Feb", "févr."),
+    ("Mar", "mars"),
+    ("Apr", "avr."),
+    ("Jun", "juin"),
+    ("Jul", "juil."),
+    ("Aug", "août"),
+    ("Sep", "sept."),
+    ("Oct", "oct."),
+    ("Nov", "nov."),
+    ("Dec", "déc."),
+];
+
+/// The names chrono wrote between markers, in `lang`.
+fn localized(text: &str, lang: portail_core::Lang) -> String {
+    use crate::buckets::{NAME_END, NAME_START};
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(NAME_START) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + NAME_START.len_utf8()..];
+        let end = after.find(NAME_END).unwrap_or(after.len());
+        let name = &after[..end];
+        match lang {
+            portail_core::Lang::Fr => {
+                out.push_str(FRENCH_NAMES.iter().find(|(en, _)| *en == name).map_or(name, |(_, fr)| fr))
+            }
+            portail_core::Lang::En => out.push_str(name),
+        }
+        rest = after.get(end + NAME_END.len_utf8()..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `date_format` output with its day and month names in `lang`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct LocalizeNames {
+    lang: portail_core::Lang,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for LocalizeNames {
+    fn name(&self) -> &str {
+        "localize_names"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let values = one_array(&args)?;
+        let texts: datafusion::arrow::array::StringArray = match values.data_type() {
+            DataType::Utf8 => values.as_string::<i32>().iter().map(|t| t.map(|t| localized(t, self.lang))).collect(),
+            DataType::Utf8View => values.as_string_view().iter().map(|t| t.map(|t| localized(t, self.lang))).collect(),
+            DataType::LargeUtf8 => {
+                values.as_string::<i64>().iter().map(|t| t.map(|t| localized(t, self.lang))).collect()
+            }
+            other => return exec_err!("localize_names takes text, not {other}"),
+        };
+        Ok(ColumnarValue::Array(Arc::new(texts)))
+    }
+}
+
+pub(crate) fn localize_names(text: Expr, lang: portail_core::Lang) -> Expr {
+    ScalarUDF::from(LocalizeNames { lang, signature: Signature::any(1, Volatility::Immutable) }).call(vec![text])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_come_out_in_the_language_asked() {
+        let text = "\u{1}Tuesday\u{2} 3 \u{1}May\u{2} (\u{1}Tue\u{2}, \u{1}Feb\u{2})";
+        assert_eq!(localized(text, portail_core::Lang::Fr), "mardi 3 mai (mar., févr.)");
+        assert_eq!(localized(text, portail_core::Lang::En), "Tuesday 3 May (Tue, Feb)");
+        assert_eq!(localized("2024-05", portail_core::Lang::Fr), "2024-05");
+    }
 
     #[test]
     fn distance_matches_the_reference_formula_at_the_edge() {

@@ -302,6 +302,7 @@ async fn bad_queries_are_user_errors_with_a_code() {
                     limit: 10,
                     offset: 0,
                     timezone: portail_query::Zone::UTC,
+                    lang: None,
                 }
             })
             .await

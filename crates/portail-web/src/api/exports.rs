@@ -54,6 +54,7 @@ pub struct ExportArgs<'a> {
     pub group_by: Option<&'a str>,
     pub limit: i64,
     pub timezone: portail_query::Zone,
+    pub lang: Option<portail_core::Lang>,
 }
 
 pub async fn export(
@@ -99,6 +100,7 @@ pub async fn export(
         group_by: params.one("group_by"),
         limit,
         timezone: params.timezone()?,
+        lang: params.lang(),
     };
     stream_export(&current, &dataset_id, args).await
 }
@@ -114,6 +116,7 @@ pub async fn stream_export(current: &Served, dataset_id: &str, args: ExportArgs<
         limit: args.limit,
         offset: 0,
         timezone: args.timezone,
+        lang: args.lang,
     };
     let ds = current.query();
     let stream = portail_query::export(&ds, &req, format).await?;

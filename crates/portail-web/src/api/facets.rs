@@ -65,6 +65,7 @@ pub(crate) async fn facet_counts(
         limit: MAX_FACET_VALUES,
         offset: 0,
         timezone,
+        lang: None,
     };
     let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;

@@ -66,6 +66,12 @@ impl Params {
         self.pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.trim().is_empty())
     }
 
+    /// `lang` for day and month names: `en` or `fr` (with or without region); other languages
+    /// fall back to French, Opendatasoft's default, rather than failing a widget's call.
+    pub fn lang(&self) -> Option<portail_core::Lang> {
+        self.one("lang").and_then(portail_core::Lang::from_tag)
+    }
+
     pub fn timezone(&self) -> Result<portail_query::Zone, ApiError> {
         timezone(self.one("timezone"))
     }

@@ -87,6 +87,7 @@ pub async fn records(DatasetRequest { current, params, .. }: DatasetRequest) -> 
         limit,
         offset,
         timezone: params.timezone()?,
+        lang: params.lang(),
     };
     let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;
@@ -110,7 +111,8 @@ pub async fn record(
         return Err(ApiError::odsql("A record's select cannot hold aggregates"));
     }
     let timezone = params.timezone()?;
-    let req = RecordsRequest { wheres: vec![&condition], select, limit: 1, timezone, ..Default::default() };
+    let lang = params.lang();
+    let req = RecordsRequest { wheres: vec![&condition], select, limit: 1, timezone, lang, ..Default::default() };
     let ds = current.query();
     let page = portail_query::records(&ds, &req).await?;
     let record = page.results.into_iter().next().ok_or_else(not_found)?;

@@ -247,6 +247,7 @@ pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, 
         group_by: None,
         limit,
         timezone: timezone(params.one("timezone"))?,
+        lang: params.one("lang").and_then(portail_core::Lang::from_tag),
     };
     stream_export(current, &current.dataset.dataset_id, args).await
 }
@@ -369,6 +370,7 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
         limit,
         offset: 0,
         timezone: timezone(params.one("timezone"))?,
+        lang: params.one("lang").and_then(portail_core::Lang::from_tag),
     };
     let page = run_records(&current, &query).await?;
     let points: Vec<Value> = page
