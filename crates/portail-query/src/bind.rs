@@ -95,6 +95,7 @@ pub const FUNCTIONS: &[&str] = &[
     "polygon",
     "bbox",
     "envelope",
+    "geo_cluster",
     "include",
     "exclude",
 ];

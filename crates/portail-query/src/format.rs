@@ -58,12 +58,23 @@ pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind, zone: Zone) -> Res
                 json!(text)
             }
         }
-        DataType::Struct(_) => {
+        DataType::Struct(fields) => {
             let s = array.as_struct();
-            let get = |name: &str| s.column_by_name(name).map(|c| c.as_primitive::<Float64Type>().value(row));
+            let get = |name: &str| {
+                s.column_by_name(name)
+                    .filter(|c| c.data_type() == &DataType::Float64)
+                    .map(|c| c.as_primitive::<Float64Type>().value(row))
+            };
             match (get("lon"), get("lat")) {
                 (Some(lon), Some(lat)) => json!({"lon": lon, "lat": lat}),
-                _ => return Err(QueryError::Internal("unexpected struct column".into())),
+                // Other structs (a geo_cluster key) are objects of their members.
+                _ => {
+                    let mut object = Map::new();
+                    for (field, column) in fields.iter().zip(s.columns()) {
+                        object.insert(field.name().clone(), cell(column.as_ref(), row, Kind::Other, zone)?);
+                    }
+                    Value::Object(object)
+                }
             }
         }
         // Types no ODS field has (decimals from some aggregates, intervals…): their text form.

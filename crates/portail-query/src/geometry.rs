@@ -532,3 +532,75 @@ mod surround_tests {
         assert_eq!(accumulate(true, &[]).geojson(), None, "no point, no geometry");
     }
 }
+
+/// The cell of `geo_cluster(point, zoom, radius)`: the square of `2 × radius` pixels of the Web
+/// Mercator map at `zoom` (256-pixel tiles) that holds the point, as one integer. Points of a
+/// cell form one cluster, shown at their centroid.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct GeoCell {
+    zoom: u8,
+    /// Pixels, as f64 bits (hashable).
+    radius: u64,
+    signature: Signature,
+}
+
+impl GeoCell {
+    fn cell(&self, lon: f64, lat: f64) -> i64 {
+        let world = 256.0 * f64::from(1u32 << self.zoom);
+        let size = 2.0 * f64::from_bits(self.radius);
+        let lat = lat.clamp(-85.05112878, 85.05112878).to_radians();
+        let x = (lon + 180.0) / 360.0 * world;
+        let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * world;
+        let (cx, cy) = ((x / size).floor() as i64, (y / size).floor() as i64);
+        cx * (1 << 31) + cy
+    }
+}
+
+impl ScalarUDFImpl for GeoCell {
+    fn name(&self) -> &str {
+        "geo_cluster"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let values = match &args.args[..] {
+            [ColumnarValue::Array(a)] => a.clone(),
+            [ColumnarValue::Scalar(s)] => s.to_array_of_size(args.number_rows)?,
+            _ => return exec_err!("geo_cluster() takes one geo point field"),
+        };
+        let Some(s) = values.as_struct_opt() else { return exec_err!("geo_cluster() takes a geo point field") };
+        let (Some(lat), Some(lon)) = (s.column_by_name("lat"), s.column_by_name("lon")) else {
+            return exec_err!("geo_cluster() takes a geo point field");
+        };
+        let (lat, lon) = (lat.as_primitive::<Float64Type>(), lon.as_primitive::<Float64Type>());
+        let cells: datafusion::arrow::array::Int64Array =
+            (0..s.len()).map(|i| s.is_valid(i).then(|| self.cell(lon.value(i), lat.value(i)))).collect();
+        Ok(ColumnarValue::Array(Arc::new(cells)))
+    }
+}
+
+/// The cluster cell of `point` at `zoom` (0–25) with `radius` pixels (default 40).
+pub(crate) fn geo_cell(point: Expr, zoom: u8, radius: f64) -> Expr {
+    let udf = GeoCell { zoom, radius: radius.to_bits(), signature: Signature::any(1, Volatility::Immutable) };
+    ScalarUDF::from(udf).call(vec![point])
+}
+
+#[cfg(test)]
+mod cluster_tests {
+    use super::*;
+
+    #[test]
+    fn near_points_share_a_cell_at_low_zoom_only() {
+        let at = |zoom| GeoCell { zoom, radius: 40f64.to_bits(), signature: Signature::any(1, Volatility::Immutable) };
+        // Two trees 100 m apart in Paris, and Lyon.
+        let (a, b, lyon) = ((2.3522, 48.8566), (2.3535, 48.8570), (4.8357, 45.764));
+        assert_eq!(at(10).cell(a.0, a.1), at(10).cell(b.0, b.1));
+        assert_ne!(at(10).cell(a.0, a.1), at(10).cell(lyon.0, lyon.1));
+        assert_ne!(at(20).cell(a.0, a.1), at(20).cell(b.0, b.1), "at street level they part");
+        assert_eq!(at(0).cell(a.0, a.1), at(0).cell(lyon.0, lyon.1), "the whole world is a few cells at zoom 0");
+    }
+}

@@ -10,9 +10,10 @@ use crate::udf;
 use crate::QueryError;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNode;
+use datafusion::functions::expr_fn as f;
 use datafusion::logical_expr::utils::split_conjunction_owned;
 use datafusion::logical_expr::{Expr as DfExpr, SortExpr};
-use datafusion::prelude::{ident, ParquetReadOptions};
+use datafusion::prelude::{ident, lit, ParquetReadOptions};
 use portail_core::Schema;
 use portail_odsql::{parse_group_by, parse_order_by, parse_select, parse_where, Expr, SelectItem};
 use serde_json::{Map, Value};
@@ -221,7 +222,28 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         let mut group_exprs = vec![];
         let mut keys: Vec<(String, String, Kind)> = vec![]; // (output name, client text, kind)
         let mut decoders = vec![];
+        let mut aggr_exprs = vec![];
+        // geo_cluster keys: (key name, centroid latitude column, centroid longitude column).
+        let mut clusters: Vec<(String, String, String)> = vec![];
         for g in group.iter().flatten() {
+            if let Expr::Call { name: function, args, .. } = &g.expr {
+                if function.eq_ignore_ascii_case("geo_cluster") {
+                    let name = output_name(&g.expr, &g.alias, &g.text);
+                    let (point, cell) = cluster_cell(&binder, args)?;
+                    // Records without a point belong to no cluster.
+                    df = df.filter(point.clone().is_not_null())?;
+                    group_exprs.push(cell.alias(&name));
+                    let (lat, lon) = (format!("{name}\u{0}lat"), format!("{name}\u{0}lon"));
+                    aggr_exprs.push(
+                        datafusion::functions_aggregate::expr_fn::avg(f::get_field(point.clone(), "lat")).alias(&lat),
+                    );
+                    aggr_exprs
+                        .push(datafusion::functions_aggregate::expr_fn::avg(f::get_field(point, "lon")).alias(&lon));
+                    clusters.push((name.clone(), lat, lon));
+                    keys.push((name, g.text.clone(), Kind::Other));
+                    continue;
+                }
+            }
             let (e, kind) = binder.value(&g.expr)?;
             if kind == Kind::Aggregate {
                 return Err(QueryError::invalid(format!("ODSQL query is malformed: {} cannot be a group", g.text)));
@@ -241,7 +263,6 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             }
             keys.push((name, g.text.clone(), kind));
         }
-        let mut aggr_exprs = vec![];
         // (column after aggregation, output name, kind): a select alias may rename a group key.
         let mut projection: Vec<(String, String, Kind)> = vec![];
         for item in select.iter().flatten() {
@@ -309,9 +330,15 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             .map(|(n, _, _)| n)
             .filter(|n| !projection.iter().any(|(source, shown, _)| source == *n && shown == *n))
             .collect();
-        let column = |source: &String| match decoders.iter().find(|(name, _)| name == source) {
-            Some((_, coded)) => coded.decode(ident(source)),
-            None => ident(source),
+        let column = |source: &String| {
+            if let Some((_, lat, lon)) = clusters.iter().find(|(name, _, _)| name == source) {
+                let centroid = f::named_struct(vec![lit("lat"), ident(lat), lit("lon"), ident(lon)]);
+                return f::named_struct(vec![lit("cluster_centroid"), centroid]);
+            }
+            match decoders.iter().find(|(name, _)| name == source) {
+                Some((_, coded)) => coded.decode(ident(source)),
+                None => ident(source),
+            }
         };
         let mut columns: Vec<DfExpr> =
             projection.iter().map(|(source, shown, _)| column(source).alias(shown)).collect();
@@ -397,6 +424,31 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     df = df.select(out.into_iter().map(|o| o.expr).collect::<Vec<_>>())?;
     df = df.limit(req.offset as usize, fetch(req.limit))?;
     Ok(Plan { rows: Rows::Frame(df), outputs, total })
+}
+
+/// `geo_cluster(point_field, zoom[, radius])`: the point column and the cell it groups by.
+fn cluster_cell(binder: &Binder, args: &[portail_odsql::Arg]) -> Result<(DfExpr, DfExpr), QueryError> {
+    use portail_odsql::{Arg, Literal};
+    let usage = || {
+        QueryError::invalid(
+            "geo_cluster() takes a geo_point_2d field, a zoom from 0 to 25 and an optional radius in pixels",
+        )
+    };
+    let number = |a: Option<&Arg>| match a {
+        Some(Arg::Expr(Expr::Literal { value: Literal::Num(_, v), .. })) => Some(*v),
+        _ => None,
+    };
+    let Some(Arg::Expr(Expr::Field { path, .. })) = args.first() else { return Err(usage()) };
+    let (point, field_type) = binder.field(path)?;
+    if field_type != portail_core::FieldType::GeoPoint2d || args.len() > 3 {
+        return Err(usage());
+    }
+    let zoom = number(args.get(1)).filter(|z| z.fract() == 0.0 && (0.0..=25.0).contains(z)).ok_or_else(usage)?;
+    let radius = match args.get(2) {
+        None => 40.0,
+        Some(_) => number(args.get(2)).filter(|r| *r >= 1.0 && *r <= 256.0).ok_or_else(usage)?,
+    };
+    Ok((point.clone(), crate::geometry::geo_cell(point, zoom as u8, radius)))
 }
 
 /// How a page of plain records can be taken from memory: in natural order (no `order_by`, or an
