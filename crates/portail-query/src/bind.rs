@@ -616,7 +616,7 @@ impl<'a> Binder<'a> {
                 };
                 let fields = self.text_fields(&args[..args.len() - 1])?;
                 match name {
-                    "search" => self.full_text(&fields, text, Match::Prefix),
+                    "search" => self.full_text(&fields, text, Match::Fuzzy),
                     "suggest" => self.full_text(&fields, text, Match::AllPrefixes),
                     _ => {
                         let names = if fields.is_empty() {

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use tantivy::collector::DocSetCollector;
 use tantivy::columnar::Column;
-use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenStream,
@@ -108,6 +108,18 @@ pub enum Match {
     Prefix,
     /// Every word may be the beginning of a word (ODS `suggest`).
     AllPrefixes,
+    /// ODS `search()`: every word but the last within a typo (Levenshtein distance 1 beyond 2
+    /// letters, 2 beyond 5), the last the beginning of a word.
+    Fuzzy,
+}
+
+/// The edits a word of `search()` may differ by.
+fn typos_allowed(word: &str) -> u8 {
+    match word.chars().count() {
+        0..=2 => 0,
+        3..=5 => 1,
+        _ => 2,
+    }
 }
 
 /// An open index of a dataset version. A version never changes once written, so one searcher
@@ -181,12 +193,16 @@ impl DatasetIndex {
                 .iter()
                 .enumerate()
                 .map(|(i, word)| {
-                    let prefix = mode == Match::AllPrefixes || (mode == Match::Prefix && i == last);
+                    let prefix =
+                        mode == Match::AllPrefixes || (matches!(mode, Match::Prefix | Match::Fuzzy) && i == last);
+                    let typos = if mode == Match::Fuzzy && !prefix { typos_allowed(word) } else { 0 };
                     let alternatives = targets
                         .iter()
                         .map(|f| {
                             let q: Box<dyn Query> = if prefix {
                                 self.prefix_query(*f, word)?
+                            } else if typos > 0 {
+                                Box::new(FuzzyTermQuery::new(Term::from_field_text(*f, word), typos, true))
                             } else {
                                 Box::new(TermQuery::new(Term::from_field_text(*f, word), IndexRecordOption::Basic))
                             };
@@ -244,6 +260,19 @@ mod tests {
         assert_eq!(rows(&[], "lavoir piscine", Match::Words), Vec::<u64>::new());
         assert_eq!(rows(&[], "lav", Match::Prefix), [1, 3, 4]);
         assert_eq!(rows(&[], "bass olymp", Match::AllPrefixes), [2]);
+        // search(): typos in all words but the last, which is a prefix.
+        assert_eq!(rows(&[], "piscne olymp", Match::Fuzzy), [2], "one typo in a 6-letter word");
+        assert_eq!(rows(&[], "pisicne olymp", Match::Fuzzy), [2], "two in a longer one (a transposition counts one)");
+        assert_eq!(
+            rows(&[], "bassin olimpique", Match::Fuzzy),
+            Vec::<u64>::new(),
+            "the last word is a prefix, not fuzzy"
+        );
+        assert_eq!(rows(&[], "lavor", Match::Fuzzy), Vec::<u64>::new(), "a lone word is a prefix");
+        assert_eq!(rows(&[], "lavor piscine", Match::Fuzzy), Vec::<u64>::new(), "each word must match");
+        assert_eq!(rows(&[], "lavoirss fontaine", Match::Fuzzy), [4]);
+        assert_eq!(rows(&[], "lavor restau", Match::Fuzzy), [1], "lavor is one edit from lavoir");
+        assert_eq!(rows(&[], "de evry", Match::Fuzzy), Vec::<u64>::new(), "two-letter words must be exact");
         assert_eq!(rows(&[], "", Match::Words), [1, 2, 3, 4]);
         assert!(idx.matching_rows(&["nope".into()], "x", Match::Words).is_err());
         assert_eq!(idx.text_fields(), ["commune", "description"]);
