@@ -41,6 +41,8 @@ pub enum Kind {
     Text,
     Bool,
     Aggregate,
+    /// Text holding JSON (`json_format`): the API shows it parsed, exports other than JSON raw.
+    Json,
     Other,
 }
 
@@ -96,6 +98,7 @@ pub const FUNCTIONS: &[&str] = &[
     "bbox",
     "envelope",
     "geo_cluster",
+    "json_format",
     "include",
     "exclude",
 ];
@@ -286,6 +289,25 @@ impl<'a> Binder<'a> {
                 }
                 _ => invalid("date_format() takes a date field and a quoted pattern such as 'yyyy-MM'"),
             },
+            "json_format" => {
+                let (x, k) = match args.first() {
+                    Some(Arg::Expr(x)) => self.value(x)?,
+                    _ => return invalid("json_format() takes a text field and an optional fallback"),
+                };
+                if !matches!(k, Kind::Field(FieldType::Text) | Kind::Text) {
+                    return invalid("json_format() takes a text field");
+                }
+                let fallback = match args.get(1) {
+                    None => None,
+                    Some(Arg::Expr(Expr::Literal { value: Literal::Str(s), .. })) => Some(Some(s.clone())),
+                    Some(Arg::Expr(Expr::Literal { value: Literal::Null, .. })) => Some(None),
+                    _ => return invalid("json_format()'s fallback is a quoted text or null"),
+                };
+                if args.len() > 2 {
+                    return invalid("json_format() takes a text field and an optional fallback");
+                }
+                Ok((udf::json_format(x, fallback), Kind::Json))
+            }
             "lower" => Ok((f::lower(self.single_arg(name, args)?.0), Kind::Text)),
             "upper" => Ok((f::upper(self.single_arg(name, args)?.0), Kind::Text)),
             "length" => Ok((cast(f::character_length(self.single_arg(name, args)?.0), DataType::Int64), Kind::Number)),

@@ -32,7 +32,7 @@ pub(crate) enum Column<'a> {
 
 impl<'a> Column<'a> {
     pub fn new(array: &'a dyn Array, kind: Kind, zone: Zone) -> Column<'a> {
-        if kind == Kind::Field(FieldType::GeoShape) {
+        if matches!(kind, Kind::Field(FieldType::GeoShape) | Kind::Json) {
             return Column::Other(array, kind, zone);
         }
         match array.data_type() {
@@ -93,6 +93,12 @@ impl<'a> Column<'a> {
                 out.extend_from_slice(b", ");
                 float(lon.value(row), out);
             }
+            // JSON text is exported as written.
+            Column::Other(array, Kind::Json, _) => out.extend_from_slice(
+                datafusion::arrow::util::display::array_value_to_string(*array, row)
+                    .map_err(|e| QueryError::Internal(e.to_string()))?
+                    .as_bytes(),
+            ),
             Column::Other(array, kind, zone) => {
                 let text = match cell(*array, row, *kind, *zone)? {
                     Value::Null => String::new(),

@@ -51,7 +51,9 @@ pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind, zone: Zone) -> Res
                 DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_owned(),
                 _ => array.as_string_view().value(row).to_owned(),
             };
-            if kind == Kind::Field(FieldType::GeoShape) {
+            if kind == Kind::Json {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            } else if kind == Kind::Field(FieldType::GeoShape) {
                 let geometry: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
                 json!({"type": "Feature", "geometry": geometry, "properties": {}})
             } else {

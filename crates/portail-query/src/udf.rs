@@ -367,6 +367,52 @@ pub(crate) fn within_distance(point: Expr, lat0: f64, lon0: f64, meters: f64) ->
     ScalarUDF::from(udf).call(vec![point])
 }
 
+/// `json_format(text[, fallback])`: the text when it is JSON; otherwise the fallback (a text, or
+/// null), or the text itself when no fallback is given.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonFormat {
+    fallback: Option<Option<String>>,
+    signature: Signature,
+}
+
+impl JsonFormat {
+    fn apply<'a>(&'a self, text: &'a str) -> Option<&'a str> {
+        if serde_json::from_str::<serde_json::value::Value>(text).is_ok() {
+            return Some(text);
+        }
+        match &self.fallback {
+            None => Some(text),
+            Some(f) => f.as_deref(),
+        }
+    }
+}
+
+impl ScalarUDFImpl for JsonFormat {
+    fn name(&self) -> &str {
+        "json_format"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let values = one_array(&args)?;
+        let out: datafusion::arrow::array::StringArray = match values.data_type() {
+            DataType::Utf8 => values.as_string::<i32>().iter().map(|t| t.and_then(|t| self.apply(t))).collect(),
+            DataType::Utf8View => values.as_string_view().iter().map(|t| t.and_then(|t| self.apply(t))).collect(),
+            DataType::LargeUtf8 => values.as_string::<i64>().iter().map(|t| t.and_then(|t| self.apply(t))).collect(),
+            other => return exec_err!("json_format takes text, not {other}"),
+        };
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+pub(crate) fn json_format(text: Expr, fallback: Option<Option<String>>) -> Expr {
+    ScalarUDF::from(JsonFormat { fallback, signature: Signature::any(1, Volatility::Immutable) }).call(vec![text])
+}
+
 /// English day and month names (chrono's) and their French forms (CLDR, as Joda prints them).
 const FRENCH_NAMES: [(&str, &str); 37] = [
     ("Monday", "lundi"),
