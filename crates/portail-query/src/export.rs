@@ -19,8 +19,10 @@ pub enum ExportFormat {
     Jsonl,
     GeoJson,
     /// Apache Parquet with the columns' own types (geo points as `{lon, lat}` structs, shapes
-    /// as GeoJSON text), snappy-compressed.
-    Parquet,
+    /// as GeoJSON text), snappy- or zstd-compressed.
+    Parquet {
+        zstd: bool,
+    },
     /// An Excel workbook, built whole before it is sent (see `xlsx`).
     Xlsx {
         labels: bool,
@@ -34,7 +36,7 @@ impl ExportFormat {
             ExportFormat::Json => "application/json; charset=utf-8",
             ExportFormat::Jsonl => "application/jsonl; charset=utf-8",
             ExportFormat::GeoJson => "application/geo+json; charset=utf-8",
-            ExportFormat::Parquet => "application/vnd.apache.parquet",
+            ExportFormat::Parquet { .. } => "application/vnd.apache.parquet",
             ExportFormat::Xlsx { .. } => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
@@ -45,7 +47,7 @@ impl ExportFormat {
             ExportFormat::Json => "json",
             ExportFormat::Jsonl => "jsonl",
             ExportFormat::GeoJson => "geojson",
-            ExportFormat::Parquet => "parquet",
+            ExportFormat::Parquet { .. } => "parquet",
             ExportFormat::Xlsx { .. } => "xlsx",
         }
     }
@@ -87,8 +89,8 @@ pub async fn export(
     let Rows::Frame(df) = plan.rows else {
         return Err(QueryError::Internal("an export is always planned".into()));
     };
-    if format == ExportFormat::Parquet {
-        return parquet(df).await;
+    if let ExportFormat::Parquet { zstd } = format {
+        return parquet(df, zstd).await;
     }
     let outputs = plan.outputs;
     let zone = req.timezone;
@@ -120,7 +122,7 @@ pub async fn export(
             h
         }
         ExportFormat::Json => b"[".to_vec(),
-        ExportFormat::Jsonl | ExportFormat::Parquet | ExportFormat::Xlsx { .. } => vec![],
+        ExportFormat::Jsonl | ExportFormat::Parquet { .. } | ExportFormat::Xlsx { .. } => vec![],
         ExportFormat::GeoJson => b"{\"type\": \"FeatureCollection\", \"features\": [".to_vec(),
     };
     let tail: Vec<u8> = match format {
@@ -198,7 +200,7 @@ pub async fn export(
                     }
                     out.extend_from_slice(b"}}");
                 }
-                ExportFormat::Parquet | ExportFormat::Xlsx { .. } => unreachable!("encoded whole, not by batch"),
+                ExportFormat::Parquet { .. } | ExportFormat::Xlsx { .. } => unreachable!("encoded whole, not by batch"),
             }
             first = false;
         }
@@ -232,7 +234,7 @@ impl std::io::Write for SharedBuffer {
 /// Rows buffered before a row group is written out (and its bytes sent).
 const PARQUET_ROW_GROUP_ROWS: usize = 64 * 1024;
 
-async fn parquet(df: datafusion::dataframe::DataFrame) -> Result<ByteStream, QueryError> {
+async fn parquet(df: datafusion::dataframe::DataFrame, zstd: bool) -> Result<ByteStream, QueryError> {
     use datafusion::parquet::arrow::ArrowWriter;
     use datafusion::parquet::basic::Compression;
     use datafusion::parquet::file::properties::WriterProperties;
@@ -240,7 +242,7 @@ async fn parquet(df: datafusion::dataframe::DataFrame) -> Result<ByteStream, Que
     let batches = df.execute_stream().await?;
     let sink = SharedBuffer::default();
     let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
+        .set_compression(if zstd { Compression::ZSTD(Default::default()) } else { Compression::SNAPPY })
         .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
         .build();
     let parquet_error = |e: datafusion::parquet::errors::ParquetError| QueryError::Internal(format!("parquet: {e}"));

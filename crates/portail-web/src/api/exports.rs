@@ -68,10 +68,11 @@ pub async fn export(
         "geojson" => ExportFormat::GeoJson,
         "xlsx" => ExportFormat::Xlsx { labels: params.flag("use_labels")? },
         "parquet" => match params.one("parquet_compression").unwrap_or("snappy") {
-            "snappy" => ExportFormat::Parquet,
+            "snappy" => ExportFormat::Parquet { zstd: false },
+            "zstd" => ExportFormat::Parquet { zstd: true },
             other => {
                 return Err(ApiError::parameter(format!(
-                    "Invalid value for parquet_compression API parameter: {other} (this portal writes snappy)"
+                    "Invalid value for parquet_compression API parameter: {other} (snappy or zstd)"
                 )))
             }
         },

@@ -357,7 +357,7 @@ fn parameters() -> Value {
         query_param(
             "parquet_compression",
             "Parquet compression codec.",
-            json!({"type": "string", "enum": ["snappy"], "default": "snappy"}),
+            json!({"type": "string", "enum": ["snappy", "zstd"], "default": "snappy"}),
         ),
     );
     let path = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "path", "required": true, "description": description, "schema": schema});

@@ -451,6 +451,12 @@ async fn parquet_exports_read_back_with_the_filtered_rows() {
     assert_eq!(names, ["id", "commune", "geo_point_2d"]);
     let (status, _) = app.get_bytes(ALPHA, &format!("{base}?parquet_compression=brotli")).await;
     assert_eq!(status, 400);
+    // zstd on request, read back with its codec recorded.
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{base}?parquet_compression=zstd")).await;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap();
+    let codec = reader.metadata().row_group(0).column(0).compression();
+    assert!(matches!(codec, parquet::basic::Compression::ZSTD(_)), "{codec:?}");
+    assert_eq!(reader.build().unwrap().map(|b| b.unwrap().num_rows()).sum::<usize>(), 4);
     // The whole dataset by default.
     let (_, bytes) = app.get_bytes(ALPHA, base).await;
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap().build().unwrap();

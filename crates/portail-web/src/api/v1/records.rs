@@ -219,7 +219,7 @@ pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, 
         "json" => ExportFormat::Json,
         "jsonl" => ExportFormat::Jsonl,
         "geojson" => ExportFormat::GeoJson,
-        "parquet" => ExportFormat::Parquet,
+        "parquet" => ExportFormat::Parquet { zstd: false },
         "xlsx" => ExportFormat::Xlsx { labels },
         other => {
             return Err(ApiError::parameter(format!(
