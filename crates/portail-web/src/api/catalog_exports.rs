@@ -1,6 +1,6 @@
 //! `/catalog/facets` and `/catalog/exports[/{format}]`: facet values over dataset metadata, and
-//! the catalog as CSV, JSON, DCAT (RDF/XML, what data.gouv.fr harvests) and Project Open Data
-//! `data.json`.
+//! the catalog as CSV, JSON, XLSX, an RSS feed, DCAT (RDF/XML, what data.gouv.fr harvests) and
+//! Project Open Data `data.json`.
 
 use super::catalog::{facet_values, link, listed, matching_entries, parse_catalog_select, Entry};
 use super::facets::facet_name;
@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 /// Facets listed when the request names none, as Opendatasoft portals configure them.
 const DEFAULT_FACETS: &[&str] = &["features", "modified", "language", "publisher", "theme", "keyword", "license"];
-pub(crate) const FORMATS: &[&str] = &["csv", "json", "dcat", "rdf", "data.json"];
+pub(crate) const FORMATS: &[&str] = &["csv", "json", "xlsx", "rss", "dcat", "rdf", "data.json"];
 /// Dataset export formats a DCAT distribution may point to.
 const DISTRIBUTIONS: &[(&str, &str, &str)] = &[
     ("csv", "CSV", "text/csv"),
@@ -27,6 +27,7 @@ const DISTRIBUTIONS: &[(&str, &str, &str)] = &[
     ("jsonl", "JSONL", "application/jsonl"),
     ("geojson", "GeoJSON", "application/geo+json"),
     ("parquet", "Parquet", "application/vnd.apache.parquet"),
+    ("xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 ];
 
 pub async fn facets(
@@ -145,18 +146,24 @@ pub async fn export(
     let all = matching_entries(&app, &site, &identity, &params).await?;
     let total = all.len();
     let page: Vec<&Entry> = all.iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();
-    let (body, content_type, extension) = match format.as_str() {
-        "csv" => (csv(&site, &page, &select, &params)?, "text/csv; charset=utf-8", "csv"),
+    let (body, content_type, extension): (Vec<u8>, &str, &str) = match format.as_str() {
+        "csv" => (csv(&site, &page, &select, &params)?.into_bytes(), "text/csv; charset=utf-8", "csv"),
         "json" => {
             let items: Result<Vec<Value>, ApiError> = page.iter().map(|e| listed(&site, e, false, &select)).collect();
-            (serde_json::to_string(&items?).unwrap_or_default(), "application/json; charset=utf-8", "json")
+            (serde_json::to_vec(&items?).unwrap_or_default(), "application/json; charset=utf-8", "json")
         }
-        "data.json" => (data_json(&site, &page), "application/json; charset=utf-8", "json"),
+        "xlsx" => (
+            xlsx(&site, &page, &select, &params)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        "rss" => (rss(&site, &page).into_bytes(), "application/rss+xml; charset=utf-8", "rss"),
+        "data.json" => (data_json(&site, &page).into_bytes(), "application/json; charset=utf-8", "json"),
         _ => {
             let formats = distribution_formats(&params)?;
             let labels = params.one("use_labels_in_exports").is_none_or(|v| !v.eq_ignore_ascii_case("false"));
             let paging = Paging { uri: &uri, total, offset, limit };
-            (dcat(&site, &page, &formats, labels, &paging), "application/rdf+xml; charset=utf-8", "rdf")
+            (dcat(&site, &page, &formats, labels, &paging).into_bytes(), "application/rdf+xml; charset=utf-8", "rdf")
         }
     };
     let mut r = body.into_response();
@@ -253,6 +260,110 @@ fn csv(
         out.push_str("\r\n");
     }
     Ok(out)
+}
+
+/// The catalog as one sheet with the CSV's columns (lists joined by `, `).
+fn xlsx(
+    site: &Site,
+    page: &[&Entry],
+    select: &Option<Vec<portail_odsql::SelectItem>>,
+    params: &Params,
+) -> Result<Vec<u8>, ApiError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let rows: Vec<Map<String, Value>> =
+        page.iter().map(|e| listed(site, e, false, select).map(|v| flat(&v))).collect::<Result<_, _>>()?;
+    let columns: Vec<String> = match (select, rows.first()) {
+        (Some(_), Some(first)) => first.keys().cloned().collect(),
+        _ => CSV_COLUMNS.iter().map(|c| c.to_string()).collect(),
+    };
+    let list_separator = params.one("list_separator").unwrap_or(", ");
+    let fail = |e: rust_xlsxwriter::XlsxError| ApiError::internal(format!("xlsx: {e}"));
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("catalog").map_err(fail)?;
+    let bold = Format::new().set_bold();
+    for (col, name) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, name, &bold).map_err(fail)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        for (col, name) in columns.iter().enumerate() {
+            let c = col as u16;
+            match row.get(name) {
+                None | Some(Value::Null) => {}
+                Some(Value::Number(n)) => {
+                    sheet.write_number(r, c, n.as_f64().unwrap_or_default()).map_err(fail)?;
+                }
+                Some(Value::Bool(b)) => {
+                    sheet.write_boolean(r, c, *b).map_err(fail)?;
+                }
+                Some(Value::String(s)) => {
+                    sheet.write_string(r, c, s).map_err(fail)?;
+                }
+                Some(Value::Array(items)) => {
+                    let text: Vec<String> =
+                        items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect();
+                    sheet.write_string(r, c, text.join(list_separator)).map_err(fail)?;
+                }
+                Some(other) => {
+                    sheet.write_string(r, c, other.to_string()).map_err(fail)?;
+                }
+            }
+        }
+    }
+    book.save_to_buffer().map_err(fail)
+}
+
+/// A date as RSS writes it (RFC 822/2822, in UTC).
+fn rfc2822(unix_seconds: i64) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = unix_seconds.div_euclid(86_400);
+    let secs = unix_seconds.rem_euclid(86_400);
+    let (y, m, d) = portail_core::time::civil_from_days(days as i32);
+    // 1970-01-01 was a Thursday.
+    let weekday = DAYS[(days + 3).rem_euclid(7) as usize];
+    format!(
+        "{weekday}, {d:02} {} {y} {:02}:{:02}:{:02} +0000",
+        MONTHS[m as usize - 1],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// The catalog as an RSS 2.0 feed, newest first: one item per dataset, linking to its page.
+fn rss(site: &Site, page: &[&Entry]) -> String {
+    let mut entries: Vec<&&Entry> = page.iter().collect();
+    entries.sort_by_key(|e| std::cmp::Reverse(e.dataset.modified_at));
+    let portal = &site.portal;
+    let lang = portal.default_lang;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\">\n<channel>\n");
+    out.push_str(&format!("<title>{}</title>\n", xml(portal.title.get(lang))));
+    out.push_str(&format!("<link>{}/explore/</link>\n", xml(&site.origin)));
+    out.push_str(&format!("<description>{}</description>\n", xml(portal.description.get(lang))));
+    out.push_str(&format!("<language>{}</language>\n", lang.code()));
+    if let Some(latest) = entries.first() {
+        out.push_str(&format!("<lastBuildDate>{}</lastBuildDate>\n", rfc2822(latest.dataset.modified_at)));
+    }
+    for e in entries {
+        let d = &e.dataset;
+        let url = format!("{}/explore/dataset/{}/", site.origin, d.dataset_id);
+        out.push_str("<item>\n");
+        out.push_str(&format!("<title>{}</title>\n", xml(&d.title)));
+        out.push_str(&format!("<link>{}</link>\n", xml(&url)));
+        out.push_str(&format!("<guid isPermaLink=\"true\">{}</guid>\n", xml(&url)));
+        if !d.description.is_empty() {
+            out.push_str(&format!("<description>{}</description>\n", xml(&d.description)));
+        }
+        out.push_str(&format!("<pubDate>{}</pubDate>\n", rfc2822(d.modified_at)));
+        for feature in e.features() {
+            out.push_str(&format!("<category>{feature}</category>\n"));
+        }
+        out.push_str("</item>\n");
+    }
+    out.push_str("</channel>\n</rss>\n");
+    out
 }
 
 /// `include_exports`: the dataset formats advertised as distributions (those portail serves).
@@ -452,6 +563,13 @@ fn data_json(site: &Site, page: &[&Entry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rss_dates_are_rfc_2822() {
+        assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc2822(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
+        assert_eq!(rfc2822(1_800_000_000), "Fri, 15 Jan 2027 08:00:00 +0000");
+    }
 
     #[test]
     fn xml_text_is_escaped_and_control_characters_dropped() {

@@ -110,7 +110,7 @@ fn dataset_file() -> Value {
 fn catalog_file() -> Value {
     let text = json!({"type": "string"});
     file_body(
-        "The catalog file: CSV, JSON (datasets, or DCAT-US for `data.json`), RDF/XML (DCAT-AP).",
+        "The catalog file: CSV, JSON (datasets, or DCAT-US for `data.json`), XLSX, RSS 2.0, RDF/XML (DCAT-AP).",
         &[
             ("text/csv", text.clone()),
             (
@@ -120,7 +120,12 @@ fn catalog_file() -> Value {
                     {"type": "object", "required": ["dataset"]},
                 ]}),
             ),
-            ("application/rdf+xml", text),
+            ("application/rdf+xml", text.clone()),
+            ("application/rss+xml", text),
+            (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                json!({"type": "string", "format": "binary"}),
+            ),
         ],
     )
 }

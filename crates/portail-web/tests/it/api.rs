@@ -535,3 +535,32 @@ async fn geometry_relations_apply_to_shapes_and_bbox_surrounds_them() {
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn the_catalog_exports_as_a_workbook_and_a_feed() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = with_datasets().await;
+    let (_, bytes) = app.get_bytes(ALPHA, "/api/explore/v2.1/catalog/exports/xlsx").await;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range("catalog").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows[0][0], Data::String("dataset_id".into()));
+    let ids: Vec<String> = rows[1..].iter().map(|r| r[0].to_string()).collect();
+    assert_eq!(ids, ["budget", "equipements"], "visible datasets only");
+    let count = rows[0].iter().position(|c| *c == Data::String("records_count".into())).unwrap();
+    assert_eq!(rows[2][count], Data::Float(4.0), "counts are numbers");
+
+    let r = app.get(ALPHA, "/api/explore/v2.1/catalog/exports/rss").await;
+    assert_eq!(r.header("content-type"), Some("application/rss+xml; charset=utf-8"));
+    let mut reader = quick_xml::Reader::from_str(&r.body);
+    let mut items = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == "item" => items += 1,
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(items, 2);
+    assert!(!r.body.contains("interne"), "restricted datasets stay out of the feed");
+}

@@ -65,7 +65,7 @@ async fn catalog_exports_csv_json_and_data_json() {
     let (status, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/exports/").await;
     assert_eq!(status, 200);
     let rels: Vec<&str> = v["links"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap()).collect();
-    assert_eq!(rels, ["self", "csv", "json", "dcat", "rdf", "data.json"]);
+    assert_eq!(rels, ["self", "csv", "json", "xlsx", "rss", "dcat", "rdf", "data.json"]);
 
     let r = app.get(ALPHA, "/api/explore/v2.1/catalog/exports/csv?order_by=dataset_id").await;
     assert_eq!(r.status, 200);
