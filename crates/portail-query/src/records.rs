@@ -263,19 +263,21 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             }
             keys.push((name, g.text.clone(), kind));
         }
+        // Expressions over aggregates (`sum(a) / count(*)`), computed from hidden aggregate columns
+        // once the groups are formed: (output name, expression over those columns).
+        let mut over_aggregates: Vec<(String, DfExpr)> = vec![];
         // (column after aggregation, output name, kind): a select alias may rename a group key.
         let mut projection: Vec<(String, String, Kind)> = vec![];
         for item in select.iter().flatten() {
             match item {
                 SelectItem::Expr { expr, alias, text, .. } if has_aggregate(expr) => {
                     let (e, kind) = binder.value(expr)?;
-                    if !matches!(expr, Expr::Call { .. }) {
-                        return Err(QueryError::invalid(format!(
-                            "ODSQL query is malformed: {text}: arithmetic on aggregates is not supported yet"
-                        )));
-                    }
                     let name = output_name(expr, alias, text);
-                    aggr_exprs.push(e.alias(&name));
+                    if matches!(expr, Expr::Call { .. }) {
+                        aggr_exprs.push(e.alias(&name));
+                    } else {
+                        over_aggregates.push((name.clone(), hoist_aggregates(e, &mut aggr_exprs)?));
+                    }
                     projection.push((name.clone(), name, kind));
                 }
                 SelectItem::Expr { expr, alias, text, .. } => {
@@ -323,6 +325,11 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
                 df = ds.tables.session(1).read_batch(batch)?;
             }
             _ => df = df.aggregate(group_exprs, aggr_exprs)?,
+        }
+        if !over_aggregates.is_empty() {
+            let mut columns: Vec<DfExpr> = df.schema().columns().into_iter().map(DfExpr::Column).collect();
+            columns.extend(over_aggregates.into_iter().map(|(name, e)| e.alias(name)));
+            df = df.select(columns)?;
         }
         // Rename shown group keys, keep unshown ones for sorting, drop them after.
         let hidden: Vec<&String> = keys
@@ -424,6 +431,29 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
     df = df.select(out.into_iter().map(|o| o.expr).collect::<Vec<_>>())?;
     df = df.limit(req.offset as usize, fetch(req.limit))?;
     Ok(Plan { rows: Rows::Frame(df), outputs, total })
+}
+
+/// Moves each aggregate inside `e` to `aggregates` under a hidden name and returns `e` reading
+/// those columns instead: `sum(a) / count(*)` becomes `"\0agg0" / "\0agg1"`, computed after the
+/// grouping.
+fn hoist_aggregates(e: DfExpr, aggregates: &mut Vec<DfExpr>) -> Result<DfExpr, QueryError> {
+    use datafusion::common::tree_node::Transformed;
+    let rewritten = e.transform_up(|node| {
+        let aggregate = match &node {
+            DfExpr::AggregateFunction(_) => Some(node.clone()),
+            DfExpr::Alias(a) if matches!(*a.expr, DfExpr::AggregateFunction(_)) => Some(*a.expr.clone()),
+            _ => None,
+        };
+        Ok(match aggregate {
+            Some(agg) => {
+                let name = format!("\u{0}agg{}", aggregates.len());
+                aggregates.push(agg.alias(&name));
+                Transformed::yes(ident(name))
+            }
+            None => Transformed::no(node),
+        })
+    })?;
+    Ok(rewritten.data)
 }
 
 /// `geo_cluster(point_field, zoom[, radius])`: the point column and the cell it groups by.
