@@ -51,6 +51,18 @@ pub struct SessionRecord {
     pub last_seen_at: i64,
 }
 
+/// A file attached to a dataset: what it is; its bytes are in the dataset's directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRecord {
+    /// `stations_zip` for `stations.zip`: unique within the dataset.
+    pub attachment_id: String,
+    /// The file name as uploaded.
+    pub title: String,
+    pub mimetype: String,
+    pub size: i64,
+    pub created_at: i64,
+}
+
 /// An API key as its owner sees it: never the key itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
@@ -175,6 +187,13 @@ pub trait MetadataStore: PrivacyStore + PageStore + AudienceStore + Send + Sync 
     /// Deletes a key of `user_id` on `portal_id`; false when there is no such key of theirs.
     async fn delete_api_key(&self, portal_id: i64, user_id: i64, id: i64) -> Result<bool>;
     async fn touch_api_key(&self, id: i64, now: i64) -> Result<()>;
+
+    /// Adds an attachment to a dataset, replacing one of the same id.
+    async fn put_attachment(&self, dataset_uid: &str, attachment: &AttachmentRecord) -> Result<()>;
+    /// A dataset's attachments, by id.
+    async fn attachments(&self, dataset_uid: &str) -> Result<Vec<AttachmentRecord>>;
+    /// Removes one; false when the dataset has no such attachment.
+    async fn delete_attachment(&self, dataset_uid: &str, attachment_id: &str) -> Result<bool>;
 
     async fn create_dataset(
         &self,

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_datasets.sql")),
     (3, include_str!("../migrations/0003_privacy.sql")),
     (4, include_str!("../migrations/0004_api_keys.sql")),
+    (5, include_str!("../migrations/0005_attachments.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -1,8 +1,8 @@
 //! The embedded backend: one SQLite file in WAL mode with foreign keys on.
 
 use crate::{
-    migrate, ApiKeyRecord, DatasetRecord, JobRecord, JobStatus, MetadataStore, NewPortal, Result, SessionRecord,
-    StoreError, UserRecord, VersionRecord,
+    migrate, ApiKeyRecord, AttachmentRecord, DatasetRecord, JobRecord, JobStatus, MetadataStore, NewPortal, Result,
+    SessionRecord, StoreError, UserRecord, VersionRecord,
 };
 use async_trait::async_trait;
 use portail_core::portal::{normalize_host, validate_slug};
@@ -413,6 +413,51 @@ impl MetadataStore for SqliteStore {
             .bind(id)
             .bind(portal_id)
             .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn put_attachment(&self, dataset_uid: &str, a: &AttachmentRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO attachments (dataset_uid, attachment_id, title, mimetype, size, created_at) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (dataset_uid, attachment_id) DO UPDATE SET title = excluded.title, mimetype = excluded.mimetype, \
+             size = excluded.size, created_at = excluded.created_at",
+        )
+        .bind(dataset_uid)
+        .bind(&a.attachment_id)
+        .bind(&a.title)
+        .bind(&a.mimetype)
+        .bind(a.size)
+        .bind(a.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn attachments(&self, dataset_uid: &str) -> Result<Vec<AttachmentRecord>> {
+        let rows = sqlx::query(
+            "SELECT attachment_id, title, mimetype, size, created_at FROM attachments WHERE dataset_uid = ? ORDER BY attachment_id",
+        )
+        .bind(dataset_uid)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AttachmentRecord {
+                attachment_id: r.get("attachment_id"),
+                title: r.get("title"),
+                mimetype: r.get("mimetype"),
+                size: r.get("size"),
+                created_at: r.get("created_at"),
+            })
+            .collect())
+    }
+
+    async fn delete_attachment(&self, dataset_uid: &str, attachment_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM attachments WHERE dataset_uid = ? AND attachment_id = ?")
+            .bind(dataset_uid)
+            .bind(attachment_id)
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)

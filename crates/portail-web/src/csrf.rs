@@ -128,7 +128,7 @@ pub const READ_ONLY_POST_PREFIXES: &[&str] = &["/api/records/1.0/", "/api/datase
 
 /// Routes whose multipart body carries the token as its first field; the handler checks it
 /// (streaming the body here would mean buffering whole uploads).
-pub const MULTIPART_ROUTES: &[&str] = &["/backoffice/datasets/upload/"];
+pub const MULTIPART_ROUTES: &[&str] = &["/backoffice/datasets/upload/", "/backoffice/datasets/attachments/"];
 
 /// The cookie secret a multipart handler must match its first field against.
 #[derive(Clone)]

@@ -45,6 +45,8 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/explore/embed/dataset/{dataset_id}/{tab}/",
     "/backoffice/apikeys/",
     "/backoffice/apikeys/{id}/delete/",
+    "/backoffice/datasets/attachments/",
+    "/backoffice/datasets/{dataset_id}/attachments/{attachment_id}/delete/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -81,6 +83,12 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[25], get(front::dataset::embed))
         .route(PAGE_ROUTES[26], get(back::apikeys::page).post(back::apikeys::create))
         .route(PAGE_ROUTES[27], post(back::apikeys::delete))
+        .route(
+            PAGE_ROUTES[28],
+            post(back::attachments::attach)
+                .layer(DefaultBodyLimit::max(back::attachments::MAX_ATTACHMENT_BYTES + (1 << 20))),
+        )
+        .route(PAGE_ROUTES[29], post(back::attachments::detach))
         .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → audience → identity → CSRF → handler.

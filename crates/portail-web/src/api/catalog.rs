@@ -45,6 +45,7 @@ pub async fn catalog_root(Extension(site): Extension<Site>) -> Response {
 pub(crate) struct Entry {
     pub dataset: DatasetRecord,
     pub version: Option<VersionRecord>,
+    pub attachments: Vec<portail_store::AttachmentRecord>,
 }
 
 impl Entry {
@@ -80,7 +81,8 @@ async fn entry(app: &AppState, dataset: DatasetRecord) -> Result<Entry, ApiError
         Some(v) => app.store.version(&dataset.uid, v).await.map_err(ApiError::internal)?,
         None => None,
     };
-    Ok(Entry { dataset, version })
+    let attachments = app.store.attachments(&dataset.uid).await.map_err(ApiError::internal)?;
+    Ok(Entry { dataset, version, attachments })
 }
 
 pub(crate) async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
@@ -117,7 +119,7 @@ pub(crate) fn dataset_json(site: &Site, e: &Entry, include_links: bool) -> Value
     let mut out = json!({
         "dataset_id": d.dataset_id,
         "dataset_uid": d.uid,
-        "attachments": [],
+        "attachments": super::attachments::of_entry(e),
         "has_records": e.rows() > 0,
         "data_visible": true,
         "fields": fields,
@@ -139,6 +141,7 @@ pub(crate) fn dataset_json(site: &Site, e: &Entry, include_links: bool) -> Value
             link(format!("{base}/datasets/{}", d.dataset_id), "self"),
             link(base.clone(), "catalog"),
             link(format!("{base}/datasets/{}/records", d.dataset_id), "records"),
+            link(format!("{base}/datasets/{}/attachments", d.dataset_id), "attachments"),
         ]);
     }
     out

@@ -6,6 +6,7 @@
 //! exports come next. Responses never set a cookie; a signed-in user's session cookie lets
 //! them see the portal's restricted datasets, which everyone else gets as 404.
 
+pub(crate) mod attachments;
 pub(crate) mod catalog;
 mod catalog_exports;
 mod download;
@@ -60,6 +61,8 @@ fn v21_routes() -> Router<AppState> {
         ("/catalog/datasets/{dataset_id}/facets", get(facets::facets)),
         ("/catalog/datasets/{dataset_id}/exports", get(exports::list)),
         ("/catalog/datasets/{dataset_id}/exports/{format}", get(exports::export)),
+        ("/catalog/datasets/{dataset_id}/attachments", get(attachments::list)),
+        ("/catalog/datasets/{dataset_id}/attachments/{attachment_id}", get(attachments::download)),
         ("/swagger.json", get(openapi::serve)),
         ("/openapi.json", get(openapi::serve)),
     ] {

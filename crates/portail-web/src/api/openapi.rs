@@ -243,6 +243,26 @@ fn paths() -> Value {
         ),
     );
     paths.insert(
+        "/catalog/datasets/{dataset_id}/attachments".into(),
+        get(
+            "listDatasetAttachments",
+            "Dataset",
+            "Files the publisher attached to the dataset.",
+            with(&["dataset_id"], &[]),
+            json_body("attachments", "The attachments."),
+        ),
+    );
+    paths.insert(
+        "/catalog/datasets/{dataset_id}/attachments/{attachment_id}".into(),
+        get(
+            "getDatasetAttachment",
+            "Dataset",
+            "One attached file, as uploaded.",
+            with(&["dataset_id", "attachment_id"], &[]),
+            file_body("The file.", &[("application/octet-stream", json!({"type": "string", "format": "binary"}))]),
+        ),
+    );
+    paths.insert(
         "/swagger.json".into(),
         json!({"get": {"operationId": "getOpenApi", "tags": ["Catalog"], "summary": "This description.",
             "responses": {"200": {"description": "OpenAPI 3.0 document.",
@@ -367,7 +387,8 @@ fn parameters() -> Value {
     );
     let path = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "path", "required": true, "description": description, "schema": schema});
     add("dataset_id", path("dataset_id", "The dataset identifier.", text.clone()));
-    add("record_id", path("record_id", "The record identifier (`_id`).", text));
+    add("record_id", path("record_id", "The record identifier (`_id`).", text.clone()));
+    add("attachment_id", path("attachment_id", "The attachment identifier (from its file name).", text));
     add("dataset_format", path("format", "Export format.", json!({"type": "string", "enum": exports::FORMATS})));
     add(
         "catalog_format",
@@ -382,6 +403,15 @@ fn schemas() -> Value {
     json!({
         "link": {"type": "object", "required": ["href", "rel"],
             "properties": {"href": {"type": "string"}, "rel": {"type": "string"}}},
+        "attachments": {"type": "object", "required": ["links", "attachments"],
+            "properties": {
+                "links": {"type": "array", "items": reference("schemas", "link")},
+                "attachments": {"type": "array", "items": {"type": "object", "required": ["href", "metas"],
+                    "properties": {"href": {"type": "string"}, "metas": {"type": "object",
+                        "required": ["id", "title", "mime-type", "url"],
+                        "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                            "mime-type": {"type": "string"}, "url": {"type": "string"}}}}}},
+            }},
         "links": {"type": "object", "required": ["links"],
             "properties": {"links": {"type": "array", "items": reference("schemas", "link")}}},
         "error": {"type": "object", "required": ["error_code", "message"], "additionalProperties": false,

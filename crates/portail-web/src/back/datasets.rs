@@ -16,6 +16,12 @@ use tokio::io::AsyncWriteExt;
 /// Largest file accepted by the upload form.
 pub const MAX_UPLOAD_BYTES: u64 = 1 << 30;
 
+/// The page with one error, for the attachment form.
+pub(crate) async fn render_with_error(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
+    let max = (super::attachments::MAX_ATTACHMENT_BYTES >> 20) as u64;
+    render(ctx, status, None, vec![json!({"key": key, "max": max})]).await
+}
+
 fn can_edit(ctx: &Ctx) -> bool {
     ctx.identity.as_ref().is_some_and(|u| u.role >= Role::Editor)
 }
@@ -36,7 +42,14 @@ async fn render(ctx: &Ctx, status: StatusCode, queued: Option<i64>, errors: Vec<
             Some(v) => store.version(&d.uid, v).await.ok().flatten().map_or(0, |v| v.rows),
             None => 0,
         };
-        rows.push(json!({"id": d.dataset_id, "title": d.title, "published": d.published, "restricted": d.restricted, "version": d.current_version, "rows": records}));
+        let attachments: Vec<serde_json::Value> = store
+            .attachments(&d.uid)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|a| json!({"id": a.attachment_id, "title": a.title, "size_kb": (a.size + 1023) / 1024}))
+            .collect();
+        rows.push(json!({"id": d.dataset_id, "title": d.title, "published": d.published, "restricted": d.restricted, "version": d.current_version, "rows": records, "attachments": attachments}));
     }
     let jobs: Vec<_> = jobs
         .into_iter()

@@ -1,6 +1,7 @@
 //! Back office: what a portal's users manage once signed in.
 
 pub mod apikeys;
+pub mod attachments;
 pub mod audience;
 pub mod datasets;
 pub mod privacy;

@@ -200,8 +200,21 @@ fn information(ctx: &Ctx, shown: &Shown) -> Value {
             })
         })
         .collect();
+    let attachments: Vec<Value> = shown
+        .entry
+        .attachments
+        .iter()
+        .map(|a| {
+            json!({
+                "title": a.title,
+                "href": format!("{PREFIX}/catalog/datasets/{}/attachments/{}", d.dataset_id, a.attachment_id),
+                "size": format::integer(ctx.lang, (a.size + 1023) / 1024),
+            })
+        })
+        .collect();
     json!({
         "paragraphs": paragraphs,
+        "attachments": attachments,
         "fields": fields,
         "version": shown.served.version.version,
     })

@@ -7,7 +7,7 @@ use portail_store::{JobStatus, MetadataStore};
 
 const BOUNDARY: &str = "----portailtestboundary";
 
-fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+pub(crate) fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     let mut body = vec![];
     for (name, file_name, content) in parts {
         body.extend(format!("--{BOUNDARY}\r\n").as_bytes());
@@ -22,7 +22,7 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     body
 }
 
-async fn upload(b: &mut Browser<'_>, path: &str, body: Vec<u8>) -> TestResponse {
+pub(crate) async fn upload(b: &mut Browser<'_>, path: &str, body: Vec<u8>) -> TestResponse {
     let req = Request::post(path)
         .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
         .header("origin", format!("http://{}", b.host))

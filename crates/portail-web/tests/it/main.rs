@@ -3,6 +3,7 @@
 
 mod api;
 mod apikeys;
+mod attachments;
 mod audience;
 mod audit;
 mod auth;
