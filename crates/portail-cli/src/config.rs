@@ -65,6 +65,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "Trust X-Forwarded-Proto and X-Forwarded-For from a reverse proxy in front of portail.",
     },
     Setting {
+        key: "access_log",
+        env: "PORTAIL_ACCESS_LOG",
+        default: "false",
+        help: "Log each request (address masked to /16 or /48, path without query, status, time) on portail::access.",
+    },
+    Setting {
         key: "public_https",
         env: "PORTAIL_PUBLIC_HTTPS",
         default: "false",
@@ -113,6 +119,7 @@ pub struct FileConfig {
     pub session_idle_timeout_s: Option<u32>,
     pub trusted_proxy: Option<bool>,
     pub public_https: Option<bool>,
+    pub access_log: Option<bool>,
 }
 
 /// Values given on the command line (flags only; clap has no say over the environment here,
@@ -208,6 +215,10 @@ pub fn load(overrides: Overrides, env: Env) -> anyhow::Result<Config> {
         Some(v) => parse_bool("trusted_proxy", &v)?,
         None => file.trusted_proxy.unwrap_or(false),
     };
+    web.access_log = match env("PORTAIL_ACCESS_LOG") {
+        Some(v) => parse_bool("access_log", &v)?,
+        None => file.access_log.unwrap_or(false),
+    };
     web.public_https = match env("PORTAIL_PUBLIC_HTTPS") {
         Some(v) => parse_bool("public_https", &v)?,
         None => file.public_https.unwrap_or(false),
@@ -271,6 +282,7 @@ fn value_of(config: &Config, key: &str) -> String {
         "session_idle_timeout_s" => w.session_idle_timeout_s.to_string(),
         "trusted_proxy" => w.trusted_proxy.to_string(),
         "public_https" => w.public_https.to_string(),
+        "access_log" => w.access_log.to_string(),
         "consent_max_age_days" => w.consent_max_age_days.to_string(),
         "consent_record_retention_days" => w.consent_record_retention_days.to_string(),
         "query_memory_budget_mb" => w.query_memory_budget_mb.to_string(),

@@ -29,6 +29,8 @@ pub struct WebConfig {
     pub query_memory_budget_mb: u32,
     /// Records, facets and aggregation queries are stopped after this long.
     pub query_timeout_s: u32,
+    /// Write an access log line per request, with masked addresses and no query (AN-11).
+    pub access_log: bool,
 }
 
 impl WebConfig {
@@ -58,6 +60,7 @@ impl Default for WebConfig {
             consent_record_retention_days: 395,
             query_memory_budget_mb: 1024,
             query_timeout_s: 30,
+            access_log: false,
         }
     }
 }

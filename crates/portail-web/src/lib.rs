@@ -4,6 +4,7 @@
 //! A request's path: [`tenant::resolve`] (Host → portal, or 404) → [`session::identify`]
 //! (`sessionid` → user) → [`csrf::protect`] (unsafe methods) → handler → [`context::Ctx::render`].
 
+pub mod access_log;
 pub mod api;
 pub mod app;
 pub mod assets;

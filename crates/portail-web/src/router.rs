@@ -102,6 +102,7 @@ pub fn router(app: AppState) -> Router {
         .route("/static/portail.css", get(assets::stylesheet))
         .route("/static/consent.js", get(assets::consent_script))
         .merge(pages)
+        .layer(from_fn_with_state(app.clone(), crate::access_log::log))
         .layer(RequestBodyLimitLayer::new(back::datasets::MAX_UPLOAD_BYTES as usize + (1 << 20)))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
         .layer(CatchPanicLayer::new())
