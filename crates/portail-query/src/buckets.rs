@@ -51,9 +51,12 @@ pub fn range(x: DfExpr, kind: Kind, args: &[Arg]) -> Result<DfExpr, QueryError> 
         (Kind::Field(FieldType::Int | FieldType::Double), bounds) if bounds.len() >= 2 => {
             static_ranges(x, kind == Kind::Field(FieldType::Int), bounds)
         }
-        (Kind::Field(FieldType::Date | FieldType::Datetime), _) => {
-            invalid("range() over a date takes one interval such as 1 day, 1 month or 1 year")
+        (Kind::Field(FieldType::Date | FieldType::Datetime), bounds) if bounds.len() >= 2 => {
+            static_date_ranges(x, bounds)
         }
+        (Kind::Field(FieldType::Date | FieldType::Datetime), _) => invalid(
+            "range() over a date takes one interval such as 1 day, 1 month or 1 year, or bounds such as *, date'2020', date'2021', *",
+        ),
         _ => invalid("range() takes a numeric field and a width or bounds, or a date field and an interval"),
     }
 }
@@ -101,6 +104,55 @@ fn static_ranges(x: DfExpr, integer: bool, args: &[&Arg]) -> Result<DfExpr, Quer
                     format!("[{lt}, {}{close}", upper_text(ut, *uv)),
                 )
             }
+            (None, None) => return invalid("range() needs at least one bound"),
+        };
+        cases = Some(match cases {
+            None => when(cond, lit(label)),
+            Some(mut c) => c.when(cond, lit(label)),
+        });
+    }
+    let mut cases = cases.ok_or_else(|| QueryError::invalid("range() needs at least two bounds"))?;
+    Ok(cases.otherwise(lit(ScalarValue::Utf8(None)))?)
+}
+
+/// An instant as range labels write it: `2020-01-01T00:00:00.000Z`.
+fn instant_label(micros: i64) -> String {
+    let mut out = Vec::with_capacity(32);
+    crate::encode::datetime(micros, crate::Zone::UTC, &mut out);
+    let text = String::from_utf8(out).unwrap_or_default();
+    // `2020-01-01T00:00:00+00:00` (or with microseconds) → milliseconds and `Z`.
+    let base = text.trim_end_matches("+00:00");
+    let (clock, fraction) = base.split_once('.').unwrap_or((base, ""));
+    format!("{clock}.{:0<3}Z", &fraction.get(..3).unwrap_or(fraction))
+}
+
+/// `range(date, *, date'2020', date'2021-07-01', *)`: half-open periods between the bounds.
+fn static_date_ranges(x: DfExpr, args: &[&Arg]) -> Result<DfExpr, QueryError> {
+    let mut bounds: Vec<Option<i64>> = vec![];
+    for (i, a) in args.iter().enumerate() {
+        let b = match a {
+            Arg::Star(_) if i == 0 || i == args.len() - 1 => None,
+            Arg::Star(_) => return invalid("range(): * may only open the first or close the last bucket"),
+            Arg::Expr(Expr::Literal { value: Literal::Date(d) | Literal::Str(d), .. }) => Some(
+                crate::time::parse_instant(d)
+                    .ok_or_else(|| QueryError::invalid(format!("range(): {d} is not a date")))?,
+            ),
+            _ => return invalid("range() bounds on a date are dates (date'2020-01-01') or *"),
+        };
+        bounds.push(b);
+    }
+    let x = cast(x, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
+    let at = |us: i64| lit(ScalarValue::TimestampMicrosecond(Some(us), Some("UTC".into())));
+    let mut cases: Option<datafusion::logical_expr::conditional_expressions::CaseBuilder> = None;
+    for pair in bounds.windows(2) {
+        let (cond, label) = match (pair[0], pair[1]) {
+            (None, Some(u)) => (x.clone().lt(at(u)), format!("[*, {}[", instant_label(u))),
+            (Some(l), None) => (x.clone().gt_eq(at(l)), format!("[{}, *[", instant_label(l))),
+            (Some(l), Some(u)) if u > l => (
+                x.clone().gt_eq(at(l)).and(x.clone().lt(at(u))),
+                format!("[{}, {}[", instant_label(l), instant_label(u)),
+            ),
+            (Some(_), Some(_)) => return invalid("range() bounds must increase"),
             (None, None) => return invalid("range() needs at least one bound"),
         };
         cases = Some(match cases {
