@@ -177,12 +177,32 @@ fn date_range(x: DfExpr, n: f64, unit: &str) -> Result<DfExpr, QueryError> {
         "y" | "year" | "years" => ("year", 12, 0, 0),
         other => return invalid(format!("range(): unknown interval unit {other}")),
     };
-    if n != 1.0 {
-        return invalid("range() over a date supports intervals of 1 unit (1 day, 1 month, …) so far");
+    if n < 1.0 || n.fract() != 0.0 || n > 10_000.0 {
+        return invalid("range() over a date takes a whole number of units, such as 15 days or 3 months");
     }
-    let ts = cast(x.clone(), DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
-    let start = f::date_trunc(lit(part), ts);
-    let step = lit(ScalarValue::new_interval_mdn(months, days, nanos));
+    let n = n as i32;
+    let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    let ts = cast(x.clone(), utc.clone());
+    let start = if n == 1 {
+        f::date_trunc(lit(part), ts)
+    } else if months == 0 {
+        // Fixed-length periods counted from 1970-01-01 (a Monday, 1970-01-05, for weeks).
+        let origin_days = if part == "week" { 4 } else { 0 };
+        let origin = lit(ScalarValue::TimestampMicrosecond(Some(origin_days * 86_400_000_000), Some("UTC".into())));
+        let stride = lit(ScalarValue::new_interval_mdn(0, days * n, nanos * i64::from(n)));
+        f::date_bin(stride, ts, origin)
+    } else {
+        // Periods of months counted from year 0: `range(d, 6 months)` gives January and July.
+        let k = i64::from(months * n);
+        let year = cast(f::date_part(lit("year"), ts.clone()), DataType::Int64);
+        let month = cast(f::date_part(lit("month"), ts), DataType::Int64);
+        let index = year * lit(12i64) + month - lit(1i64);
+        let first = index.clone() - index % lit(k);
+        let y = cast(first.clone() / lit(12i64), DataType::Int32);
+        let m = cast(first % lit(12i64) + lit(1i64), DataType::Int32);
+        cast(f::make_date(y, m, lit(1i32)), utc)
+    };
+    let step = lit(ScalarValue::new_interval_mdn(months * n, days * n, nanos * i64::from(n)));
     let end = start.clone() + step;
     let fmt = |e: DfExpr| f::to_char(e, lit("%Y-%m-%dT%H:%M:%S%.3fZ"));
     let label = f::concat(vec![lit("["), fmt(start), lit(", "), fmt(end), lit("[")]);
