@@ -453,6 +453,13 @@ fn hoist_aggregates(e: DfExpr, aggregates: &mut Vec<DfExpr>) -> Result<DfExpr, Q
             None => Transformed::no(node),
         })
     })?;
+    // What is left must be computed from the aggregates alone: a field there has no single value
+    // per group (and a coded text field would silently be its codes).
+    if rewritten.data.column_refs().iter().any(|c| !c.name.starts_with("\u{0}agg")) {
+        return Err(QueryError::invalid(
+            "ODSQL query is malformed: arithmetic on aggregates may only combine aggregates and numbers",
+        ));
+    }
     Ok(rewritten.data)
 }
 

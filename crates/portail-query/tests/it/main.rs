@@ -286,6 +286,12 @@ async fn bad_queries_are_user_errors_with_a_code() {
         ("bad function", RecordsRequest { select: Some("invalid_function()"), ..req() }, portail_core::Code::Odsql),
         ("not grouped", RecordsRequest { select: Some("commune, count(*)"), ..req() }, portail_core::Code::Odsql),
         (
+            // Found by the property test below: a coded text field inside arithmetic on aggregates.
+            "field in aggregate arithmetic",
+            RecordsRequest { select: Some("count(*) + category"), group_by: Some("category"), ..req() },
+            portail_core::Code::Odsql,
+        ),
+        (
             "geo misuse",
             RecordsRequest { wheres: vec!["within_distance(commune, geom'POINT(2 48)', 1km)"], ..req() },
             portail_core::Code::Odsql,
