@@ -78,6 +78,17 @@ fn equal_width(x: DfExpr, integer: bool, w: f64) -> DfExpr {
     when(x.is_not_null(), label).end().unwrap_or(lit(ScalarValue::Utf8(None)))
 }
 
+/// The label of the first condition a value meets, or null.
+fn buckets(labelled: Vec<(DfExpr, String)>) -> Result<DfExpr, QueryError> {
+    let mut items = labelled.into_iter();
+    let (cond, label) = items.next().ok_or_else(|| QueryError::invalid("range() needs at least two bounds"))?;
+    let mut cases = when(cond, lit(label));
+    for (cond, label) in items {
+        cases = cases.when(cond, lit(label));
+    }
+    Ok(cases.otherwise(lit(ScalarValue::Utf8(None)))?)
+}
+
 fn static_ranges(x: DfExpr, integer: bool, args: &[&Arg]) -> Result<DfExpr, QueryError> {
     let mut bounds = vec![];
     for (i, a) in args.iter().enumerate() {
@@ -90,7 +101,7 @@ fn static_ranges(x: DfExpr, integer: bool, args: &[&Arg]) -> Result<DfExpr, Quer
     let x = cast(x, DataType::Float64);
     let upper_text = |text: &str, v: f64| if integer { int_text(v - 1.0) } else { text.to_owned() };
     let close = if integer { "]" } else { "[" };
-    let mut cases: Option<datafusion::logical_expr::conditional_expressions::CaseBuilder> = None;
+    let mut labelled = vec![];
     for pair in bounds.windows(2) {
         let (cond, label) = match (&pair[0], &pair[1]) {
             (None, Some((t, v))) => (x.clone().lt(lit(*v)), format!("[*, {}{close}", upper_text(t, *v))),
@@ -106,13 +117,9 @@ fn static_ranges(x: DfExpr, integer: bool, args: &[&Arg]) -> Result<DfExpr, Quer
             }
             (None, None) => return invalid("range() needs at least one bound"),
         };
-        cases = Some(match cases {
-            None => when(cond, lit(label)),
-            Some(mut c) => c.when(cond, lit(label)),
-        });
+        labelled.push((cond, label));
     }
-    let mut cases = cases.ok_or_else(|| QueryError::invalid("range() needs at least two bounds"))?;
-    Ok(cases.otherwise(lit(ScalarValue::Utf8(None)))?)
+    buckets(labelled)
 }
 
 /// An instant as range labels write it: `2020-01-01T00:00:00.000Z`.
@@ -143,7 +150,7 @@ fn static_date_ranges(x: DfExpr, args: &[&Arg]) -> Result<DfExpr, QueryError> {
     }
     let x = cast(x, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
     let at = |us: i64| lit(ScalarValue::TimestampMicrosecond(Some(us), Some("UTC".into())));
-    let mut cases: Option<datafusion::logical_expr::conditional_expressions::CaseBuilder> = None;
+    let mut labelled = vec![];
     for pair in bounds.windows(2) {
         let (cond, label) = match (pair[0], pair[1]) {
             (None, Some(u)) => (x.clone().lt(at(u)), format!("[*, {}[", instant_label(u))),
@@ -155,13 +162,9 @@ fn static_date_ranges(x: DfExpr, args: &[&Arg]) -> Result<DfExpr, QueryError> {
             (Some(_), Some(_)) => return invalid("range() bounds must increase"),
             (None, None) => return invalid("range() needs at least one bound"),
         };
-        cases = Some(match cases {
-            None => when(cond, lit(label)),
-            Some(mut c) => c.when(cond, lit(label)),
-        });
+        labelled.push((cond, label));
     }
-    let mut cases = cases.ok_or_else(|| QueryError::invalid("range() needs at least two bounds"))?;
-    Ok(cases.otherwise(lit(ScalarValue::Utf8(None)))?)
+    buckets(labelled)
 }
 
 /// `range(date, 1 month)`: the period's start and end as a half-open interval in UTC.

@@ -367,6 +367,17 @@ pub(crate) fn within_distance(point: Expr, lat0: f64, lon0: f64, meters: f64) ->
     ScalarUDF::from(udf).call(vec![point])
 }
 
+/// A text column through `f` (nulls stay null, `None` gives null), whatever its string type.
+fn map_texts(values: &dyn Array, name: &str, f: impl Fn(&str) -> Option<String>) -> Result<ColumnarValue> {
+    let out: datafusion::arrow::array::StringArray = match values.data_type() {
+        DataType::Utf8 => values.as_string::<i32>().iter().map(|t| t.and_then(&f)).collect(),
+        DataType::Utf8View => values.as_string_view().iter().map(|t| t.and_then(&f)).collect(),
+        DataType::LargeUtf8 => values.as_string::<i64>().iter().map(|t| t.and_then(&f)).collect(),
+        other => return exec_err!("{name} takes text, not {other}"),
+    };
+    Ok(ColumnarValue::Array(Arc::new(out)))
+}
+
 /// `json_format(text[, fallback])`: the text when it is JSON; otherwise the fallback (a text, or
 /// null), or the text itself when no fallback is given.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -398,14 +409,7 @@ impl ScalarUDFImpl for JsonFormat {
         Ok(DataType::Utf8)
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let values = one_array(&args)?;
-        let out: datafusion::arrow::array::StringArray = match values.data_type() {
-            DataType::Utf8 => values.as_string::<i32>().iter().map(|t| t.and_then(|t| self.apply(t))).collect(),
-            DataType::Utf8View => values.as_string_view().iter().map(|t| t.and_then(|t| self.apply(t))).collect(),
-            DataType::LargeUtf8 => values.as_string::<i64>().iter().map(|t| t.and_then(|t| self.apply(t))).collect(),
-            other => return exec_err!("json_format takes text, not {other}"),
-        };
-        Ok(ColumnarValue::Array(Arc::new(out)))
+        map_texts(&*one_array(&args)?, "json_format", |t| self.apply(t).map(str::to_owned))
     }
 }
 
@@ -494,16 +498,7 @@ impl ScalarUDFImpl for LocalizeNames {
         Ok(DataType::Utf8)
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let values = one_array(&args)?;
-        let texts: datafusion::arrow::array::StringArray = match values.data_type() {
-            DataType::Utf8 => values.as_string::<i32>().iter().map(|t| t.map(|t| localized(t, self.lang))).collect(),
-            DataType::Utf8View => values.as_string_view().iter().map(|t| t.map(|t| localized(t, self.lang))).collect(),
-            DataType::LargeUtf8 => {
-                values.as_string::<i64>().iter().map(|t| t.map(|t| localized(t, self.lang))).collect()
-            }
-            other => return exec_err!("localize_names takes text, not {other}"),
-        };
-        Ok(ColumnarValue::Array(Arc::new(texts)))
+        map_texts(&*one_array(&args)?, "localize_names", |t| Some(localized(t, self.lang)))
     }
 }
 

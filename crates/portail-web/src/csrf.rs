@@ -134,6 +134,17 @@ pub const MULTIPART_ROUTES: &[&str] = &["/backoffice/datasets/upload/", "/backof
 #[derive(Clone)]
 pub struct PendingCsrf(pub String);
 
+/// Whether a multipart form's first field is the token matching the cookie's secret (read
+/// before any file byte is stored).
+pub async fn multipart_token_ok(form: &mut axum::extract::Multipart, pending: &PendingCsrf) -> bool {
+    match form.next_field().await {
+        Ok(Some(field)) if field.name() == Some(FORM_FIELD) => {
+            field.text().await.is_ok_and(|t| token_matches(t.trim(), &pending.0))
+        }
+        _ => false,
+    }
+}
+
 /// Largest form body read for the token check.
 const FORM_LIMIT: usize = 1 << 20;
 

@@ -2,7 +2,7 @@
 //! import jobs (the worker of `portail serve` runs them).
 
 use crate::context::{form_value, query_value, see_other, Ctx};
-use crate::csrf::{token_matches, PendingCsrf, FORM_FIELD};
+use crate::csrf::PendingCsrf;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path};
 use axum::http::{StatusCode, Uri};
@@ -116,13 +116,7 @@ pub async fn upload(ctx: Ctx, Extension(pending): Extension<PendingCsrf>, mut fo
     if ctx.identity.is_none() {
         return see_other("/login/?next=/backoffice/datasets/");
     }
-    let token_ok = match form.next_field().await {
-        Ok(Some(field)) if field.name() == Some(FORM_FIELD) => {
-            field.text().await.is_ok_and(|t| token_matches(t.trim(), &pending.0))
-        }
-        _ => false,
-    };
-    if !token_ok {
+    if !crate::csrf::multipart_token_ok(&mut form, &pending).await {
         return ctx.error(Code::CsrfFailure, "error-403-csrf");
     }
     if !can_edit(&ctx) {
