@@ -260,18 +260,62 @@ impl<F: Fn(&str) -> Option<V1Field>> Parser<'_, F> {
         }
     }
 
+    /// `#now(days=-7, hour=0)` as ODSQL's `now(…)`, when the next tokens are one.
+    fn now_call(&mut self) -> Result<Option<String>, V1Error> {
+        let is_now = self.peek() == Some(&Tok::Hash)
+            && matches!(self.toks.get(self.pos + 1), Some((Tok::Word(w), _)) if w.eq_ignore_ascii_case("now"));
+        if !is_now {
+            return Ok(None);
+        }
+        self.pos += 2;
+        self.expect(Tok::Open, "'(' after #now")?;
+        let mut args = vec![];
+        loop {
+            match self.peek().cloned() {
+                Some(Tok::Close) => break,
+                Some(Tok::Comma) => {}
+                Some(Tok::Word(w)) => {
+                    let arg = w.split_once('=').and_then(|(k, v)| {
+                        let v: f64 = v.trim().parse().ok()?;
+                        k.chars().all(|c| c.is_ascii_alphabetic()).then(|| format!("{k}={v}"))
+                    });
+                    match arg {
+                        Some(a) => args.push(a),
+                        None => return self.error(format!("#now() takes arguments such as days=-7, not {w}")),
+                    }
+                }
+                _ => return self.error("#now() takes arguments such as days=-7"),
+            }
+            self.pos += 1;
+        }
+        self.pos += 1;
+        Ok(Some(format!("now({})", args.join(", "))))
+    }
+
+    /// A bound or value: `#now(…)` as is, anything else as a literal of the field's kind.
+    fn operand(&mut self, kind: V1Field) -> Result<String, V1Error> {
+        match self.now_call()? {
+            Some(now) => Ok(now),
+            None => Ok(literal(&self.value()?, kind)),
+        }
+    }
+
     fn field_query(&mut self, name: &str, op: &str, kind: V1Field) -> Result<String, V1Error> {
         let f = ident(name);
         if op == ":" && self.peek() == Some(&Tok::LBracket) {
             self.pos += 1;
-            let low = self.value()?;
+            let low = self.operand(kind)?;
             if !self.keyword("TO") {
                 return self.error("Expected TO in a range");
             }
             self.pos += 1;
-            let high = self.value()?;
+            let high = self.operand(kind)?;
             self.expect(Tok::RBracket, "']'")?;
-            return Ok(format!("({f} >= {} and {f} <= {})", literal(&low, kind), literal(&high, kind)));
+            return Ok(format!("({f} >= {low} and {f} <= {high})"));
+        }
+        if let Some(now) = self.now_call()? {
+            let cmp = if matches!(op, ":" | "==") { "=" } else { op };
+            return Ok(format!("{f} {cmp} {now}"));
         }
         let phrase = matches!(self.peek(), Some(Tok::Phrase(_)));
         let value = self.value()?;
@@ -407,6 +451,12 @@ mod tests {
         assert_eq!(t("#startswith(nom, \"Sa\")"), "startswith(`nom`, \"Sa\")");
         assert_eq!(t("#search(*, \"eco\")"), "search(*, \"eco\")");
         assert_eq!(t("#distance(geo, \"48.85,2.35\", 500)"), "within_distance(`geo`, geom'POINT(2.35 48.85)', 500m)");
+        assert_eq!(t("date>=#now(days=-7)"), "`date` >= now(days=-7)");
+        assert_eq!(
+            t("date:[#now(years=-1, hour=0) TO #now()]"),
+            "(`date` >= now(years=-1, hour=0) and `date` <= now())"
+        );
+        assert!(translate_q("date>=#now(days=soon)", &fields).is_err());
     }
 
     #[test]

@@ -141,6 +141,7 @@ fn pages_without_sign_in(dataset: &str) -> Vec<String> {
         pages.push(format!("/explore/dataset/{dataset}/{tab}/"));
     }
     pages.push(format!("/explore/embed/dataset/{dataset}/table/"));
+    pages.push(format!("/explore/embed/dataset/{dataset}/map/"));
     pages.push(format!("/api/explore/v2.1/catalog/datasets/{dataset}/records"));
     pages
 }
