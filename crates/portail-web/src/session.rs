@@ -82,8 +82,13 @@ pub fn new_api_key() -> String {
 }
 
 /// The API key of an API request: `Authorization: Apikey <key>` (any case, as clients differ)
-/// or `?apikey=<key>`. Pages never take keys.
+/// or `?apikey=<key>`. Pages never take keys; an empty key (widgets send `apikey=` when they
+/// have none) is no key.
 fn api_key_of(req: &Request) -> Option<String> {
+    api_key_given(req).filter(|k| !k.is_empty())
+}
+
+fn api_key_given(req: &Request) -> Option<String> {
     let path = req.uri().path();
     let takes_keys = path.starts_with("/api/") || (path.starts_with("/explore/dataset/") && path.contains("/download"));
     if !takes_keys {

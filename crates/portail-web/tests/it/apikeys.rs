@@ -55,6 +55,9 @@ async fn a_key_reads_what_its_owner_may_read_on_its_portal_only() {
         assert_eq!(v["error_code"], "InvalidAPIKey");
         assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     }
+    // An empty key is no key (widgets send `apikey=` when they have none).
+    assert_eq!(app.get(ALPHA, &format!("{RESTRICTED}?apikey=")).await.status, 404);
+    assert_eq!(app.get(ALPHA, "/api/explore/v2.1/catalog/datasets?apikey=").await.status, 200);
     // Other authorization schemes are not keys.
     assert_eq!(with_key(&app, ALPHA, RESTRICTED, "Bearer whatever").await.status, 404);
 
