@@ -46,7 +46,7 @@ mod v1;
 pub use ast::*;
 pub use error::ParseError;
 pub use parser::{parse_group_by, parse_order_by, parse_select, parse_where};
-pub use v1::{translate_q, V1Error, V1Field};
+pub use v1::{lat_lon_polygon, translate_q, V1Error, V1Field};
 
 /// Longest clause accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;

@@ -381,9 +381,35 @@ impl<F: Fn(&str) -> Option<V1Field>> Parser<'_, F> {
                     _ => self.error("#distance() takes a field, \"lat,lon\" and a distance in meters"),
                 }
             }
+            "polygon" => {
+                let f = field_arg(0)?;
+                match args.get(1).and_then(|(a, _)| lat_lon_polygon(a)) {
+                    Some(wkt) => Ok(format!("intersects({f}, geom'{wkt}')")),
+                    None => self.error("#polygon() takes a field and \"(lat,lon),(lat,lon),(lat,lon)…\""),
+                }
+            }
             other => self.error(format!("#{other}() is not supported")),
         }
     }
+}
+
+/// v1's polygons, `(lat,lon),(lat,lon),…` (latitude first), as a closed WKT polygon; `None`
+/// unless there are at least three well-formed points.
+pub fn lat_lon_polygon(text: &str) -> Option<String> {
+    let mut ring = vec![];
+    for pair in text.split(')').map(|p| p.trim_start_matches([',', ' ']).trim()).filter(|p| !p.is_empty()) {
+        let inner = pair.strip_prefix('(')?;
+        let v: Vec<f64> = inner.split(',').map(|n| n.trim().parse().ok()).collect::<Option<_>>()?;
+        let [lat, lon] = v[..] else { return None };
+        ring.push(format!("{lon} {lat}"));
+    }
+    if ring.len() < 3 {
+        return None;
+    }
+    if ring.first() != ring.last() {
+        ring.push(ring[0].clone());
+    }
+    Some(format!("POLYGON(({}))", ring.join(", ")))
 }
 
 /// Translates a v1 query into an ODSQL `where` clause. `field` says whether a name is a field of
@@ -457,6 +483,11 @@ mod tests {
             "(`date` >= now(years=-1, hour=0) and `date` <= now())"
         );
         assert!(translate_q("date>=#now(days=soon)", &fields).is_err());
+        assert_eq!(
+            t("#polygon(geo, \"(48.8,2.3),(48.9,2.3),(48.9,2.4)\")"),
+            "intersects(`geo`, geom'POLYGON((2.3 48.8, 2.3 48.9, 2.4 48.9, 2.3 48.8))')"
+        );
+        assert!(translate_q("#polygon(geo, \"(48.8,2.3)\")", &fields).is_err());
     }
 
     #[test]

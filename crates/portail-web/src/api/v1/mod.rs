@@ -267,25 +267,11 @@ pub fn context(params: &V1Params, schema: &Schema) -> Result<Context, ApiError> 
 
 /// `geofilter.polygon=(lat,lon),(lat,lon),…` (v1 puts latitudes first) as a closed WKT polygon.
 fn polygon_wkt(text: &str) -> Result<String, ApiError> {
-    let bad = || {
+    portail_odsql::lat_lon_polygon(text).ok_or_else(|| {
         ApiError::parameter(format!(
             "Invalid geofilter.polygon: {text} (expected at least three points as (lat,lon),(lat,lon),(lat,lon))"
         ))
-    };
-    let mut ring = vec![];
-    for pair in text.split(')').map(|p| p.trim_start_matches([',', ' ']).trim()).filter(|p| !p.is_empty()) {
-        let inner = pair.strip_prefix('(').ok_or_else(bad)?;
-        let v: Vec<f64> = inner.split(',').map(|n| n.trim().parse().map_err(|_| bad())).collect::<Result<_, _>>()?;
-        let [lat, lon] = v[..] else { return Err(bad()) };
-        ring.push(format!("{lon} {lat}"));
-    }
-    if ring.len() < 3 {
-        return Err(bad());
-    }
-    if ring.first() != ring.last() {
-        ring.push(ring[0].clone());
-    }
-    Ok(format!("POLYGON(({}))", ring.join(", ")))
+    })
 }
 
 /// `sort=field` sorts descending, `sort=-field` ascending (the reverse of most APIs).
