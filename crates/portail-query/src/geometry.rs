@@ -551,8 +551,10 @@ impl GeoCell {
         let lat = lat.clamp(-85.05112878, 85.05112878).to_radians();
         let x = (lon + 180.0) / 360.0 * world;
         let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * world;
-        let (cx, cy) = ((x / size).floor() as i64, (y / size).floor() as i64);
-        cx * (1 << 31) + cy
+        // At most 2^32 cells a side (zoom 25, radius 1): both fit in 32 bits once clamped to the map.
+        let last = ((world / size).ceil() as u64).saturating_sub(1);
+        let (cx, cy) = (((x / size).floor().max(0.0) as u64).min(last), ((y / size).floor().max(0.0) as u64).min(last));
+        ((cx << 32) | cy) as i64
     }
 }
 
@@ -602,5 +604,8 @@ mod cluster_tests {
         assert_ne!(at(10).cell(a.0, a.1), at(10).cell(lyon.0, lyon.1));
         assert_ne!(at(20).cell(a.0, a.1), at(20).cell(b.0, b.1), "at street level they part");
         assert_eq!(at(0).cell(a.0, a.1), at(0).cell(lyon.0, lyon.1), "the whole world is a few cells at zoom 0");
+        // The map's far corners at the deepest zoom and smallest radius stay distinct, without overflow.
+        let deepest = GeoCell { zoom: 25, radius: 1f64.to_bits(), signature: Signature::any(1, Volatility::Immutable) };
+        assert_ne!(deepest.cell(180.0, -90.0), deepest.cell(-180.0, 90.0));
     }
 }
