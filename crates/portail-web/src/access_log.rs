@@ -28,15 +28,10 @@ pub fn mask(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The client's address: the proxy's `X-Forwarded-For` when trusted, else the socket's.
+/// The client's address, when it is one (anything else is logged as `-`, never as given).
 fn client(app: &AppState, req: &Request) -> Option<IpAddr> {
-    if app.config.trusted_proxy {
-        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        if let Some(ip) = forwarded.and_then(|f| f.split(',').next()).and_then(|a| a.trim().parse().ok()) {
-            return Some(ip);
-        }
-    }
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    crate::context::client_address(app.config.trusted_proxy, req.headers(), peer)?.parse().ok()
 }
 
 /// One log line's fields, everything else left out by construction.

@@ -180,6 +180,18 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
+/// The client's address as text: the first `X-Forwarded-For` hop when a trusted proxy sits in
+/// front, else the socket peer. (What a proxy forwards is not always an address.)
+pub fn client_address(trusted_proxy: bool, headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> Option<String> {
+    if trusted_proxy {
+        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        if let Some(first) = forwarded.and_then(|v| v.split(',').next()) {
+            return Some(first.trim().to_owned());
+        }
+    }
+    peer.map(|p| p.ip().to_string())
+}
+
 /// The client's socket address, when the server was started with connect info.
 pub struct PeerAddr(pub Option<std::net::SocketAddr>);
 

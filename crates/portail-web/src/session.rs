@@ -26,11 +26,16 @@ pub struct Identity {
     pub session_digest: String,
 }
 
-/// 32 characters from `[a-z0-9]`, drawn from the OS CSPRNG (CK-2).
-pub fn new_session_key() -> String {
+/// `len` characters from `[a-z0-9]`, drawn from the OS CSPRNG.
+fn random_key(len: usize) -> String {
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rngs::OsRng;
-    (0..32).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+    (0..len).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+}
+
+/// 32 characters from `[a-z0-9]` (CK-2).
+pub fn new_session_key() -> String {
+    random_key(32)
 }
 
 pub fn digest(key: &str) -> String {
@@ -74,11 +79,9 @@ pub async fn identify(State(app): State<AppState>, mut req: Request, next: Next)
     next.run(req).await
 }
 
-/// 48 characters from `[a-z0-9]` (about 248 bits), drawn from the OS CSPRNG.
+/// 48 characters from `[a-z0-9]` (about 248 bits).
 pub fn new_api_key() -> String {
-    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rngs::OsRng;
-    (0..48).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+    random_key(48)
 }
 
 /// The API key of an API request: `Authorization: Apikey <key>` (any case, as clients differ)

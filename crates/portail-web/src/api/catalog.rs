@@ -45,7 +45,17 @@ pub async fn catalog_root(Extension(site): Extension<Site>) -> Response {
 pub(crate) struct Entry {
     pub dataset: DatasetRecord,
     pub version: Option<VersionRecord>,
+    /// Filled by [`with_attachments`] where the dataset object is shown, not on every lookup:
+    /// records, facets and exports find the dataset through here and need none.
     pub attachments: Vec<portail_store::AttachmentRecord>,
+}
+
+/// Loads the attachments of the entries whose dataset object is about to be shown.
+pub(crate) async fn with_attachments(app: &AppState, entries: &mut [Entry]) -> Result<(), ApiError> {
+    for e in entries {
+        e.attachments = app.store.attachments(&e.dataset.uid).await.map_err(ApiError::internal)?;
+    }
+    Ok(())
 }
 
 impl Entry {
@@ -81,8 +91,7 @@ async fn entry(app: &AppState, dataset: DatasetRecord) -> Result<Entry, ApiError
         Some(v) => app.store.version(&dataset.uid, v).await.map_err(ApiError::internal)?,
         None => None,
     };
-    let attachments = app.store.attachments(&dataset.uid).await.map_err(ApiError::internal)?;
-    Ok(Entry { dataset, version, attachments })
+    Ok(Entry { dataset, version, attachments: vec![] })
 }
 
 pub(crate) async fn visible(app: &AppState, site: &Site, identity: &Option<Identity>) -> Result<Vec<Entry>, ApiError> {
@@ -491,8 +500,10 @@ pub async fn datasets(
     let select = parse_catalog_select(&params)?;
     let matching = matching_entries(&app, &site, &identity, &params).await?;
     let total = matching.len();
+    let mut shown: Vec<Entry> = matching.into_iter().skip(offset as usize).take(limit as usize).collect();
+    with_attachments(&app, &mut shown).await?;
     let mut results = vec![];
-    for e in matching.iter().skip(offset as usize).take(limit as usize) {
+    for e in &shown {
         results.push(listed(&site, e, include_links, &select)?);
     }
     let mut body = json!({"total_count": total, "results": results});
@@ -581,7 +592,8 @@ pub async fn dataset(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query());
     let include_links = params.flag("include_links")?;
-    let entry = visible_one(&app, &site, &identity, &dataset_id).await?;
+    let mut entry = visible_one(&app, &site, &identity, &dataset_id).await?;
+    with_attachments(&app, std::slice::from_mut(&mut entry)).await?;
     let full = dataset_json(&site, &entry, include_links);
     Ok(ok(match params.one("select") {
         Some(s) => project(full, &portail_odsql::parse_select(s).map_err(|e| ApiError::syntax(&e, "select"))?)?,

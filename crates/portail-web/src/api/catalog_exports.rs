@@ -145,7 +145,11 @@ pub async fn export(
     let select = parse_catalog_select(&params)?;
     let all = matching_entries(&app, &site, &identity, &params).await?;
     let total = all.len();
-    let page: Vec<&Entry> = all.iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();
+    let mut shown: Vec<Entry> = all.into_iter().skip(offset).take(limit.unwrap_or(usize::MAX)).collect();
+    if format == "json" {
+        super::catalog::with_attachments(&app, &mut shown).await?;
+    }
+    let page: Vec<&Entry> = shown.iter().collect();
     let (body, content_type, extension): (Vec<u8>, &str, &str) = match format.as_str() {
         "csv" => (csv(&site, &page, &select, &params)?.into_bytes(), "text/csv; charset=utf-8", "csv"),
         "json" => {

@@ -69,12 +69,8 @@ fn referrer_host(headers: &HeaderMap, site: &Site) -> Option<String> {
 }
 
 fn client_address(app: &AppState, req: &Request) -> Option<String> {
-    if app.config.trusted_proxy {
-        if let Some(forwarded) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-            return forwarded.split(',').next().map(|a| a.trim().to_owned());
-        }
-    }
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    crate::context::client_address(app.config.trusted_proxy, req.headers(), peer)
 }
 
 /// Middleware: answers the request, then counts it if it qualifies. Nothing about the request

@@ -8,29 +8,19 @@ use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
-use portail_core::{Code, Role};
+use portail_core::Code;
 use portail_store::AttachmentRecord;
 
 /// Largest attachment: documentation and schemas, not data (data is imported as a dataset).
 pub const MAX_ATTACHMENT_BYTES: usize = 50 << 20;
-
-fn can_edit(ctx: &Ctx) -> bool {
-    ctx.identity.as_ref().is_some_and(|u| u.role >= Role::Editor)
-}
 
 async fn refuse(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
     super::datasets::render_with_error(ctx, status, key).await
 }
 
 pub async fn attach(ctx: Ctx, Extension(pending): Extension<PendingCsrf>, mut form: Multipart) -> Response {
-    if ctx.identity.is_none() {
-        return see_other("/login/?next=/backoffice/datasets/");
-    }
-    if !crate::csrf::multipart_token_ok(&mut form, &pending).await {
-        return ctx.error(Code::CsrfFailure, "error-403-csrf");
-    }
-    if !can_edit(&ctx) {
-        return ctx.error(Code::Forbidden, "error-403-forbidden");
+    if let Err(answer) = super::datasets::editor_form(&ctx, &pending, &mut form).await {
+        return answer;
     }
     let (mut dataset_id, mut file) = (None, None);
     loop {
@@ -106,7 +96,7 @@ pub async fn detach(ctx: Ctx, Path((dataset_id, attachment)): Path<(String, Stri
     if ctx.identity.is_none() {
         return see_other("/login/?next=/backoffice/datasets/");
     }
-    if !can_edit(&ctx) {
+    if !super::datasets::can_edit(&ctx) {
         return ctx.error(Code::Forbidden, "error-403-forbidden");
     }
     let portal_id = ctx.site.portal.id;

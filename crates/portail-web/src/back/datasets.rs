@@ -22,8 +22,23 @@ pub(crate) async fn render_with_error(ctx: &Ctx, status: StatusCode, key: &str) 
     render(ctx, status, None, vec![json!({"key": key, "max": max})]).await
 }
 
-fn can_edit(ctx: &Ctx) -> bool {
+pub(crate) fn can_edit(ctx: &Ctx) -> bool {
     ctx.identity.as_ref().is_some_and(|u| u.role >= Role::Editor)
+}
+
+/// What a multipart form of the datasets page checks before reading any file byte: a signed-in
+/// user, the CSRF token as first field, an editor's role. `Err` holds the answer to give.
+pub(crate) async fn editor_form(ctx: &Ctx, pending: &PendingCsrf, form: &mut Multipart) -> Result<(), Response> {
+    if ctx.identity.is_none() {
+        return Err(see_other("/login/?next=/backoffice/datasets/"));
+    }
+    if !crate::csrf::multipart_token_ok(form, pending).await {
+        return Err(ctx.error(Code::CsrfFailure, "error-403-csrf"));
+    }
+    if !can_edit(ctx) {
+        return Err(ctx.error(Code::Forbidden, "error-403-forbidden"));
+    }
+    Ok(())
 }
 
 async fn render(ctx: &Ctx, status: StatusCode, queued: Option<i64>, errors: Vec<serde_json::Value>) -> Response {
@@ -113,14 +128,8 @@ fn upload_error(key: &str) -> serde_json::Value {
 /// Receives the form: the CSRF token must come first (it is checked before any file byte is
 /// stored), then the options and the file, streamed to the uploads directory.
 pub async fn upload(ctx: Ctx, Extension(pending): Extension<PendingCsrf>, mut form: Multipart) -> Response {
-    if ctx.identity.is_none() {
-        return see_other("/login/?next=/backoffice/datasets/");
-    }
-    if !crate::csrf::multipart_token_ok(&mut form, &pending).await {
-        return ctx.error(Code::CsrfFailure, "error-403-csrf");
-    }
-    if !can_edit(&ctx) {
-        return ctx.error(Code::Forbidden, "error-403-forbidden");
+    if let Err(answer) = editor_form(&ctx, &pending, &mut form).await {
+        return answer;
     }
     let dir = ctx.app.catalog.uploads_dir().join(crate::session::new_session_key());
     let (mut dataset_id, mut title, mut publish, mut lenient, mut saved) = (None, None, false, false, None);

@@ -63,7 +63,7 @@ impl Shown {
 /// The dataset if the visitor may see it; otherwise the page that says why not (404 for
 /// datasets that are absent, unpublished or restricted to signed-in users, as in the API).
 async fn load(ctx: &Ctx, dataset_id: &str) -> Result<Shown, Response> {
-    let entry = match catalog::visible_one(&ctx.app, &ctx.site, &ctx.identity, dataset_id).await {
+    let mut entry = match catalog::visible_one(&ctx.app, &ctx.site, &ctx.identity, dataset_id).await {
         Ok(entry) => entry,
         Err(err) if err.code == Code::NotFound => return Err(ctx.not_found()),
         Err(err) => {
@@ -79,6 +79,10 @@ async fn load(ctx: &Ctx, dataset_id: &str) -> Result<Shown, Response> {
             return Err(ctx.error(Code::Internal, "error-500-body"));
         }
     };
+    if let Err(err) = catalog::with_attachments(&ctx.app, std::slice::from_mut(&mut entry)).await {
+        tracing::error!(error = %err.message, "attachment listing failed");
+        return Err(ctx.error(Code::Internal, "error-500-body"));
+    }
     let query = ctx.path_and_query.split_once('?').map(|(_, q)| q.to_owned());
     Ok(Shown { entry, served: Served { current, tables: ctx.app.tables.clone() }, query })
 }
@@ -235,21 +239,11 @@ fn order_of(schema: &Schema, sort: &str) -> Option<String> {
 
 /// A link to the same tab with `changes` applied to the current parameters.
 fn tab_link(shown: &Shown, base: &str, tab: &str, changes: &[(&str, String)]) -> String {
-    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(shown.query.as_deref().unwrap_or("").as_bytes())
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(shown.query.as_deref().unwrap_or("").as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .filter(|(k, _)| k != "lang")
         .collect();
-    for (name, value) in changes {
-        pairs.retain(|(n, _)| n != name);
-        if !value.is_empty() {
-            pairs.push((name.to_string(), value.clone()));
-        }
-    }
-    let path = format!("{base}/{}/{tab}/", shown.entry.dataset.dataset_id);
-    if pairs.is_empty() {
-        return path;
-    }
-    format!("{path}?{}", form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
+    format::url_with(&format!("{base}/{}/{tab}/", shown.entry.dataset.dataset_id), pairs, changes)
 }
 
 async fn table(ctx: &Ctx, shown: &Shown, base: &str) -> Result<Value, QueryError> {

@@ -42,18 +42,9 @@ pub(crate) fn summary(ctx: &Ctx, e: &Entry) -> Value {
 
 /// The catalog URL with `changes` applied to the current parameters (an empty value removes one).
 fn link(current: &[(&str, String)], changes: &[(&str, &str)]) -> String {
-    let mut pairs: Vec<(&str, String)> = current.to_vec();
-    for (name, value) in changes {
-        pairs.retain(|(n, _)| n != name);
-        if !value.is_empty() {
-            pairs.push((name, value.to_string()));
-        }
-    }
-    if pairs.is_empty() {
-        return "/explore/".into();
-    }
-    let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-    format!("/explore/?{query}")
+    let pairs = current.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+    let changes: Vec<(&str, String)> = changes.iter().map(|(n, v)| (*n, v.to_string())).collect();
+    format::url_with("/explore/", pairs, &changes)
 }
 
 pub async fn page(ctx: Ctx) -> Response {

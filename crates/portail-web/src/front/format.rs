@@ -32,6 +32,21 @@ pub fn decimal(lang: Lang, x: f64) -> String {
     }
 }
 
+/// `path` with the query `pairs` after `changes` (an empty value removes a parameter): the links
+/// of pagers, filters and sortable headers.
+pub fn url_with(path: &str, mut pairs: Vec<(String, String)>, changes: &[(&str, String)]) -> String {
+    for (name, value) in changes {
+        pairs.retain(|(n, _)| n != name);
+        if !value.is_empty() {
+            pairs.push((name.to_string(), value.clone()));
+        }
+    }
+    if pairs.is_empty() {
+        return path.to_owned();
+    }
+    format!("{path}?{}", form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
+}
+
 /// At most `max` characters of `text`, cut at a word boundary, with `…` when cut.
 pub fn excerpt(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -76,6 +91,13 @@ mod tests {
         assert_eq!(integer(Lang::En, 999), "999");
         assert_eq!(decimal(Lang::Fr, 3.25), "3,25");
         assert_eq!(decimal(Lang::En, 3.0), "3");
+    }
+
+    #[test]
+    fn links_change_one_parameter_and_keep_the_others() {
+        let pairs = vec![("q".to_owned(), "vélo".to_owned()), ("page".to_owned(), "2".to_owned())];
+        assert_eq!(url_with("/explore/", pairs.clone(), &[("page", "3".into())]), "/explore/?q=v%C3%A9lo&page=3");
+        assert_eq!(url_with("/explore/", pairs, &[("q", String::new()), ("page", String::new())]), "/explore/");
     }
 
     #[test]

@@ -31,17 +31,10 @@ pub async fn form(ctx: Ctx, uri: Uri) -> Response {
     login_page(&ctx, &next, "", None, StatusCode::OK)
 }
 
-/// The client address used for throttling: the socket peer, or the first `X-Forwarded-For` hop
-/// when a trusted proxy sits in front.
+/// The client address used for throttling.
 fn client_address(ctx: &Ctx, peer: Option<SocketAddr>, headers: &HeaderMap) -> String {
-    if ctx.app.config.trusted_proxy {
-        if let Some(first) =
-            headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
-        {
-            return format!("ip:{}", first.trim());
-        }
-    }
-    peer.map_or_else(|| "ip:unknown".to_owned(), |p| format!("ip:{}", p.ip()))
+    let address = crate::context::client_address(ctx.app.config.trusted_proxy, headers, peer);
+    format!("ip:{}", address.as_deref().unwrap_or("unknown"))
 }
 
 pub async fn submit(ctx: Ctx, PeerAddr(peer): PeerAddr, body: Bytes) -> Response {

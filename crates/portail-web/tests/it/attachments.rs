@@ -43,6 +43,14 @@ async fn attachments_are_listed_served_and_removed() {
         serde_json::json!([{"id": "notice_technique_pdf", "title": "Notice technique.pdf", "mimetype": "application/pdf", "url": "odsfile://Notice technique.pdf"}])
     );
 
+    // The catalog listing and its JSON export show the same objects.
+    let (_, listing, _) =
+        json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets?where=dataset_id%3D%22equipements%22").await;
+    assert_eq!(listing["results"][0]["attachments"], dataset["attachments"]);
+    let (_, export, _) =
+        json(&app, ALPHA, "/api/explore/v2.1/catalog/exports/json?where=dataset_id%3D%22equipements%22").await;
+    assert_eq!(export[0]["attachments"], dataset["attachments"]);
+
     let path = href.trim_start_matches("http://alpha.localhost");
     let r = app.get(ALPHA, path).await;
     assert_eq!(r.status, 200);
