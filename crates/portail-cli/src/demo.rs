@@ -11,6 +11,7 @@ use portail_core::{Lang, Localized, Role};
 use portail_ingest::SourceOptions;
 use portail_store::privacy::{ContentPage, IntegrationConfig, VendorCookie};
 use portail_store::{MetadataStore, NewPortal};
+use portail_web::content::{paragraphs, prepare, Embeddable};
 use rand::Rng;
 use std::sync::Arc;
 
@@ -234,14 +235,29 @@ async fn ensure_video(store: &dyn MetadataStore, portal_id: i64, origin: &str) -
         };
         store.put_integration(portal_id, &integration, now()).await?;
     }
+    // Kept as an editor left it, unless it embeds a video origin of an earlier run.
+    if let Some(page) = store.page(portal_id, "presentation").await? {
+        if page.body.en.contains(origin) {
+            return Ok(());
+        }
+    }
+    // Written as an editor would, then stored the way the back office stores it (TP-6).
+    let video = [Embeddable { key: "video".into(), origin: origin.to_owned() }];
+    let body = |text: &str| {
+        let html = format!(
+            "{}<iframe src=\"{origin}/videos/embed/portail-demo\" width=\"560\" height=\"315\"></iframe>",
+            paragraphs(text)
+        );
+        prepare(&html, &video, "").0
+    };
     let page = ContentPage {
         slug: "presentation".into(),
         title: Localized::new("The portal in video", "Le portail en vidéo"),
         body: Localized::new(
-            "A short video presents the portal and how to reuse its data.\n\nThe video is hosted by an external platform: it loads only if you allow it.",
-            "Une courte vidéo présente le portail et la manière de réutiliser ses données.\n\nLa vidéo est hébergée par une plateforme externe : elle ne se charge que si vous l'autorisez.",
+            body("A short video presents the portal and how to reuse its data.\n\nThe video is hosted by an external platform: it loads only if you allow it."),
+            body("Une courte vidéo présente le portail et la manière de réutiliser ses données.\n\nLa vidéo est hébergée par une plateforme externe : elle ne se charge que si vous l'autorisez."),
         ),
-        video_url: Some(format!("{origin}/videos/embed/portail-demo")),
+        updated_at: now(),
     };
     store.put_page(portal_id, &page).await?;
     Ok(())

@@ -91,9 +91,10 @@ pub trait PrivacyStore: Send + Sync {
 pub struct ContentPage {
     pub slug: String,
     pub title: Localized,
+    /// HTML as the back office stored it (sanitized, third-party embeds as markers: TP-6).
     pub body: Localized,
-    /// A video shown through the portal's `video` integration.
-    pub video_url: Option<String>,
+    /// Unix seconds of the last save.
+    pub updated_at: i64,
 }
 
 #[async_trait]
@@ -101,6 +102,8 @@ pub trait PageStore: Send + Sync {
     async fn put_page(&self, portal_id: i64, page: &ContentPage) -> Result<()>;
     async fn page(&self, portal_id: i64, slug: &str) -> Result<Option<ContentPage>>;
     async fn pages(&self, portal_id: i64) -> Result<Vec<ContentPage>>;
+    /// Whether a page was there to delete.
+    async fn delete_page(&self, portal_id: i64, slug: &str) -> Result<bool>;
 }
 
 /// The dimensions of audience measurement (AN-4), each kept in its own table.

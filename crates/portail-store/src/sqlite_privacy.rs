@@ -259,10 +259,10 @@ async fn touch_consent(
 impl PageStore for SqliteStore {
     async fn put_page(&self, portal_id: i64, page: &ContentPage) -> Result<()> {
         sqlx::query(
-            "INSERT INTO content_pages (portal_id, slug, title_en, title_fr, body_en, body_fr, video_url) \
+            "INSERT INTO content_pages (portal_id, slug, title_en, title_fr, body_en, body_fr, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (portal_id, slug) DO UPDATE SET title_en = excluded.title_en, \
              title_fr = excluded.title_fr, body_en = excluded.body_en, body_fr = excluded.body_fr, \
-             video_url = excluded.video_url",
+             updated_at = excluded.updated_at",
         )
         .bind(portal_id)
         .bind(&page.slug)
@@ -270,7 +270,7 @@ impl PageStore for SqliteStore {
         .bind(&page.title.fr)
         .bind(&page.body.en)
         .bind(&page.body.fr)
-        .bind(&page.video_url)
+        .bind(page.updated_at)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -283,12 +283,21 @@ impl PageStore for SqliteStore {
     async fn pages(&self, portal_id: i64) -> Result<Vec<ContentPage>> {
         self.pages_where(portal_id, None).await
     }
+
+    async fn delete_page(&self, portal_id: i64, slug: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM content_pages WHERE portal_id = ? AND slug = ?")
+            .bind(portal_id)
+            .bind(slug)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
 }
 
 impl SqliteStore {
     async fn pages_where(&self, portal_id: i64, slug: Option<&str>) -> Result<Vec<ContentPage>> {
         let rows = sqlx::query(
-            "SELECT slug, title_en, title_fr, body_en, body_fr, video_url FROM content_pages \
+            "SELECT slug, title_en, title_fr, body_en, body_fr, updated_at FROM content_pages \
              WHERE portal_id = ? AND (? IS NULL OR slug = ?) ORDER BY slug",
         )
         .bind(portal_id)
@@ -302,7 +311,7 @@ impl SqliteStore {
                 slug: row.get(0),
                 title: Localized::new(row.get::<String, _>(1), row.get::<String, _>(2)),
                 body: Localized::new(row.get::<String, _>(3), row.get::<String, _>(4)),
-                video_url: row.get(5),
+                updated_at: row.get(5),
             })
             .collect())
     }
@@ -545,12 +554,15 @@ mod tests {
         let page = ContentPage {
             slug: "about".into(),
             title: Localized::new("About", "À propos"),
-            body: Localized::new("Hello", "Bonjour"),
-            video_url: Some("https://tube.example/v/1".into()),
+            body: Localized::new("<p>Hello</p>", "<p>Bonjour</p>"),
+            updated_at: 1_700_000_000,
         };
         store.put_page(id, &page).await.unwrap();
         assert_eq!(store.page(id, "about").await.unwrap(), Some(page));
         assert_eq!(store.page(id, "other").await.unwrap(), None);
         assert_eq!(store.pages(id).await.unwrap().len(), 1);
+        assert!(!store.delete_page(id, "other").await.unwrap());
+        assert!(store.delete_page(id, "about").await.unwrap());
+        assert_eq!(store.page(id, "about").await.unwrap(), None);
     }
 }

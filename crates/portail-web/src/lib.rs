@@ -11,6 +11,7 @@ pub mod assets;
 pub mod audience;
 pub mod back;
 pub mod config;
+pub mod content;
 pub mod context;
 pub mod csrf;
 pub mod error;

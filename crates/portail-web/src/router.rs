@@ -47,6 +47,10 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/backoffice/apikeys/{id}/delete/",
     "/backoffice/datasets/attachments/",
     "/backoffice/datasets/{dataset_id}/attachments/{attachment_id}/delete/",
+    "/backoffice/pages/",
+    "/backoffice/pages/new/",
+    "/backoffice/pages/{slug}/",
+    "/backoffice/pages/{slug}/delete/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -89,6 +93,10 @@ pub fn router(app: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(back::attachments::MAX_ATTACHMENT_BYTES + (1 << 20))),
         )
         .route(PAGE_ROUTES[29], post(back::attachments::detach))
+        .route(PAGE_ROUTES[30], get(back::pages::list))
+        .route(PAGE_ROUTES[31], get(back::pages::new_form).post(back::pages::create))
+        .route(PAGE_ROUTES[32], get(back::pages::edit_form).post(back::pages::update))
+        .route(PAGE_ROUTES[33], post(back::pages::delete))
         .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → audience → identity → CSRF → handler.

@@ -31,6 +31,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("dataset.html", include_str!("../templates/dataset.html")),
     ("dataset_tabs.html", include_str!("../templates/dataset_tabs.html")),
     ("embed.html", include_str!("../templates/embed.html")),
+    ("backoffice_pages.html", include_str!("../templates/backoffice_pages.html")),
+    ("backoffice_page_edit.html", include_str!("../templates/backoffice_page_edit.html")),
 ];
 
 pub struct Templates {

@@ -4,5 +4,6 @@ pub mod apikeys;
 pub mod attachments;
 pub mod audience;
 pub mod datasets;
+pub mod pages;
 pub mod privacy;
 pub mod settings;

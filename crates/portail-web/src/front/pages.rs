@@ -1,7 +1,8 @@
-//! Content pages (`/pages/<slug>/`): text written by the portal's editors, optionally with a
-//! video shown through the portal's `video` integration — as a placeholder until the visitor
-//! allows it (TP-3, TP-4). Bodies are plain text, so no third-party markup can slip in (TP-6).
+//! Content pages (`/pages/<slug>/`): HTML written by the portal's editors in the back office,
+//! sanitized on save and again here (TP-6); embedded videos appear as placeholders until the
+//! visitor allows the integration, then as the player (TP-3, TP-4).
 
+use crate::content::{self, Part};
 use crate::context::Ctx;
 use axum::extract::Path;
 use axum::response::Response;
@@ -16,28 +17,31 @@ pub async fn page(ctx: Ctx, Path(slug): Path<String>) -> Response {
             return ctx.error(portail_core::Code::Internal, "error-500-body");
         }
     };
-    let body = content.body.get(ctx.lang);
-    let paragraphs: Vec<&str> = body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect();
-    let video = content.video_url.as_deref().and_then(|url| video_values(&ctx, url));
-    let page = ctx
-        .page("page.html")
-        .with("content", json!({"title": content.title.get(ctx.lang), "paragraphs": paragraphs}))
-        .with("video", video);
+    let embeddable = ctx.site.privacy.embeddable();
+    let parts: Vec<Value> = content::parts(content.body.get(ctx.lang), &embeddable, own_host(&ctx))
+        .into_iter()
+        .filter_map(|part| match part {
+            Part::Html(html) => Some(json!({"html": html})),
+            Part::Embed { key, url } => embed_values(&ctx, &key, &url).map(|embed| json!({"embed": embed})),
+        })
+        .collect();
+    let page = ctx.page("page.html").with("content", json!({"title": content.title.get(ctx.lang), "parts": parts}));
     ctx.render(page)
 }
 
-/// The video, if the portal's video integration serves its origin: the player when granted, else
-/// what the placeholder needs. A video from any other origin is not shown at all.
-fn video_values(ctx: &Ctx, url: &str) -> Option<Value> {
-    let integration = ctx.site.privacy.integration("video")?;
-    let origin = &integration.config.origin;
-    if !url.starts_with(&format!("{origin}/")) {
-        return None;
-    }
-    let keep: Vec<&str> = ctx.consent.granted.iter().copied().filter(|k| *k != "video").collect();
+/// `host[:port]` the visitor reached the portal on: URLs there are not third-party.
+pub fn own_host(ctx: &Ctx) -> &str {
+    ctx.site.origin.split_once("://").map_or(ctx.site.origin.as_str(), |(_, host)| host)
+}
+
+/// An embed through an enabled integration: the player when granted, else what the placeholder
+/// needs.
+fn embed_values(ctx: &Ctx, key: &str, url: &str) -> Option<Value> {
+    let integration = ctx.site.privacy.integration(key)?;
+    let keep: Vec<&str> = ctx.consent.granted.iter().copied().filter(|k| *k != key).collect();
     Some(json!({
-        "key": "video",
-        "granted": ctx.consent.grants("video"),
+        "key": integration.key(),
+        "granted": ctx.consent.grants(key),
         "url": url,
         "vendor": integration.config.vendor,
         "title": integration.kind.title.get(ctx.lang),

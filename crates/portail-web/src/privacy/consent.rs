@@ -45,6 +45,15 @@ impl PortalPrivacy {
         self.integrations.iter().find(|i| i.key() == key)
     }
 
+    /// The enabled integrations content pages may embed through (TP-6).
+    pub fn embeddable(&self) -> Vec<crate::content::Embeddable> {
+        self.integrations
+            .iter()
+            .filter(|i| i.kind.embeddable)
+            .map(|i| crate::content::Embeddable { key: i.key().to_owned(), origin: i.config.origin.clone() })
+            .collect()
+    }
+
     fn mac(&self, payload: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(payload.as_bytes());

@@ -14,6 +14,9 @@ pub struct IntegrationKind {
     pub description: Text,
     /// CSP fetch directives the vendor origin is added to after grant (TP-2).
     pub directives: &'static [&'static str],
+    /// Whether content pages may embed the vendor's content through it, as a placeholder until
+    /// granted (TP-3, TP-6).
+    pub embeddable: bool,
 }
 
 pub const VIDEO: IntegrationKind = IntegrationKind {
@@ -24,6 +27,7 @@ pub const VIDEO: IntegrationKind = IntegrationKind {
         fr: "Lire dans les pages du portail des vidéos hébergées par une plateforme vidéo externe.",
     },
     directives: &["frame-src", "img-src"],
+    embeddable: true,
 };
 
 pub const MAP_TILES: IntegrationKind = IntegrationKind {
@@ -34,6 +38,7 @@ pub const MAP_TILES: IntegrationKind = IntegrationKind {
         fr: "Charger les fonds de carte depuis un serveur de tuiles externe.",
     },
     directives: &["img-src", "connect-src"],
+    embeddable: false,
 };
 
 pub const EXTERNAL_ANALYTICS: IntegrationKind = IntegrationKind {
@@ -44,6 +49,7 @@ pub const EXTERNAL_ANALYTICS: IntegrationKind = IntegrationKind {
         fr: "Transmettre votre visite à un service de mesure d'audience externe choisi par le portail.",
     },
     directives: &["script-src", "connect-src", "img-src"],
+    embeddable: false,
 };
 
 pub const KINDS: [&IntegrationKind; 3] = [&VIDEO, &MAP_TILES, &EXTERNAL_ANALYTICS];

@@ -18,6 +18,7 @@ mod front;
 mod harvest;
 mod language;
 mod openapi;
+mod pages;
 mod policy;
 mod support;
 mod tenancy;

@@ -83,8 +83,13 @@ impl TestApp {
         let page = ContentPage {
             slug: "video".into(),
             title: Localized::new("Our video", "Notre vidéo"),
-            body: Localized::new("Watch it.", "Regardez-la."),
-            video_url: Some(format!("{origin}/embed/42")),
+            body: Localized::new(
+                format!(r#"<p>Watch it.</p><figure data-integration="video" data-src="{origin}/embed/42"></figure>"#),
+                format!(
+                    r#"<p>Regardez-la.</p><figure data-integration="video" data-src="{origin}/embed/42"></figure>"#
+                ),
+            ),
+            updated_at: START,
         };
         self.store.put_page(portal.id, &page).await.unwrap();
     }
