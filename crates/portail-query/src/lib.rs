@@ -12,6 +12,7 @@
 mod bind;
 mod buckets;
 mod codes;
+mod dense;
 mod encode;
 mod error;
 mod export;

@@ -324,7 +324,20 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
                 let batch = codes::count_by_code(&resident.batches, coded, selected.as_deref(), key, &counts)?;
                 df = ds.tables.session(1).read_batch(batch)?;
             }
-            _ => df = df.aggregate(group_exprs, aggr_exprs)?,
+            _ => {
+                // One small-range integer key (a year, a code…): arrays instead of a hash table.
+                let dense = match (group_exprs.as_slice(), clusters.is_empty()) {
+                    ([key], true) => {
+                        crate::dense::aggregate(&df, &key.clone().unalias(), key.schema_name().to_string(), &aggr_exprs)
+                            .await?
+                    }
+                    _ => None,
+                };
+                df = match dense {
+                    Some(batch) => ds.tables.session(1).read_batch(batch)?,
+                    None => df.aggregate(group_exprs, aggr_exprs)?,
+                };
+            }
         }
         if !over_aggregates.is_empty() {
             let mut columns: Vec<DfExpr> = df.schema().columns().into_iter().map(DfExpr::Column).collect();
