@@ -181,6 +181,13 @@ pub(crate) fn count_by_code(
     for batch in batches {
         let codes = batch.column_by_name(&coded.column).ok_or_else(|| internal("no code column"))?;
         let codes = codes.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
+        if selected.is_none() && codes.null_count() == 0 {
+            // Every row, no null: the loop the facets of every dataset page run.
+            for &code in codes.values().iter() {
+                per_code[code as usize] += 1;
+            }
+            continue;
+        }
         let rows = batch.column_by_name(crate::records::HIDDEN_ROW).ok_or_else(|| internal("no _row"))?;
         let rows = rows.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
         for i in 0..batch.num_rows() {

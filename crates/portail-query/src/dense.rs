@@ -10,8 +10,9 @@
 
 use crate::error::QueryError;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch};
+use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType, Float64Type, Int32Type, Int64Type};
 use datafusion::dataframe::DataFrame;
 use datafusion::logical_expr::Expr as DfExpr;
 use futures::StreamExt;
@@ -31,10 +32,10 @@ enum Op {
 
 /// The function of an aggregate this module computes, if it is one.
 fn op_of(e: &DfExpr) -> Option<(Op, &DfExpr)> {
-    let e = match e {
-        DfExpr::Alias(a) => a.expr.as_ref(),
-        e => e,
-    };
+    let mut e = e;
+    while let DfExpr::Alias(a) = e {
+        e = a.expr.as_ref();
+    }
     let DfExpr::AggregateFunction(af) = e else { return None };
     let p = &af.params;
     if p.distinct || p.filter.is_some() || !p.order_by.is_empty() || p.args.len() != 1 {
@@ -51,24 +52,57 @@ fn op_of(e: &DfExpr) -> Option<(Op, &DfExpr)> {
     Some((op, &p.args[0]))
 }
 
-/// One aggregate's state for every key slot.
+/// One aggregate's state for every key slot: the folded value (starting from the operation's
+/// identity) and how many non-null inputs it saw (null when none, as SQL wants).
 enum Acc {
     Count(Vec<i64>),
-    Int { op: Op, values: Vec<i64>, seen: Vec<bool> },
+    Int { op: Op, values: Vec<i64>, seen: Vec<i64> },
     Real { op: Op, values: Vec<f64>, seen: Vec<i64> },
+}
+
+/// `acc[slot] = f(acc[slot], value)` over a batch, skipping nulls; the loop the module exists for.
+/// `input` and `slots` are one chunk, starting at row `offset` of the batch `nulls` describes.
+fn fold<T: Copy>(
+    slots: &[u32],
+    input: &[T],
+    (nulls, offset): (Option<&NullBuffer>, usize),
+    acc: &mut [T],
+    seen: &mut [i64],
+    f: impl Fn(T, T) -> T,
+) {
+    match nulls {
+        None => {
+            for (&s, &v) in slots.iter().zip(input) {
+                let s = s as usize;
+                acc[s] = f(acc[s], v);
+                seen[s] += 1;
+            }
+        }
+        Some(nulls) => {
+            for (i, (&s, &v)) in slots.iter().zip(input).enumerate() {
+                if nulls.is_valid(offset + i) {
+                    let s = s as usize;
+                    acc[s] = f(acc[s], v);
+                    seen[s] += 1;
+                }
+            }
+        }
+    }
 }
 
 impl Acc {
     fn new(op: Op, input: &DataType, slots: usize) -> Option<Acc> {
-        Some(match (op, input) {
-            (Op::Count, _) => Acc::Count(vec![0; slots]),
-            (Op::Avg, DataType::Float64) => Acc::Real { op, values: vec![0.0; slots], seen: vec![0; slots] },
-            (Op::Sum | Op::Min | Op::Max, DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8) => {
-                Acc::Int { op, values: vec![0; slots], seen: vec![false; slots] }
-            }
-            (Op::Sum | Op::Min | Op::Max, DataType::Float64) => {
-                Acc::Real { op, values: vec![0.0; slots], seen: vec![0; slots] }
-            }
+        let int = |start| Acc::Int { op, values: vec![start; slots], seen: vec![0; slots] };
+        let real = |start| Acc::Real { op, values: vec![start; slots], seen: vec![0; slots] };
+        let integer = matches!(input, DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8);
+        Some(match (op, integer, input == &DataType::Float64) {
+            (Op::Count, _, _) => Acc::Count(vec![0; slots]),
+            (Op::Sum, true, _) => int(0),
+            (Op::Min, true, _) => int(i64::MAX),
+            (Op::Max, true, _) => int(i64::MIN),
+            (Op::Sum | Op::Avg, _, true) => real(0.0),
+            (Op::Min, _, true) => real(f64::INFINITY),
+            (Op::Max, _, true) => real(f64::NEG_INFINITY),
             _ => return None,
         })
     }
@@ -82,69 +116,67 @@ impl Acc {
         }
         match self {
             Acc::Count(n) => grow(n, front, len, 0),
-            Acc::Int { values, seen, .. } => {
-                grow(values, front, len, 0);
-                grow(seen, front, len, false);
+            Acc::Int { op, values, seen } => {
+                let start = match op {
+                    Op::Min => i64::MAX,
+                    Op::Max => i64::MIN,
+                    _ => 0,
+                };
+                grow(values, front, len, start);
+                grow(seen, front, len, 0);
             }
-            Acc::Real { values, seen, .. } => {
-                grow(values, front, len, 0.0);
+            Acc::Real { op, values, seen } => {
+                let start = match op {
+                    Op::Min => f64::INFINITY,
+                    Op::Max => f64::NEG_INFINITY,
+                    _ => 0.0,
+                };
+                grow(values, front, len, start);
                 grow(seen, front, len, 0);
             }
         }
     }
 
-    /// Adds one batch: `slots[i]` is the slot of row `i`.
-    fn add(&mut self, slots: &[usize], input: &ArrayRef) -> Result<(), QueryError> {
+    /// A batch's input column in the type `add` reads.
+    fn prepare(&self, input: &ArrayRef) -> Result<ArrayRef, QueryError> {
         match self {
-            Acc::Count(n) => {
-                for (i, s) in slots.iter().enumerate() {
-                    n[*s] += i64::from(input.is_valid(i));
-                }
-            }
-            Acc::Int { op, values, seen } => {
-                let input = cast(input, &DataType::Int64).map_err(arrow)?;
-                let input = input.as_primitive::<Int64Type>();
-                for (i, &s) in slots.iter().enumerate() {
-                    if input.is_null(i) {
-                        continue;
+            Acc::Int { .. } => cast(input, &DataType::Int64).map_err(arrow),
+            _ => Ok(input.clone()),
+        }
+    }
+
+    /// Adds one chunk of a batch: rows `offset..offset + slots.len()` of `input` (prepared),
+    /// `slots[i]` being the slot of row `offset + i`. Without input, counts rows.
+    fn add(&mut self, slots: &[u32], input: Option<&ArrayRef>, offset: usize) {
+        let range = offset..offset + slots.len();
+        match self {
+            Acc::Count(n) => match input.and_then(|i| i.logical_nulls()) {
+                None => slots.iter().for_each(|&s| n[s as usize] += 1),
+                Some(nulls) => {
+                    for (i, &s) in slots.iter().enumerate() {
+                        n[s as usize] += i64::from(nulls.is_valid(offset + i));
                     }
-                    let v = input.value(i);
-                    let acc = &mut values[s];
-                    *acc = match (*op, seen[s]) {
-                        (_, false) => v,
-                        (Op::Sum, true) => acc.wrapping_add(v),
-                        (Op::Min, true) => (*acc).min(v),
-                        (_, true) => (*acc).max(v),
-                    };
-                    seen[s] = true;
+                }
+            },
+            Acc::Int { op, values, seen } => {
+                let Some(input) = input else { return };
+                let input = input.as_primitive::<Int64Type>();
+                let (v, nulls) = (&input.values()[range], (input.nulls(), offset));
+                match op {
+                    Op::Sum => fold(slots, v, nulls, values, seen, i64::wrapping_add),
+                    Op::Min => fold(slots, v, nulls, values, seen, i64::min),
+                    _ => fold(slots, v, nulls, values, seen, i64::max),
                 }
             }
             Acc::Real { op, values, seen } => {
+                let Some(input) = input else { return };
                 let input = input.as_primitive::<Float64Type>();
-                for (i, &s) in slots.iter().enumerate() {
-                    if input.is_null(i) {
-                        continue;
-                    }
-                    let v = input.value(i);
-                    let acc = &mut values[s];
-                    *acc = match (*op, seen[s] > 0) {
-                        (_, false) => v,
-                        (Op::Sum | Op::Avg, true) => *acc + v,
-                        (Op::Min, true) => acc.min(v),
-                        (_, true) => acc.max(v),
-                    };
-                    seen[s] += 1;
+                let (v, nulls) = (&input.values()[range], (input.nulls(), offset));
+                match op {
+                    Op::Sum | Op::Avg => fold(slots, v, nulls, values, seen, |a, b| a + b),
+                    Op::Min => fold(slots, v, nulls, values, seen, f64::min),
+                    _ => fold(slots, v, nulls, values, seen, f64::max),
                 }
-            }
-        }
-        Ok(())
-    }
-
-    /// Counts rows per slot, whatever their values (a count's state only).
-    fn add_rows(&mut self, slots: &[usize]) {
-        if let Acc::Count(n) = self {
-            for s in slots {
-                n[*s] += 1;
             }
         }
     }
@@ -154,7 +186,7 @@ impl Acc {
         match self {
             Acc::Count(n) => Arc::new(Int64Array::from_iter_values(kept.iter().map(|&s| n[s]))),
             Acc::Int { values, seen, .. } => {
-                Arc::new(Int64Array::from_iter(kept.iter().map(|&s| seen[s].then_some(values[s]))))
+                Arc::new(Int64Array::from_iter(kept.iter().map(|&s| (seen[s] > 0).then_some(values[s]))))
             }
             Acc::Real { op, values, seen } => {
                 Arc::new(Float64Array::from_iter(kept.iter().map(|&s| {
@@ -196,19 +228,18 @@ pub(crate) async fn aggregate(
         ops.iter().zip(&types[1..]).map(|((op, _), t)| Acc::new(*op, t, 1).expect("checked above")).collect();
     let mut rows_per_slot = Acc::Count(vec![0]);
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-    let mut slots: Vec<usize> = vec![];
+    let mut slots: Vec<u32> = vec![];
     let mut stream = projected.execute_stream().await?;
     while let Some(batch) = stream.next().await {
         let batch = batch?;
-        let k = cast(batch.column(0), &DataType::Int64).map_err(arrow)?;
-        let k = k.as_primitive::<Int64Type>();
-        let (Some(min), Some(max)) = (datafusion::arrow::compute::min(k), datafusion::arrow::compute::max(k)) else {
-            slots.clear();
-            slots.resize(k.len(), 0);
-            add_batch(&mut accs, &mut rows_per_slot, &slots, &batch)?;
-            continue;
+        // Keys are read as Int32 (codes, years) or Int64, without widening the former.
+        let key = match batch.column(0).data_type() {
+            DataType::Int64 => batch.column(0).clone(),
+            _ => cast(batch.column(0), &DataType::Int32).map_err(arrow)?,
         };
-        if min < lo || max > hi {
+        let wide = key.data_type() == &DataType::Int64;
+        let range = if wide { min_max::<Int64Type>(&key) } else { min_max::<Int32Type>(&key) };
+        if let Some((min, max)) = range.filter(|(min, max)| *min < lo || *max > hi) {
             let (new_lo, new_hi) = (lo.min(min), hi.max(max));
             let Some(span) = new_hi.checked_sub(new_lo).filter(|s| *s < MAX_SPAN) else { return Ok(None) };
             let front = if lo <= hi { (lo - new_lo) as usize } else { 0 };
@@ -218,9 +249,22 @@ pub(crate) async fn aggregate(
             }
             (lo, hi) = (new_lo, new_hi);
         }
-        slots.clear();
-        slots.extend((0..k.len()).map(|i| if k.is_valid(i) { (k.value(i) - lo) as usize + 1 } else { 0 }));
-        add_batch(&mut accs, &mut rows_per_slot, &slots, &batch)?;
+        let inputs: Vec<ArrayRef> =
+            accs.iter().zip(&batch.columns()[1..]).map(|(acc, c)| acc.prepare(c)).collect::<Result<_, _>>()?;
+        // Chunks small enough for their slots to stay in the first-level cache across aggregates.
+        for offset in (0..key.len()).step_by(CHUNK) {
+            let len = CHUNK.min(key.len() - offset);
+            slots.clear();
+            if wide {
+                fill_slots::<Int64Type>(&key, offset, len, lo, &mut slots);
+            } else {
+                fill_slots::<Int32Type>(&key, offset, len, lo, &mut slots);
+            }
+            rows_per_slot.add(&slots, None, offset);
+            for (acc, input) in accs.iter_mut().zip(&inputs) {
+                acc.add(&slots, Some(input), offset);
+            }
+        }
     }
     let Acc::Count(rows_per_slot) = rows_per_slot else { unreachable!("built as a count") };
     let slots_len = rows_per_slot.len();
@@ -234,13 +278,36 @@ pub(crate) async fn aggregate(
     Ok(Some(RecordBatch::try_new(Arc::new(expected), columns).map_err(arrow)?))
 }
 
-fn add_batch(accs: &mut [Acc], rows: &mut Acc, slots: &[usize], batch: &RecordBatch) -> Result<(), QueryError> {
-    // Counting the key column's rows, nulls included, through a count over a non-null input.
-    rows.add_rows(slots);
-    for (i, acc) in accs.iter_mut().enumerate() {
-        acc.add(slots, batch.column(1 + i))?;
+/// Rows per chunk of a batch.
+const CHUNK: usize = 4096;
+
+/// The smallest and largest non-null key of a batch.
+fn min_max<T: ArrowPrimitiveType>(key: &ArrayRef) -> Option<(i64, i64)>
+where
+    T::Native: Into<i64>,
+{
+    let k = key.as_primitive::<T>();
+    Some((datafusion::arrow::compute::min(k)?.into(), datafusion::arrow::compute::max(k)?.into()))
+}
+
+/// Slots of rows `offset..offset + len`: 0 for a null key, `key - lo + 1` otherwise (under
+/// `MAX_SPAN`, so it fits in u32).
+fn fill_slots<T: ArrowPrimitiveType>(key: &ArrayRef, offset: usize, len: usize, lo: i64, out: &mut Vec<u32>)
+where
+    T::Native: Into<i64>,
+{
+    let k = key.as_primitive::<T>();
+    let values = &k.values()[offset..offset + len];
+    match k.nulls() {
+        None => out.extend(values.iter().map(|v| ((*v).into() - lo) as u32 + 1)),
+        Some(nulls) => out.extend(values.iter().enumerate().map(|(i, v)| {
+            if nulls.is_valid(offset + i) {
+                ((*v).into() - lo) as u32 + 1
+            } else {
+                0
+            }
+        })),
     }
-    Ok(())
 }
 
 fn arrow(e: datafusion::arrow::error::ArrowError) -> QueryError {
@@ -280,7 +347,8 @@ mod tests {
 
     fn aggregates() -> Vec<DfExpr> {
         vec![
-            agg::count(lit(1i64)).alias("n"),
+            // As the binder writes count(*): an alias under the select list's.
+            agg::count(lit(1i64)).alias("count(*)").alias("n"),
             agg::count(col("v")),
             agg::sum(col("v")),
             agg::min(col("v")),
@@ -317,6 +385,18 @@ mod tests {
         let expected = rows(hash.collect().await.unwrap()).await;
         assert_eq!(rows(vec![dense]).await, expected);
         assert_eq!(expected.len(), 5, "{expected:?}");
+    }
+
+    #[tokio::test]
+    async fn batches_longer_than_a_chunk_keep_their_nulls_in_place() {
+        let n = 3 * CHUNK + 17;
+        let k: Vec<Option<i32>> = (0..n).map(|i| (i % 11 != 0).then_some((i % 7) as i32 - 3)).collect();
+        let v: Vec<Option<i64>> = (0..n).map(|i| (i % 5 != 0).then_some(i as i64)).collect();
+        let f: Vec<Option<f64>> = (0..n).map(|i| (i % 3 != 0).then_some(i as f64 / 8.0)).collect();
+        let df = frame(&[(k.clone(), v.clone(), f.clone()), (k, v, f)]);
+        let dense = aggregate(&df, &col("k"), "k".into(), &aggregates()).await.unwrap().expect("applies");
+        let hash = df.clone().aggregate(vec![col("k").alias("k")], aggregates()).unwrap();
+        assert_eq!(rows(vec![dense]).await, rows(hash.collect().await.unwrap()).await);
     }
 
     #[tokio::test]

@@ -5,7 +5,6 @@
 
 use crate::selection::physical;
 use crate::tables::Resident;
-use crate::udf::consecutive_from;
 use crate::QueryError;
 use datafusion::arrow::array::{Array, AsArray, UInt32Array};
 use datafusion::arrow::compute::{concat_batches, take_record_batch};
@@ -29,15 +28,11 @@ fn natural_page(
     let schema = first_batch.schema();
     let (mut skip, mut want) = (offset, limit);
     let mut pieces = vec![];
-    for batch in &resident.batches {
+    for (batch, start) in resident.batches.iter().zip(&resident.starts) {
         if want == 0 {
             break;
         }
-        let rows = batch
-            .column_by_name(crate::records::HIDDEN_ROW)
-            .ok_or_else(|| QueryError::Internal("a version without _row".into()))?
-            .as_primitive::<Int64Type>();
-        let Some(first) = consecutive_from(rows.values()) else { return Ok(None) };
+        let Some(first) = *start else { return Ok(None) };
         let n = batch.num_rows();
         let mut positions: Vec<u32> = vec![];
         match selected {
@@ -121,30 +116,24 @@ pub(crate) fn page(
     let mut best: std::collections::BinaryHeap<Candidate> = std::collections::BinaryHeap::with_capacity(want + 1);
     for (b, batch) in resident.batches.iter().enumerate() {
         let Some(keys) = batch.column_by_name(column) else { return Ok(None) };
-        let key_at: Box<dyn Fn(usize) -> Option<f64>> = match keys.data_type() {
+        let keys = match keys.data_type() {
             DataType::Int64 => {
                 let ints = keys.as_primitive::<Int64Type>();
                 // Beyond 2^53 an f64 key would merge neighbours: leave those to the planner.
                 if ints.values().iter().any(|v| v.unsigned_abs() > 1 << 53) {
                     return Ok(None);
                 }
-                Box::new(move |i| ints.is_valid(i).then(|| ints.value(i) as f64))
+                SortKeys::Int(ints)
             }
-            DataType::Float64 => {
-                let floats = keys.as_primitive::<Float64Type>();
-                Box::new(move |i| floats.is_valid(i).then(|| floats.value(i)))
-            }
+            DataType::Float64 => SortKeys::Real(keys.as_primitive::<Float64Type>()),
             _ => return Ok(None),
         };
-        let rows = batch
-            .column_by_name(crate::records::HIDDEN_ROW)
-            .ok_or_else(|| QueryError::Internal("a version without _row".into()))?
-            .as_primitive::<Int64Type>();
-        let Some(first) = consecutive_from(rows.values()) else { return Ok(None) };
+        // Rows are consecutive: row `first + i`, without reading the `_row` column.
+        let Some(first) = resident.starts[b] else { return Ok(None) };
         let mut consider = |i: usize| -> bool {
             // Descending order is ascending order of the negated key; nulls stay last.
-            let key = key_at(i).map(|k| if descending { -k } else { k });
-            let candidate = Candidate { key, row: rows.value(i), at: (b, i) };
+            let key = keys.at(i).map(|k| if descending { -k } else { k });
+            let candidate = Candidate { key, row: (first + i) as i64, at: (b, i) };
             if best.len() < want {
                 best.push(candidate);
             } else if best.peek().is_some_and(|worst| candidate < *worst) {
@@ -164,6 +153,22 @@ pub(crate) fn page(
     let batches: Vec<&RecordBatch> = resident.batches.iter().collect();
     let taken = datafusion::arrow::compute::interleave_record_batch(&batches, &chosen).map_err(arrow)?;
     evaluate(ctx, &schema, &taken, outputs).map(Some)
+}
+
+/// A batch's sort column, read as f64 (a match per row beats a boxed closure per row).
+enum SortKeys<'a> {
+    Int(&'a datafusion::arrow::array::Int64Array),
+    Real(&'a datafusion::arrow::array::Float64Array),
+}
+
+impl SortKeys<'_> {
+    #[inline]
+    fn at(&self, i: usize) -> Option<f64> {
+        match self {
+            SortKeys::Int(a) => a.is_valid(i).then(|| a.value(i) as f64),
+            SortKeys::Real(a) => a.is_valid(i).then(|| a.value(i)),
+        }
+    }
 }
 
 /// A row competing for a sorted page: by key (nulls last), then by natural order.

@@ -372,8 +372,12 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         // Counting the groups would run the aggregation a second time: the groups are computed
         // once, kept, then counted and paged.
         let total = if count {
-            df = df.cache().await?;
-            Some(df.clone().count().await? as u64)
+            let schema = df.schema().inner().clone();
+            let groups = df.collect().await?;
+            let n = groups.iter().map(|b| b.num_rows() as u64).sum();
+            let table = datafusion::datasource::MemTable::try_new(schema, vec![groups])?;
+            df = ds.tables.session(1).read_table(Arc::new(table))?;
+            Some(n)
         } else {
             None
         };

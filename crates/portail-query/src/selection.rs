@@ -33,14 +33,15 @@ pub(crate) fn select(ctx: &SessionContext, resident: &Resident, filter: Expr) ->
     let Some(first) = resident.batches.first() else { return Ok(Selection { count: 0, bits: vec![] }) };
     let predicate = physical(ctx, filter, &first.schema())?;
     let words = (resident.rows as usize + 1).div_ceil(64);
-    let batches = &resident.batches;
+    let (batches, starts) = (&resident.batches, &resident.starts);
     if batches.len() < PARALLEL_FROM_BATCHES {
-        return part(predicate.as_ref(), batches, words);
+        return part(predicate.as_ref(), batches, starts, words);
     }
-    let (left, right) = batches.split_at(batches.len() / 2);
+    let half = batches.len() / 2;
+    let ((left, right), (left_starts, right_starts)) = (batches.split_at(half), starts.split_at(half));
     let (a, b) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| part(predicate.as_ref(), right, words));
-        let mine = part(predicate.as_ref(), left, words);
+        let other = scope.spawn(|| part(predicate.as_ref(), right, right_starts, words));
+        let mine = part(predicate.as_ref(), left, left_starts, words);
         (mine, other.join().unwrap_or_else(|_| Err(QueryError::Internal("a filter thread panicked".into()))))
     });
     let (mut a, b) = (a?, b?);
@@ -65,9 +66,15 @@ pub(crate) fn physical(
     Ok(ctx.create_physical_expr(expr, &schema)?)
 }
 
-fn part(predicate: &dyn PhysicalExpr, batches: &[RecordBatch], words: usize) -> Result<Selection, QueryError> {
+/// `starts`: each batch's first row when its rows are consecutive (`Resident::starts`).
+fn part(
+    predicate: &dyn PhysicalExpr,
+    batches: &[RecordBatch],
+    starts: &[Option<usize>],
+    words: usize,
+) -> Result<Selection, QueryError> {
     let mut out = Selection { count: 0, bits: vec![0; words] };
-    for batch in batches {
+    for (batch, start) in batches.iter().zip(starts) {
         let mask = predicate.evaluate(batch)?.into_array(batch.num_rows())?;
         let Some(mask) = mask.as_boolean_opt() else {
             return Err(QueryError::invalid("ODSQL query is malformed: the where clause is not a condition"));
@@ -79,7 +86,7 @@ fn part(predicate: &dyn PhysicalExpr, batches: &[RecordBatch], words: usize) -> 
             .ok_or_else(|| QueryError::Internal("a version without _row".into()))?
             .as_primitive::<Int64Type>();
         let n = rows.len();
-        let first = crate::udf::consecutive_from(rows.values()).filter(|f| (f + n).div_ceil(64) <= out.bits.len());
+        let first = start.filter(|f| (f + n).div_ceil(64) <= out.bits.len());
         if let Some(base) = first {
             // Rows numbered base, base + 1, …: the mask is copied 64 bits at a time.
             let (word, shift) = (base / 64, base % 64);

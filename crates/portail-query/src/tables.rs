@@ -49,6 +49,9 @@ pub(crate) struct Resident {
     pub coded: HashMap<String, Coded>,
     /// Int fields in non-decreasing file order (see `selection::equal_in_sorted`).
     pub sorted: Vec<String>,
+    /// Per batch, its first `_row` when its rows are numbered `first, first + 1, …` (found once
+    /// here: pages and filters rely on it on every request).
+    pub starts: Vec<Option<usize>>,
 }
 
 impl Resident {
@@ -60,7 +63,19 @@ impl Resident {
         } else {
             vec![batches.clone()]
         };
+        let starts = batches
+            .iter()
+            .map(|b| {
+                let rows = b.column_by_name(crate::records::HIDDEN_ROW)?;
+                let rows = datafusion::arrow::array::AsArray::as_primitive_opt::<
+                    datafusion::arrow::datatypes::Int64Type,
+                >(rows)?;
+                crate::udf::consecutive_from(rows.values())
+                    .filter(|_| datafusion::arrow::array::Array::null_count(rows) == 0)
+            })
+            .collect();
         Ok(Resident {
+            starts,
             rows: batches.iter().map(|b| b.num_rows() as u64).sum(),
             ordered: Arc::new(MemTable::try_new(schema.clone(), vec![batches.clone()])?),
             batches,

@@ -220,7 +220,16 @@ impl ScalarUDFImpl for DatePart {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let values = one_array(&args)?;
         let out: PrimitiveArray<Int64Type> = match values.data_type() {
-            DataType::Date32 => values.as_primitive::<Date32Type>().unary(|d| self.of_days(d)),
+            // One loop per part, the table fetched once: this runs over every row of a group-by.
+            DataType::Date32 => {
+                let (days, table) = (values.as_primitive::<Date32Type>(), civil_table());
+                match self.part {
+                    Part::Year => days.unary(|d| i64::from(civil_in(table, d).0)),
+                    Part::Month => days.unary(|d| i64::from(civil_in(table, d).1)),
+                    Part::Day => days.unary(|d| i64::from(civil_in(table, d).2)),
+                    Part::Hour | Part::Minute | Part::Second => days.unary(|_| 0),
+                }
+            }
             DataType::Timestamp(TimeUnit::Microsecond, _) => {
                 values.as_primitive::<TimestampMicrosecondType>().unary(|t| self.of_micros(t))
             }
@@ -235,22 +244,30 @@ impl ScalarUDFImpl for DatePart {
 const TABLE_FIRST_DAY: i32 = -25_567;
 const TABLE_DAYS: usize = 73_049;
 
-fn civil(days: i32) -> (i32, u32, u32) {
+/// Packed `(year << 9 | month << 5 | day)` of every day from `TABLE_FIRST_DAY`.
+fn civil_table() -> &'static [u32] {
     static TABLE: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
-    let index = days.wrapping_sub(TABLE_FIRST_DAY) as u32 as usize;
-    if index >= TABLE_DAYS {
-        return portail_core::time::civil_from_days(days);
-    }
-    let table = TABLE.get_or_init(|| {
+    TABLE.get_or_init(|| {
         (0..TABLE_DAYS as i32)
             .map(|i| {
                 let (y, m, d) = portail_core::time::civil_from_days(TABLE_FIRST_DAY + i);
                 (y as u32) << 9 | m << 5 | d
             })
             .collect()
-    });
-    let packed = table[index];
-    ((packed >> 9) as i32, packed >> 5 & 0xf, packed & 0x1f)
+    })
+}
+
+/// `(year, month, day)` of a day number, through `table` (from [`civil_table`]) when in range.
+#[inline]
+fn civil_in(table: &[u32], days: i32) -> (i32, u32, u32) {
+    match table.get(days.wrapping_sub(TABLE_FIRST_DAY) as u32 as usize) {
+        Some(&packed) => ((packed >> 9) as i32, packed >> 5 & 0xf, packed & 0x1f),
+        None => portail_core::time::civil_from_days(days),
+    }
+}
+
+fn civil(days: i32) -> (i32, u32, u32) {
+    civil_in(civil_table(), days)
 }
 
 /// `part` (year, month, day, hour, minute or second) of a date or datetime column; `None` for
