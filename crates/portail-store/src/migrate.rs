@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_api_keys.sql")),
     (5, include_str!("../migrations/0005_attachments.sql")),
     (6, include_str!("../migrations/0006_content_html.sql")),
+    (7, include_str!("../migrations/0007_time_zone.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -36,6 +36,8 @@ pub struct PrivacySettings {
     pub consent_changed_at: i64,
     pub privacy_contact: String,
     pub audience_retention_months: i64,
+    /// IANA zone of the portal's audience days; empty for the platform's default.
+    pub time_zone: String,
     /// Sorted by kind.
     pub integrations: Vec<IntegrationConfig>,
 }
@@ -76,6 +78,8 @@ pub trait PrivacyStore: Send + Sync {
     async fn bump_consent_revision(&self, portal_id: i64, now: i64) -> Result<()>;
     async fn set_privacy_contact(&self, portal_id: i64, contact: &str) -> Result<()>;
     async fn set_audience_retention(&self, portal_id: i64, months: i64) -> Result<()>;
+    /// The name is checked by the caller (the store knows no zone database).
+    async fn set_time_zone(&self, portal_id: i64, zone: &str) -> Result<()>;
 
     async fn add_consent_record(&self, record: &ConsentRecord) -> Result<()>;
     /// Records of a portal decided in `[from, to)`, oldest first.

@@ -17,8 +17,8 @@ fn json_error(e: serde_json::Error) -> StoreError {
 impl PrivacyStore for SqliteStore {
     async fn privacy_settings(&self, portal_id: i64) -> Result<PrivacySettings> {
         let row = sqlx::query(
-            "SELECT consent_revision, consent_changed_at, privacy_contact, audience_retention_months \
-             FROM portal_privacy WHERE portal_id = ?",
+            "SELECT consent_revision, consent_changed_at, privacy_contact, audience_retention_months, \
+             time_zone FROM portal_privacy WHERE portal_id = ?",
         )
         .bind(portal_id)
         .fetch_optional(self.pool())
@@ -29,6 +29,7 @@ impl PrivacyStore for SqliteStore {
                 consent_changed_at: row.get(1),
                 privacy_contact: row.get(2),
                 audience_retention_months: row.get(3),
+                time_zone: row.get(4),
                 integrations: vec![],
             },
             None => PrivacySettings { audience_retention_months: 25, ..PrivacySettings::default() },
@@ -120,6 +121,18 @@ impl PrivacyStore for SqliteStore {
         )
         .bind(portal_id)
         .bind(months)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn set_time_zone(&self, portal_id: i64, zone: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO portal_privacy (portal_id, time_zone) VALUES (?, ?) \
+             ON CONFLICT (portal_id) DO UPDATE SET time_zone = excluded.time_zone",
+        )
+        .bind(portal_id)
+        .bind(zone)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -439,6 +452,9 @@ mod tests {
         let (store, id) = store_with_portal().await;
         let fresh = store.privacy_settings(id).await.unwrap();
         assert_eq!((fresh.consent_revision, fresh.audience_retention_months), (0, 25));
+        assert_eq!(fresh.time_zone, "");
+        store.set_time_zone(id, "Indian/Reunion").await.unwrap();
+        assert_eq!(store.privacy_settings(id).await.unwrap().time_zone, "Indian/Reunion");
         store.put_integration(id, &video("https://tube.example"), 100).await.unwrap();
         let s = store.privacy_settings(id).await.unwrap();
         assert_eq!(s.integrations.len(), 1);

@@ -369,3 +369,5 @@ pages-error-slug = The name in the address must be 1 to { $slugmax } lower-case 
 pages-error-title = Give a title in at least one language, of at most { $max } characters.
 pages-error-body = The text is too long.
 pages-error-taken = A page already has this address.
+bp-time-zone = Time zone of the statistics
+bp-time-zone-help = The days of the audience statistics begin at midnight in this zone: an IANA name such as Europe/Paris, Indian/Reunion or America/Cayenne. Empty: { $default }.

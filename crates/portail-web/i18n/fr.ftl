@@ -369,3 +369,5 @@ pages-error-slug = Le nom dans l'adresse doit compter de 1 à { $slugmax } lettr
 pages-error-title = Donnez un titre dans au moins une langue, d'au plus { $max } caractères.
 pages-error-body = Le texte est trop long.
 pages-error-taken = Une page porte déjà cette adresse.
+bp-time-zone = Fuseau horaire des statistiques
+bp-time-zone-help = Les journées des statistiques d'audience commencent à minuit dans ce fuseau : un nom IANA comme Europe/Paris, Indian/Reunion ou America/Cayenne. Vide : { $default }.

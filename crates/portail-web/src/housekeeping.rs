@@ -2,12 +2,12 @@
 //! retention of choice records (REC-3) and audience aggregates (AN-8).
 
 use crate::app::AppState;
-use crate::audience::local_day;
+use crate::audience::{local_day, parse_zone, DEFAULT_ZONE};
 use portail_core::time::{civil_from_days, days_from_civil};
 
 /// Writes pending audience counters. Called every minute and at shutdown.
 pub async fn flush_audience(app: &AppState) {
-    let counts = app.audience.drain(&local_day(app.now()));
+    let counts = app.audience.drain(app.now());
     if counts.is_empty() {
         return;
     }
@@ -37,7 +37,6 @@ pub async fn enforce_retention(app: &AppState) {
     if let Err(err) = app.store.delete_consent_records_before(cutoff).await {
         tracing::warn!(error = %err, "consent record retention failed");
     }
-    let today = local_day(now);
     let portals = match app.store.portals().await {
         Ok(p) => p,
         Err(err) => {
@@ -46,10 +45,11 @@ pub async fn enforce_retention(app: &AppState) {
         }
     };
     for portal in portals {
-        let months = match app.store.privacy_settings(portal.id).await {
-            Ok(s) => s.audience_retention_months,
-            Err(_) => 25,
+        let (months, zone) = match app.store.privacy_settings(portal.id).await {
+            Ok(s) => (s.audience_retention_months, parse_zone(&s.time_zone).unwrap_or(DEFAULT_ZONE)),
+            Err(_) => (25, DEFAULT_ZONE),
         };
+        let today = local_day(now, zone);
         if let Err(err) = app.store.delete_counts_before(portal.id, &retention_start(&today, months)).await {
             tracing::warn!(error = %err, portal = %portal.slug, "audience retention failed");
         }

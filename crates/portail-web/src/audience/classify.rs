@@ -149,10 +149,11 @@ pub async fn count(State(app): State<AppState>, req: Request, next: Next) -> Res
     if hits.is_empty() {
         return response;
     }
-    let (day, hour) = local_day_hour(now);
+    let zone = site.privacy.zone();
+    let (day, hour) = local_day_hour(now, zone);
     // Unique visitors are counted on pages only: API clients are not visitors.
     let visitor = if is_html { address.as_deref().map(|a| (a, user_agent.as_str())) } else { None };
-    app.audience.record(site.portal.id, &day, hour, &hits, visitor);
+    app.audience.record(site.portal.id, zone, (&day, hour), &hits, visitor);
     response
 }
 

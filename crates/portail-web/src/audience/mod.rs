@@ -8,7 +8,9 @@ mod clock;
 pub mod ua;
 
 pub use classify::{count, Hit, SearchOutcome};
-pub use clock::{local_day, local_day_hour};
+pub use clock::{days_before, local_day, local_day_hour, parse_zone, DEFAULT_ZONE};
+
+use chrono_tz::Tz;
 
 use hmac::{Hmac, Mac};
 use portail_store::privacy::{Count, Dimension};
@@ -37,6 +39,8 @@ struct DailyVisitors {
 struct State {
     counters: HashMap<Key, (i64, i64)>,
     visitors: HashMap<(i64, String), DailyVisitors>,
+    /// Each portal's time zone as of its last hit: when its day ends.
+    zones: HashMap<i64, Tz>,
 }
 
 #[derive(Default)]
@@ -47,8 +51,10 @@ pub struct Audience {
 impl Audience {
     /// Adds one request's hits. `visitor` is (client address, User-Agent), used only to update
     /// the day's set of keyed hashes.
-    pub fn record(&self, portal_id: i64, day: &str, hour: u8, hits: &[Hit], visitor: Option<(&str, &str)>) {
+    pub fn record(&self, portal_id: i64, zone: Tz, at: (&str, u8), hits: &[Hit], visitor: Option<(&str, &str)>) {
+        let (day, hour) = at;
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.zones.insert(portal_id, zone);
         for hit in hits {
             let key = Key {
                 portal_id,
@@ -76,10 +82,9 @@ impl Audience {
         }
     }
 
-    /// Takes every pending increment. Visitor sets of days before `today` (per portal: the
-    /// caller passes the platform's current local day) are counted one last time and dropped,
-    /// salt included.
-    pub fn drain(&self, today: &str) -> Vec<Count> {
+    /// Takes every pending increment. Visitor sets of days that ended at `now` (in each
+    /// portal's zone) are counted one last time and dropped, salt included.
+    pub fn drain(&self, now: i64) -> Vec<Count> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut out: Vec<Count> = state
             .counters
@@ -109,7 +114,11 @@ impl Audience {
                 daily.flushed = daily.seen.len();
             }
         }
-        state.visitors.retain(|(_, day), _| day.as_str() >= today);
+        let State { visitors, zones, .. } = &mut *state;
+        visitors.retain(|(portal_id, day), _| {
+            let zone = zones.get(portal_id).copied().unwrap_or(DEFAULT_ZONE);
+            *day >= local_day(now, zone)
+        });
         out.sort_by(|a, b| {
             (a.portal_id, a.dimension, &a.day, a.hour, &a.key).cmp(&(b.portal_id, b.dimension, &b.day, b.hour, &b.key))
         });
@@ -126,6 +135,13 @@ impl Audience {
 mod tests {
     use super::*;
 
+    const PARIS: Tz = DEFAULT_ZONE;
+
+    /// Noon UTC of a November 2026 day: the same day in Paris.
+    fn noon(day: u32) -> i64 {
+        i64::from(portail_core::time::days_from_civil(2026, 11, day)) * 86_400 + 12 * 3_600
+    }
+
     fn page(path: &str) -> Hit {
         Hit { dimension: Dimension::Pageviews, key: path.into(), zero_results: false }
     }
@@ -133,32 +149,44 @@ mod tests {
     #[test]
     fn counters_add_up_and_drain_once() {
         let a = Audience::default();
-        a.record(1, "2026-11-23", 9, &[page("/"), page("/")], None);
-        a.record(1, "2026-11-23", 10, &[page("/")], None);
-        let counts = a.drain("2026-11-23");
+        a.record(1, PARIS, ("2026-11-23", 9), &[page("/"), page("/")], None);
+        a.record(1, PARIS, ("2026-11-23", 10), &[page("/")], None);
+        let counts = a.drain(noon(23));
         assert_eq!(counts.iter().map(|c| (c.hour, c.count)).collect::<Vec<_>>(), [(9, 2), (10, 1)]);
-        assert!(a.drain("2026-11-23").is_empty());
+        assert!(a.drain(noon(23)).is_empty());
     }
 
     #[test]
     fn visitors_are_counted_per_portal_and_per_day_and_salts_are_dropped() {
         // spec: AN-6
         let a = Audience::default();
-        a.record(1, "2026-11-23", 9, &[], Some(("192.0.2.1", "Firefox")));
-        a.record(1, "2026-11-23", 9, &[], Some(("192.0.2.1", "Firefox")));
-        a.record(2, "2026-11-23", 9, &[], Some(("192.0.2.1", "Firefox")));
-        a.record(1, "2026-11-23", 9, &[], Some(("192.0.2.2", "Firefox")));
-        let counts = a.drain("2026-11-23");
+        a.record(1, PARIS, ("2026-11-23", 9), &[], Some(("192.0.2.1", "Firefox")));
+        a.record(1, PARIS, ("2026-11-23", 9), &[], Some(("192.0.2.1", "Firefox")));
+        a.record(2, PARIS, ("2026-11-23", 9), &[], Some(("192.0.2.1", "Firefox")));
+        a.record(1, PARIS, ("2026-11-23", 9), &[], Some(("192.0.2.2", "Firefox")));
+        let counts = a.drain(noon(23));
         let visitors: Vec<_> = counts.iter().map(|c| (c.portal_id, c.count)).collect();
         assert_eq!(visitors, [(1, 2), (2, 1)]);
         // The same visitor again the same day adds nothing; the next day they are new.
-        a.record(1, "2026-11-23", 11, &[], Some(("192.0.2.1", "Firefox")));
-        assert!(a.drain("2026-11-23").is_empty());
-        a.record(1, "2026-11-24", 0, &[], Some(("192.0.2.1", "Firefox")));
+        a.record(1, PARIS, ("2026-11-23", 11), &[], Some(("192.0.2.1", "Firefox")));
+        assert!(a.drain(noon(23)).is_empty());
+        a.record(1, PARIS, ("2026-11-24", 0), &[], Some(("192.0.2.1", "Firefox")));
         assert_eq!(
-            a.drain("2026-11-24").iter().map(|c| (c.day.as_str(), c.count)).collect::<Vec<_>>(),
+            a.drain(noon(24)).iter().map(|c| (c.day.as_str(), c.count)).collect::<Vec<_>>(),
             [("2026-11-24", 1)]
         );
         assert_eq!(a.salts_held(), 1, "the salt of the 23rd is gone once the 24th began");
+    }
+
+    #[test]
+    fn each_portal_day_ends_at_its_own_midnight() {
+        // spec: AN-4, AN-6
+        let auckland = parse_zone("Pacific/Auckland").unwrap();
+        let a = Audience::default();
+        a.record(1, PARIS, ("2026-11-23", 9), &[], Some(("192.0.2.1", "Firefox")));
+        a.record(2, auckland, ("2026-11-23", 23), &[], Some(("192.0.2.1", "Firefox")));
+        // Noon UTC on the 23rd: the 24th has begun in Auckland, not in Paris.
+        assert_eq!(a.drain(noon(23)).len(), 2);
+        assert_eq!(a.salts_held(), 1, "Auckland's salt of the 23rd is dropped, Paris's is kept");
     }
 }

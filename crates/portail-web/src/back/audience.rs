@@ -2,7 +2,7 @@
 //! drawn on the server as bars (no script), a CSV export of the same aggregates, and the deletion
 //! of a search term (AN-9). Admins and editors only.
 
-use crate::audience::local_day;
+use crate::audience::{days_before, local_day};
 use crate::context::{form_value, query_value, see_other, Ctx};
 use crate::housekeeping::flush_audience;
 use axum::body::Bytes;
@@ -30,7 +30,9 @@ async fn load(ctx: &Ctx, days: i64) -> Result<(String, String, BTreeMap<Dimensio
     // Counters still in memory are written first so the page shows the latest numbers.
     flush_audience(&ctx.app).await;
     let now = ctx.app.now();
-    let (from, to) = (local_day(now - (days - 1) * 86_400), local_day(now));
+    let zone = ctx.site.privacy.zone();
+    let to = local_day(now, zone);
+    let from = days_before(&to, days - 1);
     let mut out = BTreeMap::new();
     for d in Dimension::ALL {
         match ctx.app.store.counts(ctx.site.portal.id, d, &from, &to).await {
@@ -63,7 +65,7 @@ fn top(rows: &[CountRow], limit: usize) -> Vec<Value> {
 }
 
 /// One bar per day of the period, zero-filled.
-fn per_day(rows: &[CountRow], days: i64, now: i64) -> Vec<Value> {
+fn per_day(rows: &[CountRow], days: i64, today: &str) -> Vec<Value> {
     let mut sums: BTreeMap<&str, i64> = BTreeMap::new();
     for r in rows {
         *sums.entry(&r.day).or_default() += r.count;
@@ -71,7 +73,7 @@ fn per_day(rows: &[CountRow], days: i64, now: i64) -> Vec<Value> {
     let series: Vec<(String, i64)> = (0..days)
         .rev()
         .map(|back| {
-            let day = local_day(now - back * 86_400);
+            let day = days_before(today, back);
             let n = sums.get(day.as_str()).copied().unwrap_or(0);
             (day, n)
         })
@@ -89,18 +91,17 @@ pub async fn page(ctx: Ctx, uri: Uri) -> Response {
         Ok(d) => d,
         Err(r) => return r,
     };
-    let now = ctx.app.now();
     let total = |d: Dimension| data[&d].iter().map(|r| r.count).sum::<i64>();
     let page = ctx
         .page("backoffice_audience.html")
         .with_form()
         .with("days", days)
         .with("from", from)
-        .with("to", to)
+        .with("to", &to)
         .with("total_views", total(Dimension::Pageviews))
         .with("total_visitors", total(Dimension::Visitors))
-        .with("views_per_day", per_day(&data[&Dimension::Pageviews], days, now))
-        .with("visitors_per_day", per_day(&data[&Dimension::Visitors], days, now))
+        .with("views_per_day", per_day(&data[&Dimension::Pageviews], days, &to))
+        .with("visitors_per_day", per_day(&data[&Dimension::Visitors], days, &to))
         .with("pages", top(&data[&Dimension::Pageviews], 20))
         .with("referrers", top(&data[&Dimension::Referrers], 20))
         .with("browsers", top(&data[&Dimension::Browsers], 10))

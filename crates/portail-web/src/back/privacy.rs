@@ -85,7 +85,9 @@ fn render(ctx: Ctx, saved: bool, error: Option<String>, status: StatusCode) -> R
         .with("consent_version", &privacy.consent_version)
         .with("revision", privacy.settings.consent_revision)
         .with("contact", &privacy.settings.privacy_contact)
-        .with("retention", privacy.settings.audience_retention_months);
+        .with("retention", privacy.settings.audience_retention_months)
+        .with("time_zone", privacy.zone().name())
+        .with("default_zone", crate::audience::DEFAULT_ZONE.name());
     ctx.render(page)
 }
 
@@ -162,9 +164,18 @@ pub async fn settings(ctx: Ctx, body: Bytes) -> Response {
         let msg = "audience retention must be a whole number of months from 1 to 25".to_owned();
         return render(ctx, false, Some(msg), StatusCode::BAD_REQUEST);
     };
+    // Absent: unchanged; empty: the platform's default.
+    let zone = form_value(&body, "time_zone").map(|z| z.trim().to_owned());
+    if let Some(zone) = zone.as_deref().filter(|z| !z.is_empty() && crate::audience::parse_zone(z).is_none()) {
+        let msg = format!("unknown time zone `{zone}`: give an IANA name such as Europe/Paris or Indian/Reunion");
+        return render(ctx, false, Some(msg), StatusCode::BAD_REQUEST);
+    }
     let id = ctx.site.portal.id;
     let saved = async {
         ctx.app.store.set_privacy_contact(id, &contact).await?;
+        if let Some(zone) = &zone {
+            ctx.app.store.set_time_zone(id, zone).await?;
+        }
         ctx.app.store.set_audience_retention(id, months).await
     };
     match saved.await {

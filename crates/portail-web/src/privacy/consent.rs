@@ -41,6 +41,11 @@ impl PortalPrivacy {
         !self.integrations.is_empty()
     }
 
+    /// The zone of the portal's audience days (AN-4).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        crate::audience::parse_zone(&self.settings.time_zone).unwrap_or(crate::audience::DEFAULT_ZONE)
+    }
+
     pub fn integration(&self, key: &str) -> Option<&Integration> {
         self.integrations.iter().find(|i| i.key() == key)
     }

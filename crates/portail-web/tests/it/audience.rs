@@ -145,3 +145,54 @@ async fn an_8_10_the_dashboard_and_export_are_for_the_portals_staff_and_expire()
     portail_web::housekeeping::enforce_retention(&app.state).await;
     assert!(counts(&app, "alpha", Dimension::Pageviews).await.is_empty());
 }
+
+#[tokio::test]
+async fn an_4_days_are_the_portals_own_time_zone() {
+    // START is 2027-01-15 08:00 UTC; at 12:00 UTC it is already the 16th in Auckland (UTC+13).
+    let app = app().await;
+    app.advance(4 * 3_600);
+    let mut admin = app.browser(ALPHA);
+    admin.sign_in(ALPHA_ADMIN, PASSWORD).await;
+    let form = admin.get("/backoffice/privacy/").await;
+    assert!(form.body.contains("value=\"Europe&#x2f;Paris\""), "the default zone is shown");
+    let token = form.form_token().unwrap();
+    let fields = |zone: &'static str| {
+        vec![
+            ("csrfmiddlewaretoken", token.clone()),
+            ("audience_retention_months", "25".into()),
+            ("time_zone", zone.into()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    };
+    let send = |body: String| {
+        Request::post("/backoffice/privacy/settings/")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", format!("http://{ALPHA}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let refused = admin.send(send(post(fields("Mars/Olympus")))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.text().contains("Mars/Olympus"), "the error names the zone");
+    assert_eq!(admin.send(send(post(fields("Pacific/Auckland")))).await.status, StatusCode::SEE_OTHER);
+
+    visit(&app, ALPHA, "/", "192.0.2.8", FIREFOX, &[]).await;
+    visit(&app, BETA, "/", "192.0.2.8", FIREFOX, &[]).await;
+    portail_web::housekeeping::flush_audience(&app.state).await;
+    let day_of = |slug: &'static str| {
+        let app = &app;
+        async move {
+            let portal = app.store.portal_by_slug(slug).await.unwrap().unwrap();
+            let rows = app.store.counts(portal.id, Dimension::Pageviews, "2000-01-01", "2100-01-01").await.unwrap();
+            rows.into_iter().map(|r| r.day).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(day_of("alpha").await, ["2027-01-16"]);
+    assert_eq!(day_of("beta").await, ["2027-01-15"], "beta keeps Europe/Paris");
+    // The dashboard's period ends on the portal's today.
+    let page = admin.get("/backoffice/audience/").await;
+    assert!(page.text().contains("2027-01-16"), "{}", page.text());
+}
