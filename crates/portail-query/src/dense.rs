@@ -238,27 +238,34 @@ pub(crate) async fn aggregate(
             _ => cast(batch.column(0), &DataType::Int32).map_err(arrow)?,
         };
         let wide = key.data_type() == &DataType::Int64;
-        let range = if wide { min_max::<Int64Type>(&key) } else { min_max::<Int32Type>(&key) };
-        if let Some((min, max)) = range.filter(|(min, max)| *min < lo || *max > hi) {
-            let (new_lo, new_hi) = (lo.min(min), hi.max(max));
-            let Some(span) = new_hi.checked_sub(new_lo).filter(|s| *s < MAX_SPAN) else { return Ok(None) };
-            let front = if lo <= hi { (lo - new_lo) as usize } else { 0 };
-            for acc in accs.iter_mut().chain([&mut rows_per_slot]) {
-                // Slot 0 (no key) stays first: the new slots go after it.
-                acc.rebase_after_null(front, span as usize + 2);
+        let fill = |offset, len, lo, hi, slots: &mut Vec<u32>| {
+            slots.clear();
+            if wide {
+                fill_slots::<Int64Type>(&key, offset, len, (lo, hi), slots)
+            } else {
+                fill_slots::<Int32Type>(&key, offset, len, (lo, hi), slots)
             }
-            (lo, hi) = (new_lo, new_hi);
-        }
+        };
         let inputs: Vec<ArrayRef> =
             accs.iter().zip(&batch.columns()[1..]).map(|(acc, c)| acc.prepare(c)).collect::<Result<_, _>>()?;
         // Chunks small enough for their slots to stay in the first-level cache across aggregates.
         for offset in (0..key.len()).step_by(CHUNK) {
             let len = CHUNK.min(key.len() - offset);
-            slots.clear();
-            if wide {
-                fill_slots::<Int64Type>(&key, offset, len, lo, &mut slots);
-            } else {
-                fill_slots::<Int32Type>(&key, offset, len, lo, &mut slots);
+            if !fill(offset, len, lo, hi, &mut slots) {
+                // A key beyond the range seen so far (the first keys, or a new extreme): the
+                // range grows to the batch's, rarely, and the chunk is read again.
+                let range = if wide { min_max::<Int64Type>(&key) } else { min_max::<Int32Type>(&key) };
+                let Some((min, max)) = range else { unreachable!("a key out of range is not null") };
+                let (new_lo, new_hi) = (lo.min(min), hi.max(max));
+                let Some(span) = new_hi.checked_sub(new_lo).filter(|s| *s < MAX_SPAN) else { return Ok(None) };
+                let front = if lo <= hi { (lo - new_lo) as usize } else { 0 };
+                for acc in accs.iter_mut().chain([&mut rows_per_slot]) {
+                    // Slot 0 (no key) stays first: the new slots go after it.
+                    acc.rebase_after_null(front, span as usize + 2);
+                }
+                (lo, hi) = (new_lo, new_hi);
+                let fits = fill(offset, len, lo, hi, &mut slots);
+                debug_assert!(fits, "the batch's range covers its chunks");
             }
             rows_per_slot.add(&slots, None, offset);
             for (acc, input) in accs.iter_mut().zip(&inputs) {
@@ -290,24 +297,42 @@ where
     Some((datafusion::arrow::compute::min(k)?.into(), datafusion::arrow::compute::max(k)?.into()))
 }
 
-/// Slots of rows `offset..offset + len`: 0 for a null key, `key - lo + 1` otherwise (under
-/// `MAX_SPAN`, so it fits in u32).
-fn fill_slots<T: ArrowPrimitiveType>(key: &ArrayRef, offset: usize, len: usize, lo: i64, out: &mut Vec<u32>)
+/// Slots of rows `offset..offset + len`: 0 for a null key, `key - lo + 1` otherwise. Returns
+/// false, with `out` unusable, when a key falls outside `lo..=hi` (an empty range when lo > hi).
+fn fill_slots<T: ArrowPrimitiveType>(
+    key: &ArrayRef,
+    offset: usize,
+    len: usize,
+    (lo, hi): (i64, i64),
+    out: &mut Vec<u32>,
+) -> bool
 where
     T::Native: Into<i64>,
 {
     let k = key.as_primitive::<T>();
     let values = &k.values()[offset..offset + len];
+    // Out of range shows as a distance above the span once wrapped to u64; an empty range has
+    // no span at all.
+    let span = if lo <= hi { (hi - lo) as u64 } else { 0 };
+    let empty = lo > hi;
+    let mut outside = false;
     match k.nulls() {
-        None => out.extend(values.iter().map(|v| ((*v).into() - lo) as u32 + 1)),
+        None => out.extend(values.iter().map(|v| {
+            let d = (*v).into().wrapping_sub(lo) as u64;
+            outside |= empty | (d > span);
+            (d as u32).wrapping_add(1)
+        })),
         Some(nulls) => out.extend(values.iter().enumerate().map(|(i, v)| {
             if nulls.is_valid(offset + i) {
-                ((*v).into() - lo) as u32 + 1
+                let d = (*v).into().wrapping_sub(lo) as u64;
+                outside |= empty | (d > span);
+                (d as u32).wrapping_add(1)
             } else {
                 0
             }
         })),
     }
+    !outside
 }
 
 fn arrow(e: datafusion::arrow::error::ArrowError) -> QueryError {
