@@ -232,6 +232,7 @@ async fn ensure_video(store: &dyn MetadataStore, portal_id: i64, origin: &str) -
                 ),
             }],
             enabled_at: now(),
+            resource: String::new(),
         };
         store.put_integration(portal_id, &integration, now()).await?;
     }

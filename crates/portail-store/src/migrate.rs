@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_attachments.sql")),
     (6, include_str!("../migrations/0006_content_html.sql")),
     (7, include_str!("../migrations/0007_time_zone.sql")),
+    (8, include_str!("../migrations/0008_integration_resource.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -28,6 +28,8 @@ pub struct IntegrationConfig {
     pub privacy_url: String,
     pub cookies: Vec<VendorCookie>,
     pub enabled_at: i64,
+    /// A path on `origin` the integration loads (the `extanalytics` script); empty when none.
+    pub resource: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -35,7 +35,7 @@ impl PrivacyStore for SqliteStore {
             None => PrivacySettings { audience_retention_months: 25, ..PrivacySettings::default() },
         };
         let rows = sqlx::query(
-            "SELECT kind, vendor, origin, privacy_url, cookies, enabled_at FROM portal_integrations \
+            "SELECT kind, vendor, origin, privacy_url, cookies, enabled_at, resource FROM portal_integrations \
              WHERE portal_id = ? ORDER BY kind",
         )
         .bind(portal_id)
@@ -51,6 +51,7 @@ impl PrivacyStore for SqliteStore {
                 privacy_url: row.get(3),
                 cookies,
                 enabled_at: row.get(5),
+                resource: row.get(6),
             });
         }
         Ok(settings)
@@ -60,9 +61,10 @@ impl PrivacyStore for SqliteStore {
         let cookies = serde_json::to_string(&integration.cookies).map_err(json_error)?;
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "INSERT INTO portal_integrations (portal_id, kind, vendor, origin, privacy_url, cookies, enabled_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (portal_id, kind) DO UPDATE SET vendor = excluded.vendor, \
-             origin = excluded.origin, privacy_url = excluded.privacy_url, cookies = excluded.cookies",
+            "INSERT INTO portal_integrations (portal_id, kind, vendor, origin, privacy_url, cookies, enabled_at, \
+             resource) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (portal_id, kind) DO UPDATE SET \
+             vendor = excluded.vendor, origin = excluded.origin, privacy_url = excluded.privacy_url, \
+             cookies = excluded.cookies, resource = excluded.resource",
         )
         .bind(portal_id)
         .bind(&integration.kind)
@@ -71,6 +73,7 @@ impl PrivacyStore for SqliteStore {
         .bind(&integration.privacy_url)
         .bind(cookies)
         .bind(now)
+        .bind(&integration.resource)
         .execute(&mut *tx)
         .await?;
         touch_consent(&mut tx, portal_id, now, 0).await?;
@@ -444,6 +447,7 @@ mod tests {
                 purpose: Localized::new("Counts plays", "Compte les lectures"),
             }],
             enabled_at: 0,
+            resource: String::new(),
         }
     }
 

@@ -371,3 +371,5 @@ pages-error-body = The text is too long.
 pages-error-taken = A page already has this address.
 bp-time-zone = Time zone of the statistics
 bp-time-zone-help = The days of the audience statistics begin at midnight in this zone: an IANA name such as Europe/Paris, Indian/Reunion or America/Cayenne. Empty: { $default }.
+bp-script-path = Address of the analytics script on that origin
+bp-script-path-help = A path such as /matomo.js: the script is added to the portal's pages only for visitors who allowed this purpose, never to embeds.

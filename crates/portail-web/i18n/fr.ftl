@@ -371,3 +371,5 @@ pages-error-body = Le texte est trop long.
 pages-error-taken = Une page porte déjà cette adresse.
 bp-time-zone = Fuseau horaire des statistiques
 bp-time-zone-help = Les journées des statistiques d'audience commencent à minuit dans ce fuseau : un nom IANA comme Europe/Paris, Indian/Reunion ou America/Cayenne. Vide : { $default }.
+bp-script-path = Adresse du script de mesure sur cette origine
+bp-script-path-help = Un chemin comme /matomo.js : le script n'est ajouté aux pages du portail que pour les visiteurs qui ont autorisé cette finalité, jamais aux intégrations externes.

@@ -6,6 +6,7 @@ use crate::csrf;
 use crate::locale::{self, query_param};
 use crate::privacy::consent::ConsentState;
 use crate::privacy::csp::{self, Framing};
+use crate::privacy::integrations;
 use crate::privacy::registry::{self, CSRF};
 use crate::session::Identity;
 use crate::tenant::Site;
@@ -141,6 +142,13 @@ impl Ctx {
             page.banner && !page.embedded && !in_back_office && self.consent.needs_banner(&self.site.privacy);
         if show_banner {
             values.insert("banner".into(), self.banner_values());
+        }
+        // TP-4: an external analytics script only once its purpose is granted, never in an embed.
+        if let Some(analytics) = self.site.privacy.integration(integrations::EXTERNAL_ANALYTICS.key) {
+            if !page.embedded && self.consent.grants(analytics.key()) && !analytics.config.resource.is_empty() {
+                let src = format!("{}{}", analytics.config.origin, analytics.config.resource);
+                values.insert("analytics_script".into(), json!(src));
+            }
         }
         if let Some(user) = &self.identity {
             let role = self.app.i18n.text(self.lang, &format!("role-{}", user.role.as_str()), &[]);

@@ -40,6 +40,15 @@ pub fn parse_cookies(text: &str) -> Result<Vec<VendorCookie>, String> {
     Ok(out)
 }
 
+/// `/path[?query]`: absolute on the vendor's origin, without a host, quotes, angle brackets or
+/// spaces (it lands in a `src` attribute).
+pub fn valid_script_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 300
+        && path.chars().all(|c| c.is_ascii_graphic() && !"\"'<>\\`".contains(c))
+}
+
 fn cookies_text(cookies: &[VendorCookie]) -> String {
     cookies
         .iter()
@@ -70,6 +79,8 @@ fn render(ctx: Ctx, saved: bool, error: Option<String>, status: StatusCode) -> R
                 "origin": enabled.map(|i| i.origin.clone()).unwrap_or_default(),
                 "privacy_url": enabled.map(|i| i.privacy_url.clone()).unwrap_or_default(),
                 "cookies": enabled.map(|i| cookies_text(&i.cookies)).unwrap_or_default(),
+                "resource": enabled.map(|i| i.resource.clone()).unwrap_or_default(),
+                "takes_script": k.key == integrations::EXTERNAL_ANALYTICS.key,
             })
         })
         .collect();
@@ -128,8 +139,23 @@ pub async fn integration(ctx: Ctx, body: Bytes) -> Response {
             Ok(c) => c,
             Err(msg) => return render(ctx, false, Some(format!("cookies: {msg}")), StatusCode::BAD_REQUEST),
         };
-        let config =
-            IntegrationConfig { kind: kind.key.to_owned(), vendor, origin, privacy_url, cookies, enabled_at: now };
+        // The analytics script, a path on the vendor's origin (TP-4 emits it once granted).
+        let resource = field("resource");
+        let takes_script = kind.key == integrations::EXTERNAL_ANALYTICS.key;
+        if takes_script && !valid_script_path(&resource) {
+            let msg = "the analytics script must be a path on the vendor's origin, such as /matomo.js".to_owned();
+            return render(ctx, false, Some(msg), StatusCode::BAD_REQUEST);
+        }
+        let resource = if takes_script { resource } else { String::new() };
+        let config = IntegrationConfig {
+            kind: kind.key.to_owned(),
+            vendor,
+            origin,
+            privacy_url,
+            cookies,
+            enabled_at: now,
+            resource,
+        };
         ctx.app.store.put_integration(portal_id, &config, now).await.map_err(|e| e.to_string())
     };
     match result {

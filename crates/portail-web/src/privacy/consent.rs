@@ -227,6 +227,7 @@ mod tests {
                     purpose: Localized::new("a", "b"),
                 }],
                 enabled_at: 0,
+                resource: String::new(),
             });
         }
         PortalPrivacy::new(settings, &[7u8; 32], portal_id)

@@ -63,6 +63,7 @@ mod tests {
                 privacy_url: "https://tube.example/p".into(),
                 cookies: vec![],
                 enabled_at: 0,
+                resource: String::new(),
             }],
             ..Default::default()
         };

@@ -316,3 +316,59 @@ async fn pol_2_the_policy_has_its_sections_in_order_with_versions() {
     assert!(html.contains(ui) && html.contains(json["consent_version"].as_str().unwrap()), "POL-2 §8");
     assert!(html.contains("at most 25 months"), "POL-6");
 }
+
+#[tokio::test]
+async fn tp_4_7_an_external_analytics_script_only_once_granted_and_never_in_embeds() {
+    const STATS: &str = "https://stats.example.net";
+    let app = crate::api::with_datasets().await;
+    let portal = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    let stats = portail_store::privacy::IntegrationConfig {
+        kind: "extanalytics".into(),
+        vendor: "Statify".into(),
+        origin: STATS.into(),
+        privacy_url: format!("{STATS}/privacy"),
+        cookies: vec![],
+        enabled_at: START,
+        resource: "/s.js?site=3".into(),
+    };
+    app.store.put_integration(portal.id, &stats, START).await.unwrap();
+    let mut visitor = app.browser(ALPHA);
+    let before = visitor.get("/").await;
+    assert!(!before.text().contains("stats.example.net/s.js"), "TP-1/TP-4: no script before consent");
+    let r = visitor.post("/consent/", &[("choice", "accept_all"), ("next", "/")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = visitor.get("/explore/").await;
+    assert!(
+        after.text().contains(r#"<script async src="https://stats.example.net/s.js?site=3" referrerpolicy="strict-origin-when-cross-origin">"#),
+        "TP-4: {}",
+        after.text()
+    );
+    let csp = after.header("content-security-policy").unwrap().to_owned();
+    assert_eq!(csp_directive(&csp, "script-src"), format!("script-src 'self' {STATS}"), "TP-2");
+    // TP-7: embeds render no third-party content, whatever the visitor allowed.
+    let embed = visitor.get("/explore/embed/dataset/equipements/table/").await;
+    assert_eq!(embed.status, StatusCode::OK);
+    assert!(!embed.text().contains("stats.example.net"));
+
+    // The back office takes a path on the vendor's origin, nothing that leaves it.
+    let mut admin = app.browser(ALPHA);
+    admin.sign_in(ALPHA_ADMIN, PASSWORD).await;
+    let token = admin.get("/backoffice/privacy/").await.form_token().unwrap();
+    for (path, status) in
+        [("//evil.example/x.js", 400), ("/x.js\" onload=\"alert(1)", 400), ("", 400), ("/matomo.js", 303)]
+    {
+        let fields = [
+            ("csrfmiddlewaretoken", token.as_str()),
+            ("kind", "extanalytics"),
+            ("action", "enable"),
+            ("vendor", "Statify"),
+            ("origin", STATS),
+            ("privacy_url", "https://stats.example.net/privacy"),
+            ("cookies", ""),
+            ("resource", path),
+        ];
+        assert_eq!(admin.post("/backoffice/privacy/integrations/", &fields).await.status.as_u16(), status, "{path}");
+    }
+    let saved = app.store.privacy_settings(portal.id).await.unwrap();
+    assert_eq!(saved.integrations.iter().find(|i| i.kind == "extanalytics").unwrap().resource, "/matomo.js");
+}

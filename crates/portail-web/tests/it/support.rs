@@ -78,6 +78,7 @@ impl TestApp {
                 purpose: Localized::new("Player settings", "Réglages du lecteur"),
             }],
             enabled_at: START,
+            resource: String::new(),
         };
         self.store.put_integration(portal.id, &integration, self.now()).await.unwrap();
         let page = ContentPage {
