@@ -71,6 +71,12 @@ pub const SETTINGS: &[Setting] = &[
         help: "Log each request (address masked to /16 or /48, path without query, status, time) on portail::access.",
     },
     Setting {
+        key: "geoip_country_db",
+        env: "PORTAIL_GEOIP_COUNTRY_DB",
+        default: "(none)",
+        help: "Offline country database (DB-IP or IP2Location LITE CSV) for portals that count countries (AN-7).",
+    },
+    Setting {
         key: "public_https",
         env: "PORTAIL_PUBLIC_HTTPS",
         default: "false",
@@ -120,6 +126,7 @@ pub struct FileConfig {
     pub trusted_proxy: Option<bool>,
     pub public_https: Option<bool>,
     pub access_log: Option<bool>,
+    pub geoip_country_db: Option<PathBuf>,
 }
 
 /// Values given on the command line (flags only; clap has no say over the environment here,
@@ -219,6 +226,11 @@ pub fn load(overrides: Overrides, env: Env) -> anyhow::Result<Config> {
         Some(v) => parse_bool("access_log", &v)?,
         None => file.access_log.unwrap_or(false),
     };
+    web.geoip_country_db = match env("PORTAIL_GEOIP_COUNTRY_DB") {
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => file.geoip_country_db.clone(),
+    };
     web.public_https = match env("PORTAIL_PUBLIC_HTTPS") {
         Some(v) => parse_bool("public_https", &v)?,
         None => file.public_https.unwrap_or(false),
@@ -283,6 +295,7 @@ fn value_of(config: &Config, key: &str) -> String {
         "trusted_proxy" => w.trusted_proxy.to_string(),
         "public_https" => w.public_https.to_string(),
         "access_log" => w.access_log.to_string(),
+        "geoip_country_db" => w.geoip_country_db.as_ref().map_or_else(|| "(none)".into(), |p| p.display().to_string()),
         "consent_max_age_days" => w.consent_max_age_days.to_string(),
         "consent_record_retention_days" => w.consent_record_retention_days.to_string(),
         "query_memory_budget_mb" => w.query_memory_budget_mb.to_string(),

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_content_html.sql")),
     (7, include_str!("../migrations/0007_time_zone.sql")),
     (8, include_str!("../migrations/0008_integration_resource.sql")),
+    (9, include_str!("../migrations/0009_audience_country.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

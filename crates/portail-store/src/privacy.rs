@@ -40,6 +40,8 @@ pub struct PrivacySettings {
     pub audience_retention_months: i64,
     /// IANA zone of the portal's audience days; empty for the platform's default.
     pub time_zone: String,
+    /// AN-7: count countries (needs the platform's offline database).
+    pub audience_country: bool,
     /// Sorted by kind.
     pub integrations: Vec<IntegrationConfig>,
 }
@@ -82,6 +84,7 @@ pub trait PrivacyStore: Send + Sync {
     async fn set_audience_retention(&self, portal_id: i64, months: i64) -> Result<()>;
     /// The name is checked by the caller (the store knows no zone database).
     async fn set_time_zone(&self, portal_id: i64, zone: &str) -> Result<()>;
+    async fn set_audience_country(&self, portal_id: i64, on: bool) -> Result<()>;
 
     async fn add_consent_record(&self, record: &ConsentRecord) -> Result<()>;
     /// Records of a portal decided in `[from, to)`, oldest first.
@@ -129,10 +132,12 @@ pub enum Dimension {
     Exports,
     Embeds,
     Searches,
+    /// AN-7, only when the portal turned it on.
+    Countries,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 12] = [
+    pub const ALL: [Dimension; 13] = [
         Dimension::Pageviews,
         Dimension::Visitors,
         Dimension::Referrers,
@@ -145,6 +150,7 @@ impl Dimension {
         Dimension::Exports,
         Dimension::Embeds,
         Dimension::Searches,
+        Dimension::Countries,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -161,6 +167,7 @@ impl Dimension {
             Dimension::Exports => "exports",
             Dimension::Embeds => "embeds",
             Dimension::Searches => "searches",
+            Dimension::Countries => "countries",
         }
     }
 
@@ -183,6 +190,7 @@ impl Dimension {
             Dimension::Exports => "audience_exports",
             Dimension::Embeds => "audience_embeds",
             Dimension::Searches => "audience_searches",
+            Dimension::Countries => "audience_countries",
         }
     }
 }

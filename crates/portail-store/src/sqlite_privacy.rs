@@ -18,7 +18,7 @@ impl PrivacyStore for SqliteStore {
     async fn privacy_settings(&self, portal_id: i64) -> Result<PrivacySettings> {
         let row = sqlx::query(
             "SELECT consent_revision, consent_changed_at, privacy_contact, audience_retention_months, \
-             time_zone FROM portal_privacy WHERE portal_id = ?",
+             time_zone, audience_country FROM portal_privacy WHERE portal_id = ?",
         )
         .bind(portal_id)
         .fetch_optional(self.pool())
@@ -30,6 +30,7 @@ impl PrivacyStore for SqliteStore {
                 privacy_contact: row.get(2),
                 audience_retention_months: row.get(3),
                 time_zone: row.get(4),
+                audience_country: row.get::<i64, _>(5) != 0,
                 integrations: vec![],
             },
             None => PrivacySettings { audience_retention_months: 25, ..PrivacySettings::default() },
@@ -124,6 +125,18 @@ impl PrivacyStore for SqliteStore {
         )
         .bind(portal_id)
         .bind(months)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn set_audience_country(&self, portal_id: i64, on: bool) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO portal_privacy (portal_id, audience_country) VALUES (?, ?) \
+             ON CONFLICT (portal_id) DO UPDATE SET audience_country = excluded.audience_country",
+        )
+        .bind(portal_id)
+        .bind(i64::from(on))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -459,6 +472,9 @@ mod tests {
         assert_eq!(fresh.time_zone, "");
         store.set_time_zone(id, "Indian/Reunion").await.unwrap();
         assert_eq!(store.privacy_settings(id).await.unwrap().time_zone, "Indian/Reunion");
+        assert!(!fresh.audience_country);
+        store.set_audience_country(id, true).await.unwrap();
+        assert!(store.privacy_settings(id).await.unwrap().audience_country);
         store.put_integration(id, &video("https://tube.example"), 100).await.unwrap();
         let s = store.privacy_settings(id).await.unwrap();
         assert_eq!(s.integrations.len(), 1);

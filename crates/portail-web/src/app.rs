@@ -33,6 +33,8 @@ pub struct App {
     pub audience: Audience,
     /// Dataset versions held in memory and open indexes, for queries.
     pub tables: portail_query::Tables,
+    /// The offline country database, when the platform has one (AN-7).
+    pub countries: Option<crate::audience::CountryDb>,
     platform_secret: tokio::sync::OnceCell<[u8; 32]>,
 }
 
@@ -55,7 +57,9 @@ impl App {
     ) -> Result<App, String> {
         let i18n = Arc::new(I18n::load()?);
         let templates = Templates::new(i18n.clone())?;
+        let countries = config.geoip_country_db.as_deref().map(crate::audience::CountryDb::load).transpose()?;
         Ok(App {
+            countries,
             tables: portail_query::Tables::new(config.query_settings()),
             config,
             store,

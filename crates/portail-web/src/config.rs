@@ -31,6 +31,8 @@ pub struct WebConfig {
     pub query_timeout_s: u32,
     /// Write an access log line per request, with masked addresses and no query (AN-11).
     pub access_log: bool,
+    /// Offline country database (AN-7): a DB-IP or IP2Location LITE CSV; none, no country.
+    pub geoip_country_db: Option<std::path::PathBuf>,
 }
 
 impl WebConfig {
@@ -61,6 +63,7 @@ impl Default for WebConfig {
             query_memory_budget_mb: 1024,
             query_timeout_s: 30,
             access_log: false,
+            geoip_country_db: None,
         }
     }
 }

@@ -139,6 +139,15 @@ pub async fn count(State(app): State<AppState>, req: Request, next: Next) -> Res
         if let Some(host) = referrer_host(&headers, &site) {
             hits.push(hit(Dimension::Referrers, host));
         }
+        // AN-7: only where the portal asked for it and the platform has the offline database.
+        if site.privacy.settings.audience_country {
+            let ip = address.as_deref().and_then(|a| a.parse::<std::net::IpAddr>().ok());
+            if let (Some(db), Some(ip)) = (&app.countries, ip) {
+                if let Some(code) = db.country(ip) {
+                    hits.push(hit(Dimension::Countries, code.to_owned()));
+                }
+            }
+        }
         if let Some(search) = response.extensions().get::<SearchOutcome>() {
             let term: String = search.term.trim().to_lowercase().chars().take(100).collect();
             if !term.is_empty() {

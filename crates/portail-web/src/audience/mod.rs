@@ -5,10 +5,12 @@
 
 mod classify;
 mod clock;
+mod country;
 pub mod ua;
 
 pub use classify::{count, Hit, SearchOutcome};
 pub use clock::{days_before, local_day, local_day_hour, parse_zone, DEFAULT_ZONE};
+pub use country::CountryDb;
 
 use chrono_tz::Tz;
 

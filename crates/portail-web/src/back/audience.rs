@@ -112,7 +112,9 @@ pub async fn page(ctx: Ctx, uri: Uri) -> Response {
         .with("api_calls", top(&data[&Dimension::ApiCalls], 20))
         .with("exports", top(&data[&Dimension::Exports], 20))
         .with("embeds", top(&data[&Dimension::Embeds], 20))
-        .with("searches", top(&data[&Dimension::Searches], 30));
+        .with("searches", top(&data[&Dimension::Searches], 30))
+        .with("countries", top(&data[&Dimension::Countries], 30))
+        .with("country_on", ctx.site.privacy.settings.audience_country);
     ctx.render(page)
 }
 

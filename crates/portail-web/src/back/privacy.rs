@@ -98,6 +98,8 @@ fn render(ctx: Ctx, saved: bool, error: Option<String>, status: StatusCode) -> R
         .with("contact", &privacy.settings.privacy_contact)
         .with("retention", privacy.settings.audience_retention_months)
         .with("time_zone", privacy.zone().name())
+        .with("country_on", privacy.settings.audience_country)
+        .with("country_db", ctx.app.countries.is_some())
         .with("default_zone", crate::audience::DEFAULT_ZONE.name());
     ctx.render(page)
 }
@@ -196,9 +198,12 @@ pub async fn settings(ctx: Ctx, body: Bytes) -> Response {
         let msg = format!("unknown time zone `{zone}`: give an IANA name such as Europe/Paris or Indian/Reunion");
         return render(ctx, false, Some(msg), StatusCode::BAD_REQUEST);
     }
+    // A checkbox: absent means off. Without the platform's database there is nothing to turn on.
+    let country = form_value(&body, "audience_country").is_some() && ctx.app.countries.is_some();
     let id = ctx.site.portal.id;
     let saved = async {
         ctx.app.store.set_privacy_contact(id, &contact).await?;
+        ctx.app.store.set_audience_country(id, country).await?;
         if let Some(zone) = &zone {
             ctx.app.store.set_time_zone(id, zone).await?;
         }

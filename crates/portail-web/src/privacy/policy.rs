@@ -115,6 +115,7 @@ pub async fn page(ctx: Ctx) -> Response {
         .with("public_url", &ctx.site.origin)
         .with("days", ctx.app.config.consent_max_age_days)
         .with("retention_months", privacy.settings.audience_retention_months)
+        .with("counts_countries", privacy.settings.audience_country && ctx.app.countries.is_some())
         .with("contact", &privacy.settings.privacy_contact)
         .with("consent_version", &privacy.consent_version)
         .with("ui_version", &ctx.app.ui_versions.get(ctx.lang).id)

@@ -5,7 +5,7 @@ use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use portail_store::privacy::Dimension;
-use portail_store::{AudienceStore, MetadataStore};
+use portail_store::{AudienceStore, MetadataStore, PrivacyStore};
 use portail_web::WebConfig;
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
@@ -195,4 +195,61 @@ async fn an_4_days_are_the_portals_own_time_zone() {
     // The dashboard's period ends on the portal's today.
     let page = admin.get("/backoffice/audience/").await;
     assert!(page.text().contains("2027-01-16"), "{}", page.text());
+}
+
+#[tokio::test]
+async fn an_7_countries_only_where_turned_on_and_from_the_offline_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dbip-country-lite.csv");
+    std::fs::write(&db, "192.0.2.0,192.0.2.255,FR\n198.51.100.0,198.51.100.255,GP\n").unwrap();
+    let config = WebConfig { trusted_proxy: true, geoip_country_db: Some(db), ..WebConfig::default() };
+    let app = TestApp::with_config(config).await;
+    let mut admin = app.browser(ALPHA);
+    admin.sign_in(ALPHA_ADMIN, PASSWORD).await;
+    let form = admin.get("/backoffice/privacy/").await;
+    assert!(form.body.contains("name=\"audience_country\""));
+    let token = form.form_token().unwrap();
+    let on = [("csrfmiddlewaretoken", token.as_str()), ("audience_retention_months", "25"), ("audience_country", "on")];
+    assert_eq!(admin.post("/backoffice/privacy/settings/", &on).await.status, StatusCode::SEE_OTHER);
+
+    for ip in ["192.0.2.5", "192.0.2.6", "198.51.100.7", "203.0.113.9"] {
+        visit(&app, ALPHA, "/", ip, FIREFOX, &[]).await;
+        visit(&app, BETA, "/", ip, FIREFOX, &[]).await;
+    }
+    assert_eq!(counts(&app, "alpha", Dimension::Countries).await, [("FR".into(), 2), ("GP".into(), 1)]);
+    assert!(counts(&app, "beta", Dimension::Countries).await.is_empty(), "off by default");
+    assert!(admin.get("/backoffice/audience/").await.text().contains("GP"));
+    // POL-6: the policy page says so where it is on.
+    assert!(app.get(ALPHA, "/terms/cookies-policy/").await.body.contains("id=\"policy-audience-country\""));
+    assert!(!app.get(BETA, "/terms/cookies-policy/").await.body.contains("id=\"policy-audience-country\""));
+
+    // Unchecked, counting stops.
+    let off = [("csrfmiddlewaretoken", token.as_str()), ("audience_retention_months", "25")];
+    admin.post("/backoffice/privacy/settings/", &off).await;
+    visit(&app, ALPHA, "/", "192.0.2.5", FIREFOX, &[]).await;
+    assert_eq!(counts(&app, "alpha", Dimension::Countries).await, [("FR".into(), 2), ("GP".into(), 1)]);
+}
+
+#[tokio::test]
+async fn an_7_without_a_database_countries_cannot_be_turned_on() {
+    let app = app().await;
+    let mut admin = app.browser(ALPHA);
+    admin.sign_in(ALPHA_ADMIN, PASSWORD).await;
+    let token = admin.get("/backoffice/privacy/").await.form_token().unwrap();
+    let on = [("csrfmiddlewaretoken", token.as_str()), ("audience_retention_months", "25"), ("audience_country", "on")];
+    admin.post("/backoffice/privacy/settings/", &on).await;
+    let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    assert!(!app.store.privacy_settings(alpha.id).await.unwrap().audience_country);
+}
+
+#[tokio::test]
+async fn an_7_a_broken_database_stops_the_start_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("countries.csv");
+    std::fs::write(&db, "192.0.2.0,192.0.2.255,FR\nnonsense\n").unwrap();
+    let store = std::sync::Arc::new(portail_store::SqliteStore::open(&dir.path().join("p.db")).await.unwrap());
+    let catalog = portail_catalog::Catalog::new(store.clone(), dir.path());
+    let config = WebConfig { geoip_country_db: Some(db), ..WebConfig::default() };
+    let err = portail_web::App::new(config, store, catalog, std::sync::Arc::new(|| START)).err().expect("refused");
+    assert!(err.contains("countries.csv") && err.contains("line 2"), "{err}");
 }
