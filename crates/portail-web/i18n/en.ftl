@@ -378,3 +378,6 @@ bp-country-help = The country (two letters, nothing finer) is read from an offli
 bp-country-no-db = Unavailable: the platform has no offline country database (setting geoip_country_db).
 ba-countries = Countries
 policy-audience-country = The country you visit from is also counted, as a two-letter code read from a database kept on the server; nothing finer, and your address is not kept.
+bp-tiles-path = Address of the tiles on that origin
+bp-tiles-path-help = A path with {"{"}z{"}"}, {"{"}x{"}"} and {"{"}y{"}"}, such as /{"{"}z{"}"}/{"{"}x{"}"}/{"{"}y{"}"}.png: dataset maps show these tiles behind their points only for visitors who allowed this purpose, never in embeds.
+dataset-map-background = Map background: { $vendor }

@@ -378,3 +378,6 @@ bp-country-help = Le pays (deux lettres, rien de plus précis) est lu dans une b
 bp-country-no-db = Indisponible : la plateforme n'a pas de base de pays hors ligne (réglage geoip_country_db).
 ba-countries = Pays
 policy-audience-country = Le pays depuis lequel vous consultez le portail est aussi compté, sous forme d'un code à deux lettres lu dans une base conservée sur le serveur ; rien de plus précis, et votre adresse n'est pas conservée.
+bp-tiles-path = Adresse des tuiles sur cette origine
+bp-tiles-path-help = Un chemin avec {"{"}z{"}"}, {"{"}x{"}"} et {"{"}y{"}"}, comme /{"{"}z{"}"}/{"{"}x{"}"}/{"{"}y{"}"}.png : les cartes des jeux de données affichent ces tuiles sous leurs points uniquement pour les visiteurs qui ont autorisé cette finalité, jamais dans les intégrations externes.
+dataset-map-background = Fond de carte : { $vendor }

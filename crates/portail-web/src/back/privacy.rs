@@ -81,6 +81,7 @@ fn render(ctx: Ctx, saved: bool, error: Option<String>, status: StatusCode) -> R
                 "cookies": enabled.map(|i| cookies_text(&i.cookies)).unwrap_or_default(),
                 "resource": enabled.map(|i| i.resource.clone()).unwrap_or_default(),
                 "takes_script": k.key == integrations::EXTERNAL_ANALYTICS.key,
+                "takes_tiles": k.key == integrations::MAP_TILES.key,
             })
         })
         .collect();
@@ -141,14 +142,26 @@ pub async fn integration(ctx: Ctx, body: Bytes) -> Response {
             Ok(c) => c,
             Err(msg) => return render(ctx, false, Some(format!("cookies: {msg}")), StatusCode::BAD_REQUEST),
         };
-        // The analytics script, a path on the vendor's origin (TP-4 emits it once granted).
+        // What is loaded from the vendor's origin once granted (TP-4): the analytics script, or
+        // the tiles' path template.
         let resource = field("resource");
-        let takes_script = kind.key == integrations::EXTERNAL_ANALYTICS.key;
-        if takes_script && !valid_script_path(&resource) {
-            let msg = "the analytics script must be a path on the vendor's origin, such as /matomo.js".to_owned();
-            return render(ctx, false, Some(msg), StatusCode::BAD_REQUEST);
-        }
-        let resource = if takes_script { resource } else { String::new() };
+        let resource = if kind.key == integrations::EXTERNAL_ANALYTICS.key {
+            if !valid_script_path(&resource) {
+                let msg = "the analytics script must be a path on the vendor's origin, such as /matomo.js".to_owned();
+                return render(ctx, false, Some(msg), StatusCode::BAD_REQUEST);
+            }
+            resource
+        } else if kind.key == integrations::MAP_TILES.key {
+            let placeholders = ["{z}", "{x}", "{y}"].iter().all(|p| resource.contains(p));
+            if !(valid_script_path(&resource) && placeholders) {
+                let msg =
+                    "the tiles' address must be a path with {z}, {x} and {y}, such as /{z}/{x}/{y}.png".to_owned();
+                return render(ctx, false, Some(msg), StatusCode::BAD_REQUEST);
+            }
+            resource
+        } else {
+            String::new()
+        };
         let config = IntegrationConfig {
             kind: kind.key.to_owned(),
             vendor,

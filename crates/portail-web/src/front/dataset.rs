@@ -171,7 +171,7 @@ fn status_of(content: &Value) -> StatusCode {
 async fn tab_values(ctx: &Ctx, shown: &Shown, tab: &str, base: &str) -> Result<Value, Response> {
     let result = match tab {
         "table" => table(ctx, shown, base).await,
-        "map" => map(ctx, shown).await,
+        "map" => map(ctx, shown, base.starts_with("/explore/embed/")).await,
         "analyze" => analyze(ctx, shown).await,
         "export" => Ok(export(shown)),
         "api" => Ok(api(ctx, shown)),
@@ -316,9 +316,17 @@ fn mercator(lon: f64, lat: f64) -> (f64, f64) {
     (x, y)
 }
 
+/// How world coordinates (Web Mercator, `[0, 1]`) map onto the drawing: `cx, cy` at its centre,
+/// `scale` drawing units per world unit.
+struct View {
+    cx: f64,
+    cy: f64,
+    scale: f64,
+}
+
 /// Points placed in a `MAP_WIDTH` × `MAP_HEIGHT` drawing that fits them all with a margin,
 /// keeping the projection's proportions.
-fn place(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+fn place(points: &[(f64, f64)]) -> (Vec<(f64, f64)>, View) {
     let projected: Vec<(f64, f64)> = points.iter().map(|(lon, lat)| mercator(*lon, *lat)).collect();
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     for (x, y) in &projected {
@@ -328,10 +336,62 @@ fn place(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let span = (x1 - x0).max(y1 - y0).max(1e-4);
     let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
     let scale = (MAP_WIDTH / ((x1 - x0).max(span / 4.0) * 1.1)).min(MAP_HEIGHT / ((y1 - y0).max(span / 4.0) * 1.1));
-    projected.iter().map(|(x, y)| (MAP_WIDTH / 2.0 + (x - cx) * scale, MAP_HEIGHT / 2.0 + (y - cy) * scale)).collect()
+    let placed = projected
+        .iter()
+        .map(|(x, y)| (MAP_WIDTH / 2.0 + (x - cx) * scale, MAP_HEIGHT / 2.0 + (y - cy) * scale))
+        .collect();
+    (placed, View { cx, cy, scale })
 }
 
-async fn map(ctx: &Ctx, shown: &Shown) -> Result<Value, QueryError> {
+/// The slippy-map tiles under the drawing, at the zoom where a tile is about 256 units wide:
+/// `(z, x, y, left, top, size)` in drawing units.
+fn tiles(view: &View) -> Vec<(u32, u32, u32, f64, f64, f64)> {
+    let z = (view.scale / 256.0).log2().round().clamp(0.0, 19.0) as u32;
+    let n = f64::from(1u32 << z);
+    let size = view.scale / n;
+    let (half_w, half_h) = (MAP_WIDTH / 2.0 / view.scale, MAP_HEIGHT / 2.0 / view.scale);
+    let range = |c: f64, half: f64| {
+        let first = ((c - half) * n).floor().clamp(0.0, n - 1.0) as u32;
+        let last = ((c + half) * n).floor().clamp(0.0, n - 1.0) as u32;
+        first..=last
+    };
+    let mut out = vec![];
+    for ty in range(view.cy, half_h) {
+        for tx in range(view.cx, half_w) {
+            let left = MAP_WIDTH / 2.0 + (f64::from(tx) / n - view.cx) * view.scale;
+            let top = MAP_HEIGHT / 2.0 + (f64::from(ty) / n - view.cy) * view.scale;
+            out.push((z, tx, ty, left, top, size));
+        }
+    }
+    out
+}
+
+/// The map's background: tiles from the `maptiles` integration once granted (TP-4), its
+/// placeholder before (TP-3), nothing in embeds (TP-7) or without that integration.
+fn background(ctx: &Ctx, view: &View, embedded: bool) -> Value {
+    let integration = ctx.site.privacy.integration(crate::privacy::integrations::MAP_TILES.key);
+    let Some(integration) = integration.filter(|i| !embedded && !i.config.resource.is_empty()) else {
+        return json!({});
+    };
+    let origin = &integration.config.origin;
+    let Some(gate) = crate::front::pages::consent_gated(ctx, integration.key(), origin) else { return json!({}) };
+    if !ctx.consent.grants(integration.key()) {
+        return json!({"placeholder": gate});
+    }
+    let tiles: Vec<Value> = tiles(view)
+        .into_iter()
+        .map(|(z, x, y, left, top, size)| {
+            let path = integration.config.resource.replace("{z}", &z.to_string()).replace("{x}", &x.to_string());
+            json!({
+                "href": format!("{origin}{}", path.replace("{y}", &y.to_string())),
+                "x": format!("{left:.1}"), "y": format!("{top:.1}"), "size": format!("{:.1}", size + 0.5),
+            })
+        })
+        .collect();
+    json!({"tiles": tiles, "vendor": integration.config.vendor})
+}
+
+async fn map(ctx: &Ctx, shown: &Shown, embedded: bool) -> Result<Value, QueryError> {
     let Some(geo) = shown.geo_field() else { return Ok(json!({})) };
     let label = shown.schema().fields.iter().find(|f| f.field_type == FieldType::Text);
     let select = match label {
@@ -354,7 +414,8 @@ async fn map(ctx: &Ctx, shown: &Shown) -> Result<Value, QueryError> {
             labels.push(if text.is_empty() { format::cell(ctx.lang, point.unwrap_or(&Value::Null)) } else { text });
         }
     }
-    let points: Vec<Value> = place(&coordinates)
+    let (placed, view) = place(&coordinates);
+    let points: Vec<Value> = placed
         .iter()
         .zip(labels)
         .map(|((x, y), label)| json!({"x": format!("{x:.1}"), "y": format!("{y:.1}"), "label": label}))
@@ -366,6 +427,7 @@ async fn map(ctx: &Ctx, shown: &Shown) -> Result<Value, QueryError> {
         "shown": format::integer(ctx.lang, coordinates.len() as i64),
         "total": format::integer(ctx.lang, result.total_count as i64),
         "field": geo.label,
+        "background": if coordinates.is_empty() { json!({}) } else { background(ctx, &view, embedded) },
     }))
 }
 
@@ -522,15 +584,35 @@ mod tests {
     #[test]
     fn the_map_keeps_north_up_and_fits_the_drawing() {
         // Paris is north-west of Lyon: higher (smaller y) and to the left.
-        let placed = place(&[(2.35, 48.85), (4.83, 45.76)]);
+        let (placed, _) = place(&[(2.35, 48.85), (4.83, 45.76)]);
         let (paris, lyon) = (placed[0], placed[1]);
         assert!(paris.0 < lyon.0 && paris.1 < lyon.1, "{placed:?}");
         for (x, y) in &placed {
             assert!((0.0..=MAP_WIDTH).contains(x) && (0.0..=MAP_HEIGHT).contains(y), "{placed:?}");
         }
         // One point sits in the middle.
-        let single = place(&[(2.35, 48.85)]);
+        let (single, _) = place(&[(2.35, 48.85)]);
         assert_eq!(single, vec![(MAP_WIDTH / 2.0, MAP_HEIGHT / 2.0)]);
+    }
+
+    #[test]
+    fn tiles_cover_the_drawing_and_sit_under_their_places() {
+        let (placed, view) = place(&[(2.35, 48.85), (4.83, 45.76)]);
+        let tiles = tiles(&view);
+        let z = tiles[0].0;
+        assert!(tiles.iter().all(|t| t.0 == z) && tiles.len() <= 30, "{tiles:?}");
+        // The tile the slippy-map formula gives for Paris is drawn under Paris's point.
+        let n = f64::from(1u32 << z);
+        let lat = 48.85f64.to_radians();
+        let (tx, ty) =
+            (((2.35 + 180.0) / 360.0 * n) as u32, ((1.0 - lat.tan().asinh() / std::f64::consts::PI) / 2.0 * n) as u32);
+        let (_, _, _, left, top, size) = *tiles.iter().find(|t| (t.1, t.2) == (tx, ty)).expect("Paris's tile is drawn");
+        let (px, py) = placed[0];
+        assert!(left <= px && px <= left + size && top <= py && py <= top + size, "{px},{py} in {left},{top}+{size}");
+        // Together they cover the whole drawing.
+        let (x0, y0) = tiles.iter().fold((f64::MAX, f64::MAX), |(x, y), t| (x.min(t.3), y.min(t.4)));
+        let (x1, y1) = tiles.iter().fold((f64::MIN, f64::MIN), |(x, y), t| (x.max(t.3 + t.5), y.max(t.4 + t.5)));
+        assert!(x0 <= 0.0 && y0 <= 0.0 && x1 >= MAP_WIDTH && y1 >= MAP_HEIGHT, "{x0},{y0} – {x1},{y1}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub async fn page(ctx: Ctx, Path(slug): Path<String>) -> Response {
         .into_iter()
         .filter_map(|part| match part {
             Part::Html(html) => Some(json!({"html": html})),
-            Part::Embed { key, url } => embed_values(&ctx, &key, &url).map(|embed| json!({"embed": embed})),
+            Part::Embed { key, url } => consent_gated(&ctx, &key, &url).map(|embed| json!({"embed": embed})),
         })
         .collect();
     let page = ctx.page("page.html").with("content", json!({"title": content.title.get(ctx.lang), "parts": parts}));
@@ -34,9 +34,9 @@ pub fn own_host(ctx: &Ctx) -> &str {
     ctx.site.origin.split_once("://").map_or(ctx.site.origin.as_str(), |(_, host)| host)
 }
 
-/// An embed through an enabled integration: the player when granted, else what the placeholder
-/// needs.
-fn embed_values(ctx: &Ctx, key: &str, url: &str) -> Option<Value> {
+/// Content through an enabled integration: whether it is granted (then the caller renders it),
+/// and what the placeholder needs otherwise (TP-3), `url` being the plain link to the vendor.
+pub fn consent_gated(ctx: &Ctx, key: &str, url: &str) -> Option<Value> {
     let integration = ctx.site.privacy.integration(key)?;
     let keep: Vec<&str> = ctx.consent.granted.iter().copied().filter(|k| *k != key).collect();
     Some(json!({

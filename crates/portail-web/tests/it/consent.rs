@@ -372,3 +372,56 @@ async fn tp_4_7_an_external_analytics_script_only_once_granted_and_never_in_embe
     let saved = app.store.privacy_settings(portal.id).await.unwrap();
     assert_eq!(saved.integrations.iter().find(|i| i.kind == "extanalytics").unwrap().resource, "/matomo.js");
 }
+
+#[tokio::test]
+async fn tp_3_4_7_map_tiles_only_once_granted_and_never_in_embeds() {
+    const TILES: &str = "https://tiles.example.org";
+    let app = crate::api::with_datasets().await;
+    let portal = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    let tiles = portail_store::privacy::IntegrationConfig {
+        kind: "maptiles".into(),
+        vendor: "TileCo".into(),
+        origin: TILES.into(),
+        privacy_url: format!("{TILES}/privacy"),
+        cookies: vec![],
+        enabled_at: START,
+        resource: "/{z}/{x}/{y}.png".into(),
+    };
+    app.store.put_integration(portal.id, &tiles, START).await.unwrap();
+    let map = "/explore/dataset/equipements/map/";
+    let mut visitor = app.browser(ALPHA);
+    let before = visitor.get(map).await;
+    assert_eq!(before.status, StatusCode::OK);
+    let html = before.text();
+    assert!(html.contains("data-purpose=\"maptiles\"") && html.contains("Allow TileCo"), "TP-3: {html}");
+    assert!(!html.contains("<image"), "TP-1: no tile before consent");
+    let r = visitor.post("/consent/", &[("choice", "save"), ("purpose_maptiles", "on"), ("next", map)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = visitor.get(map).await;
+    let html = after.text();
+    let drawn = html.matches("<image href=\"https://tiles.example.org/").count();
+    assert!(drawn >= 1 && html.contains(".png\""), "TP-4: {drawn} tiles in {html}");
+    assert!(html.contains("TileCo") && !html.contains("data-purpose=\"maptiles\""));
+    let csp = after.header("content-security-policy").unwrap().to_owned();
+    assert_eq!(csp_directive(&csp, "img-src").split(' ').filter(|s| *s == TILES).count(), 1, "TP-2: {csp}");
+    // TP-7: the embedded map draws its points alone, with neither tiles nor placeholder.
+    let embed = visitor.get("/explore/embed/dataset/equipements/map/").await.text();
+    assert!(!embed.contains("tiles.example.org") && !embed.contains("data-purpose"));
+
+    let mut admin = app.browser(ALPHA);
+    admin.sign_in(ALPHA_ADMIN, PASSWORD).await;
+    let token = admin.get("/backoffice/privacy/").await.form_token().unwrap();
+    for (path, status) in [("/tiles.png", 400), ("https://x.example/{z}/{x}/{y}.png", 400), ("/{z}/{x}/{y}.png", 303)] {
+        let fields = [
+            ("csrfmiddlewaretoken", token.as_str()),
+            ("kind", "maptiles"),
+            ("action", "enable"),
+            ("vendor", "TileCo"),
+            ("origin", TILES),
+            ("privacy_url", "https://tiles.example.org/privacy"),
+            ("cookies", ""),
+            ("resource", path),
+        ];
+        assert_eq!(admin.post("/backoffice/privacy/integrations/", &fields).await.status.as_u16(), status, "{path}");
+    }
+}
