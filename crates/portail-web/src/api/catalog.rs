@@ -117,7 +117,40 @@ pub(crate) async fn visible_one(
     }
 }
 
-pub(crate) fn dataset_json(site: &Site, e: &Entry, include_links: bool) -> Value {
+/// What a dataset object carries beyond its metadata: `include_links`, `include_app_metas`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Extras {
+    pub links: bool,
+    pub app_metas: bool,
+}
+
+impl Extras {
+    pub(crate) fn of(params: &Params) -> Result<Extras, ApiError> {
+        Ok(Extras { links: params.flag("include_links")?, app_metas: params.flag("include_app_metas")? })
+    }
+}
+
+/// `metas.visualization`, the application template of `include_app_metas`: which views the
+/// portal's own pages offer for the dataset and the fields they show.
+fn visualization(e: &Entry) -> Value {
+    let fields: Vec<&portail_core::Field> = e.version.iter().flat_map(|v| v.schema.fields.iter()).collect();
+    let features = e.features();
+    let text: Vec<&str> =
+        fields.iter().filter(|f| f.field_type == portail_core::FieldType::Text).map(|f| f.name.as_str()).collect();
+    json!({
+        "table_disabled": false,
+        "table_fields": fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        "map_disabled": !features.contains(&"geo"),
+        "map_tooltip_fields": text,
+        "map_tooltip_html_enabled": false,
+        "analyze_disabled": false,
+        "calendar_enabled": false,
+        "image_enabled": false,
+        "custom_view_enabled": false,
+    })
+}
+
+pub(crate) fn dataset_json(site: &Site, e: &Entry, extras: Extras) -> Value {
     let d = &e.dataset;
     let fields: Vec<Value> = e
         .version
@@ -144,7 +177,10 @@ pub(crate) fn dataset_json(site: &Site, e: &Entry, include_links: bool) -> Value
         "features": e.features(),
         "visibility": if d.restricted { "restricted" } else { "domain" },
     });
-    if include_links {
+    if extras.app_metas {
+        out["metas"]["visualization"] = visualization(e);
+    }
+    if extras.links {
         let base = format!("{}{PREFIX}/catalog", site.origin);
         out["_links"] = json!([
             link(format!("{base}/datasets/{}", d.dataset_id), "self"),
@@ -477,10 +513,10 @@ pub(crate) fn parse_catalog_select(params: &Params) -> Result<Option<Vec<SelectI
 pub(crate) fn listed(
     site: &Site,
     e: &Entry,
-    include_links: bool,
+    extras: Extras,
     select: &Option<Vec<SelectItem>>,
 ) -> Result<Value, ApiError> {
-    let full = dataset_json(site, e, include_links);
+    let full = dataset_json(site, e, extras);
     match select {
         Some(items) => project(full, items),
         None => Ok(full),
@@ -495,8 +531,8 @@ pub async fn datasets(
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query());
     let (limit, offset) = params.page()?;
-    let include_links = params.flag("include_links")?;
-    params.flag("include_app_metas")?;
+    let extras = Extras::of(&params)?;
+    let include_links = extras.links;
     let select = parse_catalog_select(&params)?;
     let matching = matching_entries(&app, &site, &identity, &params).await?;
     let total = matching.len();
@@ -504,7 +540,7 @@ pub async fn datasets(
     with_attachments(&app, &mut shown).await?;
     let mut results = vec![];
     for e in &shown {
-        results.push(listed(&site, e, include_links, &select)?);
+        results.push(listed(&site, e, extras, &select)?);
     }
     let mut body = json!({"total_count": total, "results": results});
     if include_links {
@@ -591,10 +627,10 @@ pub async fn dataset(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let params = Params::parse(uri.query());
-    let include_links = params.flag("include_links")?;
+    let extras = Extras::of(&params)?;
     let mut entry = visible_one(&app, &site, &identity, &dataset_id).await?;
     with_attachments(&app, std::slice::from_mut(&mut entry)).await?;
-    let full = dataset_json(&site, &entry, include_links);
+    let full = dataset_json(&site, &entry, extras);
     Ok(ok(match params.one("select") {
         Some(s) => project(full, &portail_odsql::parse_select(s).map_err(|e| ApiError::syntax(&e, "select"))?)?,
         None => full,

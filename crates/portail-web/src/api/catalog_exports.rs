@@ -2,7 +2,7 @@
 //! the catalog as CSV, JSON, XLSX, an RSS feed, DCAT (RDF/XML, what data.gouv.fr harvests) and
 //! Project Open Data `data.json`.
 
-use super::catalog::{facet_values, link, listed, matching_entries, parse_catalog_select, Entry};
+use super::catalog::{facet_values, link, listed, matching_entries, parse_catalog_select, Entry, Extras};
 use super::facets::facet_name;
 use super::params::Params;
 use super::{api_headers, ApiError, PREFIX};
@@ -153,7 +153,8 @@ pub async fn export(
     let (body, content_type, extension): (Vec<u8>, &str, &str) = match format.as_str() {
         "csv" => (csv(&site, &page, &select, &params)?.into_bytes(), "text/csv; charset=utf-8", "csv"),
         "json" => {
-            let items: Result<Vec<Value>, ApiError> = page.iter().map(|e| listed(&site, e, false, &select)).collect();
+            let items: Result<Vec<Value>, ApiError> =
+                page.iter().map(|e| listed(&site, e, Extras::default(), &select)).collect();
             (serde_json::to_vec(&items?).unwrap_or_default(), "application/json; charset=utf-8", "json")
         }
         "xlsx" => (
@@ -233,7 +234,7 @@ fn csv(
     let quote_all = params.flag("quote_all")?;
     let bom = params.one("with_bom").is_none() || params.flag("with_bom")?;
     let rows: Vec<Map<String, Value>> =
-        page.iter().map(|e| listed(site, e, false, select).map(|v| flat(&v))).collect::<Result<_, _>>()?;
+        page.iter().map(|e| listed(site, e, Extras::default(), select).map(|v| flat(&v))).collect::<Result<_, _>>()?;
     let columns: Vec<String> = match (select, rows.first()) {
         (Some(_), Some(first)) => first.keys().cloned().collect(),
         _ => CSV_COLUMNS.iter().map(|c| c.to_string()).collect(),
@@ -275,7 +276,7 @@ fn xlsx(
 ) -> Result<Vec<u8>, ApiError> {
     use rust_xlsxwriter::{Format, Workbook};
     let rows: Vec<Map<String, Value>> =
-        page.iter().map(|e| listed(site, e, false, select).map(|v| flat(&v))).collect::<Result<_, _>>()?;
+        page.iter().map(|e| listed(site, e, Extras::default(), select).map(|v| flat(&v))).collect::<Result<_, _>>()?;
     let columns: Vec<String> = match (select, rows.first()) {
         (Some(_), Some(first)) => first.keys().cloned().collect(),
         _ => CSV_COLUMNS.iter().map(|c| c.to_string()).collect(),

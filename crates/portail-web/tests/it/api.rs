@@ -62,6 +62,25 @@ async fn the_catalog_lists_the_portals_published_public_datasets() {
 }
 
 #[tokio::test]
+async fn include_app_metas_adds_the_visualization_template() {
+    let app = with_datasets().await;
+    let path = "/api/explore/v2.1/catalog/datasets/equipements";
+    let (_, plain, _) = json(&app, ALPHA, path).await;
+    assert!(plain["metas"].get("visualization").is_none(), "only when asked");
+    let (status, d, _) = json(&app, ALPHA, &format!("{path}?include_app_metas=true")).await;
+    assert_eq!(status, 200);
+    let v = &d["metas"]["visualization"];
+    let names: Vec<&Value> = d["fields"].as_array().unwrap().iter().map(|f| &f["name"]).collect();
+    assert_eq!(v["table_fields"].as_array().unwrap().iter().collect::<Vec<_>>(), names);
+    assert_eq!(v["map_disabled"], false, "equipements has a geo field");
+    assert!(v["map_tooltip_fields"].as_array().unwrap().contains(&Value::from("commune")));
+    // The catalog listing takes it too; a bad boolean is a 400.
+    let (_, list, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets?include_app_metas=true").await;
+    assert!(list["results"].as_array().unwrap().iter().all(|d| d["metas"]["visualization"].is_object()));
+    assert_eq!(json(&app, ALPHA, &format!("{path}?include_app_metas=maybe")).await.0, 400);
+}
+
+#[tokio::test]
 async fn the_dataset_object_has_the_explore_shape() {
     let app = with_datasets().await;
     let (status, d, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements?include_links=true").await;
