@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 /// Facets listed when the request names none, as Opendatasoft portals configure them.
 const DEFAULT_FACETS: &[&str] = &["features", "modified", "language", "publisher", "theme", "keyword", "license"];
-pub(crate) const FORMATS: &[&str] = &["csv", "json", "xlsx", "rss", "dcat", "rdf", "data.json"];
+pub(crate) const FORMATS: &[&str] = &["csv", "json", "xlsx", "rss", "dcat", "rdf", "ttl", "data.json"];
 /// Dataset export formats a DCAT distribution may point to.
 const DISTRIBUTIONS: &[(&str, &str, &str)] = &[
     ("csv", "CSV", "text/csv"),
@@ -164,11 +164,21 @@ pub async fn export(
         ),
         "rss" => (rss(&site, &page).into_bytes(), "application/rss+xml; charset=utf-8", "rss"),
         "data.json" => (data_json(&site, &page).into_bytes(), "application/json; charset=utf-8", "json"),
+        // DCAT: RDF/XML (`dcat`, `rdf`) or the same graph in Turtle (`ttl`).
         _ => {
             let formats = distribution_formats(&params)?;
             let labels = params.one("use_labels_in_exports").is_none_or(|v| !v.eq_ignore_ascii_case("false"));
             let paging = Paging { uri: &uri, total, offset, limit };
-            (dcat(&site, &page, &formats, labels, &paging).into_bytes(), "application/rdf+xml; charset=utf-8", "rdf")
+            match format.as_str() {
+                "ttl" => {
+                    (ttl(&site, &page, &formats, labels, &paging).into_bytes(), "text/turtle; charset=utf-8", "ttl")
+                }
+                _ => (
+                    dcat(&site, &page, &formats, labels, &paging).into_bytes(),
+                    "application/rdf+xml; charset=utf-8",
+                    "rdf",
+                ),
+            }
         }
     };
     let mut r = body.into_response();
@@ -433,6 +443,41 @@ impl Paging<'_> {
     }
 }
 
+/// A dataset's distributions in a DCAT export: (download URL, format label, media type); GeoJSON
+/// only for datasets with a geo field.
+fn distributions<'f>(
+    site: &Site,
+    e: &Entry,
+    formats: &[&(&str, &'f str, &'f str)],
+    labels: bool,
+) -> Vec<(String, &'f str, &'f str)> {
+    let geo = e.features().contains(&"geo");
+    formats
+        .iter()
+        .filter(|(format, _, _)| *format != "geojson" || geo)
+        .map(|(format, label, media)| (export_url(site, &e.dataset.dataset_id, format, labels), *label, *media))
+        .collect()
+}
+
+/// The hydra paging of a limited DCAT export: this page's URL and its first/last/next/previous.
+struct HydraView {
+    this: String,
+    links: Vec<(&'static str, String)>,
+}
+
+fn hydra_view(site: &Site, paging: &Paging) -> Option<HydraView> {
+    let limit = paging.limit?.max(1);
+    let last = if paging.total == 0 { 0 } else { (paging.total - 1) / limit * limit };
+    let mut links = vec![("first", paging.url(site, 0)), ("last", paging.url(site, last))];
+    if paging.offset + limit < paging.total {
+        links.push(("next", paging.url(site, paging.offset + limit)));
+    }
+    if paging.offset > 0 {
+        links.push(("previous", paging.url(site, paging.offset.saturating_sub(limit))));
+    }
+    Some(HydraView { this: paging.url(site, paging.offset), links })
+}
+
 fn dcat(site: &Site, page: &[&Entry], formats: &[&(&str, &str, &str)], labels: bool, paging: &Paging) -> String {
     let catalog_uri = format!("{}{PREFIX}/catalog/exports/dcat", site.origin);
     let mut out = String::from(concat!(
@@ -479,12 +524,7 @@ fn dcat(site: &Site, page: &[&Entry], formats: &[&(&str, &str, &str)], labels: b
             "    <dct:publisher><foaf:Organization><foaf:name>{}</foaf:name></foaf:Organization></dct:publisher>\n",
             xml(&site.portal.name)
         ));
-        let geo = e.features().contains(&"geo");
-        for (format, label, media) in formats.iter().copied() {
-            if *format == "geojson" && !geo {
-                continue;
-            }
-            let url = export_url(site, &d.dataset_id, format, labels);
+        for (url, label, media) in distributions(site, e, formats, labels) {
             out.push_str("    <dcat:distribution>\n");
             out.push_str(&format!("      <dcat:Distribution rdf:about=\"{}\">\n", xml(&url)));
             out.push_str(&format!("        <dct:title>{} ({label})</dct:title>\n", xml(&d.title)));
@@ -497,34 +537,108 @@ fn dcat(site: &Site, page: &[&Entry], formats: &[&(&str, &str, &str)], labels: b
         }
         out.push_str("  </dcat:Dataset>\n");
     }
-    if let Some(limit) = paging.limit {
-        let limit = limit.max(1);
-        let last = if paging.total == 0 { 0 } else { (paging.total - 1) / limit * limit };
-        out.push_str(&format!(
-            "  <hydra:PartialCollectionView rdf:about=\"{}\">\n",
-            xml(&paging.url(site, paging.offset))
-        ));
+    if let Some(view) = hydra_view(site, paging) {
+        out.push_str(&format!("  <hydra:PartialCollectionView rdf:about=\"{}\">\n", xml(&view.this)));
         out.push_str(&format!(
             "    <hydra:totalItems rdf:datatype=\"http://www.w3.org/2001/XMLSchema#integer\">{}</hydra:totalItems>\n",
             paging.total
         ));
-        out.push_str(&format!("    <hydra:first rdf:resource=\"{}\"/>\n", xml(&paging.url(site, 0))));
-        out.push_str(&format!("    <hydra:last rdf:resource=\"{}\"/>\n", xml(&paging.url(site, last))));
-        if paging.offset + limit < paging.total {
-            out.push_str(&format!(
-                "    <hydra:next rdf:resource=\"{}\"/>\n",
-                xml(&paging.url(site, paging.offset + limit))
-            ));
-        }
-        if paging.offset > 0 {
-            out.push_str(&format!(
-                "    <hydra:previous rdf:resource=\"{}\"/>\n",
-                xml(&paging.url(site, paging.offset.saturating_sub(limit)))
-            ));
+        for (relation, url) in &view.links {
+            out.push_str(&format!("    <hydra:{relation} rdf:resource=\"{}\"/>\n", xml(url)));
         }
         out.push_str("  </hydra:PartialCollectionView>\n");
     }
     out.push_str("</rdf:RDF>\n");
+    out
+}
+
+/// A Turtle string literal.
+fn ttl_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A Turtle IRI: characters IRIs may not hold are percent-encoded.
+fn ttl_iri(s: &str) -> String {
+    let mut out = String::from("<");
+    for c in s.chars() {
+        if c <= ' ' || "<>\"{}|^`\\".contains(c) {
+            for b in c.to_string().bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('>');
+    out
+}
+
+/// The DCAT export in Turtle (`ttl`): the same graph as the RDF/XML `dcat` export.
+fn ttl(site: &Site, page: &[&Entry], formats: &[&(&str, &str, &str)], labels: bool, paging: &Paging) -> String {
+    let lang = site.portal.default_lang.code();
+    let publisher = format!("[ a foaf:Organization ; foaf:name {} ]", ttl_string(&site.portal.name));
+    let mut out = String::from(concat!(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n",
+        "@prefix dct: <http://purl.org/dc/terms/> .\n",
+        "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n",
+        "@prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n",
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n"
+    ));
+    let catalog_uri = format!("{}{PREFIX}/catalog/exports/ttl", site.origin);
+    out.push_str(&format!("{} a dcat:Catalog ;\n", ttl_iri(&catalog_uri)));
+    out.push_str(&format!("    dct:title {}@{lang} ;\n", ttl_string(&site.portal.name)));
+    out.push_str(&format!("    dct:publisher {publisher} ;\n"));
+    let view = hydra_view(site, paging);
+    if let Some(view) = &view {
+        out.push_str(&format!("    hydra:view {} ;\n", ttl_iri(&view.this)));
+    }
+    for e in page {
+        out.push_str(&format!("    dcat:dataset {} ;\n", ttl_iri(&dataset_uri(site, &e.dataset.dataset_id))));
+    }
+    out.push_str(&format!("    foaf:homepage {} .\n", ttl_iri(&format!("{}/", site.origin))));
+    for e in page {
+        let d = &e.dataset;
+        out.push_str(&format!("\n{} a dcat:Dataset ;\n", ttl_iri(&dataset_uri(site, &d.dataset_id))));
+        out.push_str(&format!("    dct:identifier {} ;\n", ttl_string(&d.dataset_id)));
+        out.push_str(&format!("    dct:title {}@{lang} ;\n", ttl_string(&d.title)));
+        if !d.description.is_empty() {
+            out.push_str(&format!("    dct:description {}@{lang} ;\n", ttl_string(&d.description)));
+        }
+        out.push_str(&format!("    dct:modified \"{}\"^^xsd:dateTime ;\n", iso_utc(d.modified_at)));
+        out.push_str(&format!("    dct:language \"{lang}\" ;\n"));
+        let distributions = distributions(site, e, formats, labels);
+        for (url, _, _) in &distributions {
+            out.push_str(&format!("    dcat:distribution {} ;\n", ttl_iri(url)));
+        }
+        out.push_str(&format!("    dct:publisher {publisher} .\n"));
+        for (url, label, media) in &distributions {
+            out.push_str(&format!("\n{} a dcat:Distribution ;\n", ttl_iri(url)));
+            out.push_str(&format!("    dct:title {} ;\n", ttl_string(&format!("{} ({label})", d.title))));
+            out.push_str(&format!("    dcat:downloadURL {} ;\n", ttl_iri(url)));
+            out.push_str(&format!("    dcat:accessURL {} ;\n", ttl_iri(url)));
+            out.push_str(&format!("    dct:format {} ;\n", ttl_string(label)));
+            out.push_str(&format!("    dcat:mediaType {} .\n", ttl_string(media)));
+        }
+    }
+    if let Some(view) = view {
+        out.push_str(&format!("\n{} a hydra:PartialCollectionView ;\n", ttl_iri(&view.this)));
+        for (relation, url) in &view.links {
+            out.push_str(&format!("    hydra:{relation} {} ;\n", ttl_iri(url)));
+        }
+        out.push_str(&format!("    hydra:totalItems \"{}\"^^xsd:integer .\n", paging.total));
+    }
     out
 }
 

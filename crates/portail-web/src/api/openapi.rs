@@ -110,7 +110,7 @@ fn dataset_file() -> Value {
 fn catalog_file() -> Value {
     let text = json!({"type": "string"});
     file_body(
-        "The catalog file: CSV, JSON (datasets, or DCAT-US for `data.json`), XLSX, RSS 2.0, RDF/XML (DCAT-AP).",
+        "The catalog file: CSV, JSON (datasets, or DCAT-US for `data.json`), XLSX, RSS 2.0, DCAT-AP in RDF/XML or Turtle.",
         &[
             ("text/csv", text.clone()),
             (
@@ -121,6 +121,7 @@ fn catalog_file() -> Value {
                 ]}),
             ),
             ("application/rdf+xml", text.clone()),
+            ("text/turtle", text.clone()),
             ("application/rss+xml", text),
             (
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -59,13 +59,51 @@ async fn dcat_export_is_what_data_gouv_fr_harvests() {
     assert!(r.body.contains("hydra:previous"));
 }
 
+/// Every triple of a Turtle document, in N-Triples form, or the parse error.
+fn turtle_triples(body: &str) -> Vec<String> {
+    use rio_api::parser::TriplesParser;
+    let mut out = vec![];
+    rio_turtle::TurtleParser::new(body.as_bytes(), None)
+        .parse_all(&mut |t| -> Result<(), rio_turtle::TurtleError> {
+            out.push(t.to_string());
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("not valid Turtle: {e}\n{body}"));
+    out
+}
+
+#[tokio::test]
+async fn ttl_export_is_the_dcat_graph_in_turtle() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, "/api/explore/v2.1/catalog/exports/ttl?include_exports=csv,geojson").await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").unwrap().starts_with("text/turtle"));
+    let triples = turtle_triples(&r.body);
+    let typed = |class: &str| {
+        let object = format!("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{class}>");
+        triples.iter().filter(|t| t.ends_with(&object)).count()
+    };
+    assert_eq!(typed("http://www.w3.org/ns/dcat#Dataset"), 2, "public published datasets only: {triples:#?}");
+    assert_eq!(typed("http://www.w3.org/ns/dcat#Catalog"), 1);
+    // CSV for both, GeoJSON for the one with points.
+    assert_eq!(typed("http://www.w3.org/ns/dcat#Distribution"), 3, "{}", r.body);
+    let identifier = "<http://alpha.localhost/api/explore/v2.1/catalog/datasets/equipements> <http://purl.org/dc/terms/identifier> \"equipements\"";
+    assert!(triples.iter().any(|t| t == identifier), "{triples:#?}");
+    assert!(!r.body.contains("interne"));
+
+    let r = app.get(ALPHA, "/api/explore/v2.1/catalog/exports/ttl?limit=1").await;
+    let triples = turtle_triples(&r.body);
+    let next = "<http://www.w3.org/ns/hydra/core#next> <http://alpha.localhost/api/explore/v2.1/catalog/exports/ttl?limit=1&offset=1>";
+    assert!(triples.iter().any(|t| t.ends_with(next)), "{triples:#?}");
+}
+
 #[tokio::test]
 async fn catalog_exports_csv_json_and_data_json() {
     let app = with_datasets().await;
     let (status, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/exports/").await;
     assert_eq!(status, 200);
     let rels: Vec<&str> = v["links"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap()).collect();
-    assert_eq!(rels, ["self", "csv", "json", "xlsx", "rss", "dcat", "rdf", "data.json"]);
+    assert_eq!(rels, ["self", "csv", "json", "xlsx", "rss", "dcat", "rdf", "ttl", "data.json"]);
 
     let r = app.get(ALPHA, "/api/explore/v2.1/catalog/exports/csv?order_by=dataset_id").await;
     assert_eq!(r.status, 200);
