@@ -8,6 +8,8 @@
 
 use crate::browser::{chromium_binary, Chromium};
 use crate::support::*;
+use portail_core::Lang;
+use portail_store::MetadataStore;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -146,6 +148,8 @@ fn pages_without_sign_in(dataset: &str) -> Vec<String> {
     pages
 }
 
+const GAMMA: &str = "gamma.localhost";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aud_1_to_6_the_privacy_audit_in_chromium() {
     let Some(binary) = chromium_binary() else {
@@ -156,6 +160,19 @@ async fn aud_1_to_6_the_privacy_audit_in_chromium() {
     let video_origin = format!("http://video.thirdparty.localhost:{tp_port}");
     let app = crate::api::with_datasets().await;
     app.enable_video("alpha", &video_origin, "video.thirdparty.localhost").await;
+    // FIX-1's matrix: a video portal in English (alpha) and one in French (gamma, as grigny91),
+    // and a French portal without integration (beta).
+    let gamma = app.store.create_portal(&portal("gamma", "Gammaville", Lang::Fr, &[]), START).await.unwrap();
+    let parcs = portail_catalog::ImportRequest {
+        portal_id: gamma.id,
+        dataset_id: Some("parcs".into()),
+        title: None,
+        file: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ingest/parcs.geojson"),
+        source: portail_ingest::SourceOptions::default(),
+        publish: true,
+    };
+    app.state.catalog.import(parcs, portail_catalog::no_progress()).await.unwrap();
+    app.enable_video("gamma", &video_origin, "video.thirdparty.localhost").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -173,7 +190,7 @@ async fn aud_1_to_6_the_privacy_audit_in_chromium() {
             a.findings.push("axe-core is not installed (PORTAIL_AXE_JS)".into());
         }
         for (portal, host, has_video, dataset) in
-            [("alpha", ALPHA, true, "equipements"), ("beta", BETA, false, "parcs")]
+            [("alpha", ALPHA, true, "equipements"), ("beta", BETA, false, "parcs"), ("gamma", GAMMA, true, "parcs")]
         {
             for lang in ["en", "fr"] {
                 let base = a.base(host);
