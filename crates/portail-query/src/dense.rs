@@ -90,19 +90,34 @@ fn fold<T: Copy>(
     }
 }
 
+/// Where folding starts for an integer aggregate: the identity of its operation.
+fn int_start(op: Op) -> i64 {
+    match op {
+        Op::Min => i64::MAX,
+        Op::Max => i64::MIN,
+        _ => 0,
+    }
+}
+
+fn real_start(op: Op) -> f64 {
+    match op {
+        Op::Min => f64::INFINITY,
+        Op::Max => f64::NEG_INFINITY,
+        _ => 0.0,
+    }
+}
+
 impl Acc {
     fn new(op: Op, input: &DataType, slots: usize) -> Option<Acc> {
-        let int = |start| Acc::Int { op, values: vec![start; slots], seen: vec![0; slots] };
-        let real = |start| Acc::Real { op, values: vec![start; slots], seen: vec![0; slots] };
         let integer = matches!(input, DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8);
         Some(match (op, integer, input == &DataType::Float64) {
             (Op::Count, _, _) => Acc::Count(vec![0; slots]),
-            (Op::Sum, true, _) => int(0),
-            (Op::Min, true, _) => int(i64::MAX),
-            (Op::Max, true, _) => int(i64::MIN),
-            (Op::Sum | Op::Avg, _, true) => real(0.0),
-            (Op::Min, _, true) => real(f64::INFINITY),
-            (Op::Max, _, true) => real(f64::NEG_INFINITY),
+            (Op::Sum | Op::Min | Op::Max, true, _) => {
+                Acc::Int { op, values: vec![int_start(op); slots], seen: vec![0; slots] }
+            }
+            (Op::Sum | Op::Avg | Op::Min | Op::Max, _, true) => {
+                Acc::Real { op, values: vec![real_start(op); slots], seen: vec![0; slots] }
+            }
             _ => return None,
         })
     }
@@ -117,21 +132,11 @@ impl Acc {
         match self {
             Acc::Count(n) => grow(n, front, len, 0),
             Acc::Int { op, values, seen } => {
-                let start = match op {
-                    Op::Min => i64::MAX,
-                    Op::Max => i64::MIN,
-                    _ => 0,
-                };
-                grow(values, front, len, start);
+                grow(values, front, len, int_start(*op));
                 grow(seen, front, len, 0);
             }
             Acc::Real { op, values, seen } => {
-                let start = match op {
-                    Op::Min => f64::INFINITY,
-                    Op::Max => f64::NEG_INFINITY,
-                    _ => 0.0,
-                };
-                grow(values, front, len, start);
+                grow(values, front, len, real_start(*op));
                 grow(seen, front, len, 0);
             }
         }

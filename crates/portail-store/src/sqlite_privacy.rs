@@ -104,54 +104,22 @@ impl PrivacyStore for SqliteStore {
     }
 
     async fn set_privacy_contact(&self, portal_id: i64, contact: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO portal_privacy (portal_id, privacy_contact) VALUES (?, ?) \
-             ON CONFLICT (portal_id) DO UPDATE SET privacy_contact = excluded.privacy_contact",
-        )
-        .bind(portal_id)
-        .bind(contact)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.set_privacy_column(portal_id, "privacy_contact", contact.to_owned()).await
     }
 
     async fn set_audience_retention(&self, portal_id: i64, months: i64) -> Result<()> {
         if !(1..=25).contains(&months) {
             return Err(StoreError::Invalid(format!("audience retention must be 1 to 25 months, not {months}")));
         }
-        sqlx::query(
-            "INSERT INTO portal_privacy (portal_id, audience_retention_months) VALUES (?, ?) \
-             ON CONFLICT (portal_id) DO UPDATE SET audience_retention_months = excluded.audience_retention_months",
-        )
-        .bind(portal_id)
-        .bind(months)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.set_privacy_column(portal_id, "audience_retention_months", months).await
     }
 
     async fn set_audience_country(&self, portal_id: i64, on: bool) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO portal_privacy (portal_id, audience_country) VALUES (?, ?) \
-             ON CONFLICT (portal_id) DO UPDATE SET audience_country = excluded.audience_country",
-        )
-        .bind(portal_id)
-        .bind(i64::from(on))
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.set_privacy_column(portal_id, "audience_country", i64::from(on)).await
     }
 
     async fn set_time_zone(&self, portal_id: i64, zone: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO portal_privacy (portal_id, time_zone) VALUES (?, ?) \
-             ON CONFLICT (portal_id) DO UPDATE SET time_zone = excluded.time_zone",
-        )
-        .bind(portal_id)
-        .bind(zone)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.set_privacy_column(portal_id, "time_zone", zone.to_owned()).await
     }
 
     async fn add_consent_record(&self, r: &ConsentRecord) -> Result<()> {
@@ -324,6 +292,20 @@ impl PageStore for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Sets one column of a portal's privacy settings, creating its row if needed. `column` is
+    /// one of a closed list written in this file, never text from a request.
+    async fn set_privacy_column<T>(&self, portal_id: i64, column: &'static str, value: T) -> Result<()>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send + 'static,
+    {
+        let sql = format!(
+            "INSERT INTO portal_privacy (portal_id, {column}) VALUES (?, ?) \
+             ON CONFLICT (portal_id) DO UPDATE SET {column} = excluded.{column}"
+        );
+        sqlx::query(&sql).bind(portal_id).bind(value).execute(self.pool()).await?;
+        Ok(())
+    }
+
     async fn pages_where(&self, portal_id: i64, slug: Option<&str>) -> Result<Vec<ContentPage>> {
         let rows = sqlx::query(
             "SELECT slug, title_en, title_fr, body_en, body_fr, updated_at FROM content_pages \
