@@ -143,9 +143,11 @@ impl Ctx {
         if show_banner {
             values.insert("banner".into(), self.banner_values());
         }
-        // TP-4: an external analytics script only once its purpose is granted, never in an embed.
+        // TP-4: an external analytics script only once its purpose is granted; never in an embed,
+        // nor in the back office (the portal's staff at work are not its audience).
         if let Some(analytics) = self.site.privacy.integration(integrations::EXTERNAL_ANALYTICS.key) {
-            if !page.embedded && self.consent.grants(analytics.key()) && !analytics.config.resource.is_empty() {
+            let measured = !page.embedded && !in_back_office;
+            if measured && self.consent.grants(analytics.key()) && !analytics.config.resource.is_empty() {
                 let src = format!("{}{}", analytics.config.origin, analytics.config.resource);
                 values.insert("analytics_script".into(), json!(src));
             }
