@@ -5,7 +5,6 @@ mod api;
 mod apikeys;
 mod attachments;
 mod audience;
-mod audit;
 mod auth;
 mod backoffice;
 mod browser;

@@ -134,7 +134,7 @@ fn config_check_prints_the_resolved_configuration_and_refuses_unknown_keys() {
     assert!(stderr(&o).contains("base_domian"), "{}", stderr(&o));
 }
 
-fn wait_for_port(port: u16, seconds: u64) {
+pub(crate) fn wait_for_port(port: u16, seconds: u64) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the server on port {port} did not start");
@@ -151,7 +151,7 @@ fn stop_and_read(mut child: std::process::Child) -> String {
     out
 }
 
-fn http_get(port: u16, host: &str, path: &str) -> String {
+pub(crate) fn http_get(port: u16, host: &str, path: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
     let mut out = String::new();
