@@ -186,8 +186,27 @@ impl<'a> Column<'a> {
     }
 }
 
+impl Column<'_> {
+    /// The cell as a geometry: a point field's point, a shape field's shape, `None` otherwise.
+    pub fn geo(&self, row: usize) -> Result<Option<geo::Geometry>, QueryError> {
+        if self.is_null(row) {
+            return Ok(None);
+        }
+        Ok(match self {
+            Column::Point { lat, lon, .. } => {
+                Some(geo::Geometry::Point(geo::Point::new(lon.value(row), lat.value(row))))
+            }
+            Column::Other(array, kind, zone) => match cell(*array, row, *kind, *zone)? {
+                Value::Object(o) => o.get("geometry").and_then(crate::geometry::geojson_geometry),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+}
+
 /// A float exactly as serde_json writes it (`13.25`, `1e+21`); non-finite values as nothing.
-fn float(v: f64, out: &mut Vec<u8>) {
+pub(crate) fn float(v: f64, out: &mut Vec<u8>) {
     if v.is_finite() {
         // Writing a finite f64 into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut *out, &v);

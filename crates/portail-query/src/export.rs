@@ -1,23 +1,33 @@
-//! Streaming exports: CSV, JSON, JSON Lines and GeoJSON, encoded batch by batch as DataFusion
-//! produces them, so memory stays flat whatever the row count.
+//! Streaming exports: CSV, JSON, JSON Lines, GeoJSON, KML and GPX, encoded batch by batch as
+//! DataFusion produces them, so memory stays flat whatever the row count; Parquet streamed row
+//! group by row group; XLSX and Shapefile built whole, then sent.
 
 use crate::bind::Kind;
 use crate::encode::{json_string, Column};
+use crate::geo_formats::{gpx_record, kml_placemark, GpxOptions, GPX_HEAD, GPX_TAIL, KML_HEAD, KML_TAIL};
 use crate::records::{plan, Dataset, RecordsRequest, Rows};
 use crate::QueryError;
 use futures::stream::{self, BoxStream, StreamExt};
 use portail_core::FieldType;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExportFormat {
     Csv {
         delimiter: u8,
         bom: bool,
         labels: bool,
+        /// Quote every field, not only those that need it.
+        quote_all: bool,
     },
     Json,
     Jsonl,
     GeoJson,
+    Kml,
+    Gpx(GpxOptions),
+    /// A zipped Shapefile whose files are called `name.*` (see `shapefile`).
+    Shapefile {
+        name: String,
+    },
     /// Apache Parquet with the columns' own types (geo points as `{lon, lat}` structs, shapes
     /// as GeoJSON text), snappy- or zstd-compressed.
     Parquet {
@@ -30,23 +40,29 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    pub fn content_type(self) -> &'static str {
+    pub fn content_type(&self) -> &'static str {
         match self {
             ExportFormat::Csv { .. } => "text/csv; charset=utf-8",
             ExportFormat::Json => "application/json; charset=utf-8",
             ExportFormat::Jsonl => "application/jsonl; charset=utf-8",
             ExportFormat::GeoJson => "application/geo+json; charset=utf-8",
+            ExportFormat::Kml => "application/vnd.google-earth.kml+xml; charset=utf-8",
+            ExportFormat::Gpx(_) => "application/gpx+xml; charset=utf-8",
+            ExportFormat::Shapefile { .. } => "application/zip",
             ExportFormat::Parquet { .. } => "application/vnd.apache.parquet",
             ExportFormat::Xlsx { .. } => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
 
-    pub fn extension(self) -> &'static str {
+    pub fn extension(&self) -> &'static str {
         match self {
             ExportFormat::Csv { .. } => "csv",
             ExportFormat::Json => "json",
             ExportFormat::Jsonl => "jsonl",
             ExportFormat::GeoJson => "geojson",
+            ExportFormat::Kml => "kml",
+            ExportFormat::Gpx(_) => "gpx",
+            ExportFormat::Shapefile { .. } => "zip",
             ExportFormat::Parquet { .. } => "parquet",
             ExportFormat::Xlsx { .. } => "xlsx",
         }
@@ -55,15 +71,11 @@ impl ExportFormat {
 
 pub type ByteStream = BoxStream<'static, Result<Vec<u8>, QueryError>>;
 
-fn csv_field(out: &mut Vec<u8>, text: &str, delimiter: u8) {
-    csv_bytes(out, text.as_bytes(), delimiter);
-}
-
-/// A CSV field, quoted when it holds the delimiter, a quote or a line break.
-fn csv_bytes(out: &mut Vec<u8>, text: &[u8], delimiter: u8) {
+/// A CSV field, quoted when it needs it or when `always` is set.
+fn csv_quoted(out: &mut Vec<u8>, text: &[u8], delimiter: u8, always: bool) {
     // No early exit: the loop vectorises, and fields are short.
     let needs_quotes =
-        text.iter().fold(false, |q, &b| q | (b == delimiter) | (b == b'"') | (b == b'\n') | (b == b'\r'));
+        text.iter().fold(always, |q, &b| q | (b == delimiter) | (b == b'"') | (b == b'\n') | (b == b'\r'));
     if needs_quotes {
         out.push(b'"');
         for &b in text {
@@ -94,6 +106,19 @@ pub async fn export(
     }
     let outputs = plan.outputs;
     let zone = req.timezone;
+    if let ExportFormat::Shapefile { name } = &format {
+        let bytes = crate::shapefile::shapefile(df, outputs, zone, name).await?;
+        return Ok(stream::once(async move { Ok(bytes) }).boxed());
+    }
+    if let ExportFormat::Gpx(options) = &format {
+        for field in options.name_field.iter().chain(&options.description_fields) {
+            if !outputs.iter().any(|(name, _)| name == field) {
+                return Err(QueryError::invalid(format!(
+                    "Unknown field in the GPX options: {field} (name_field and description_field_list name exported fields)"
+                )));
+            }
+        }
+    }
     if let ExportFormat::Xlsx { labels } = format {
         let header = outputs
             .iter()
@@ -107,8 +132,9 @@ pub async fn export(
     }
     let batches = df.execute_stream().await?;
 
-    let head: Vec<u8> = match format {
-        ExportFormat::Csv { delimiter, bom, labels } => {
+    let head: Vec<u8> = match &format {
+        ExportFormat::Csv { delimiter, bom, labels, quote_all } => {
+            let (delimiter, bom, labels, quote_all) = (*delimiter, *bom, *labels, *quote_all);
             let mut h = if bom { "\u{feff}".as_bytes().to_vec() } else { vec![] };
             for (i, (name, _)) in outputs.iter().enumerate() {
                 if i > 0 {
@@ -116,22 +142,26 @@ pub async fn export(
                 }
                 let label =
                     if labels { ds.schema.field(name).map_or(name.as_str(), |f| f.label.as_str()) } else { name };
-                csv_field(&mut h, label, delimiter);
+                csv_quoted(&mut h, label.as_bytes(), delimiter, quote_all);
             }
             h.push(b'\n');
             h
         }
         ExportFormat::Json => b"[".to_vec(),
-        ExportFormat::Jsonl | ExportFormat::Parquet { .. } | ExportFormat::Xlsx { .. } => vec![],
+        ExportFormat::Kml => KML_HEAD.to_vec(),
+        ExportFormat::Gpx(_) => GPX_HEAD.to_vec(),
         ExportFormat::GeoJson => b"{\"type\": \"FeatureCollection\", \"features\": [".to_vec(),
+        _ => vec![],
     };
     let tail: Vec<u8> = match format {
         ExportFormat::Json => b"]\n".to_vec(),
         ExportFormat::GeoJson => b"]}\n".to_vec(),
+        ExportFormat::Kml => KML_TAIL.to_vec(),
+        ExportFormat::Gpx(_) => GPX_TAIL.to_vec(),
         _ => vec![],
     };
-    let geometry_column =
-        outputs.iter().position(|(_, k)| matches!(k, Kind::Field(FieldType::GeoPoint2d | FieldType::GeoShape)));
+    let names: Vec<String> = outputs.iter().map(|(name, _)| name.clone()).collect();
+    let geometry_column = geometry_column(&outputs);
     // Object keys, escaped once: `"name":`.
     let mut keys = vec![];
     for (name, _) in &outputs {
@@ -151,18 +181,20 @@ pub async fn export(
             .collect();
         let mut text = Vec::with_capacity(256);
         for row in 0..batch.num_rows() {
-            match format {
-                ExportFormat::Csv { delimiter, .. } => {
+            match &format {
+                ExportFormat::Csv { delimiter, quote_all, .. } => {
                     for (i, column) in columns.iter().enumerate() {
                         if i > 0 {
-                            out.push(delimiter);
+                            out.push(*delimiter);
                         }
                         text.clear();
                         column.csv_text(row, &mut text)?;
-                        csv_bytes(&mut out, &text, delimiter);
+                        csv_quoted(&mut out, &text, *delimiter, *quote_all);
                     }
                     out.push(b'\n');
                 }
+                ExportFormat::Kml => kml_placemark(&names, &columns, geometry_column, row, &mut out)?,
+                ExportFormat::Gpx(options) => gpx_record(options, &names, &columns, geometry_column, row, &mut out)?,
                 ExportFormat::Json | ExportFormat::Jsonl => {
                     if format == ExportFormat::Json && !first {
                         out.push(b',');
@@ -200,13 +232,22 @@ pub async fn export(
                     }
                     out.extend_from_slice(b"}}");
                 }
-                ExportFormat::Parquet { .. } | ExportFormat::Xlsx { .. } => unreachable!("encoded whole, not by batch"),
+                ExportFormat::Parquet { .. } | ExportFormat::Xlsx { .. } | ExportFormat::Shapefile { .. } => {
+                    unreachable!("encoded whole, not by batch")
+                }
             }
             first = false;
         }
         Ok(out)
     });
     Ok(stream::once(async move { Ok(head) }).chain(body).chain(stream::once(async move { Ok(tail) })).boxed())
+}
+
+/// The column geographic formats draw: the first shape field (a shape dataset's real geometry;
+/// its point field is only the shape's centre), else the first point field.
+pub(crate) fn geometry_column(outputs: &[(String, Kind)]) -> Option<usize> {
+    let first = |t: FieldType| outputs.iter().position(|(_, k)| *k == Kind::Field(t));
+    first(FieldType::GeoShape).or_else(|| first(FieldType::GeoPoint2d))
 }
 
 /// A `Write` whose bytes are taken out as they are produced, so a Parquet file can be streamed

@@ -144,12 +144,15 @@ fn json_node(v: &Value) -> Option<Node> {
 
 /// A GeoJSON geometry (or Feature) as stored in geo_shape fields; `None` if it is not one.
 pub fn parse_geojson(text: &str) -> Option<Geometry> {
-    let v: Value = serde_json::from_str(text).ok()?;
-    let g = if v["type"] == "Feature" { &v["geometry"] } else { &v };
+    geojson_geometry(&serde_json::from_str(text).ok()?)
+}
+
+/// A parsed GeoJSON geometry (or Feature); `None` if it is not one.
+pub(crate) fn geojson_geometry(v: &Value) -> Option<Geometry> {
+    let g = if v["type"] == "Feature" { &v["geometry"] } else { v };
     let kind = g["type"].as_str()?;
     if kind == "GeometryCollection" {
-        let parts: Vec<Geometry> =
-            g["geometries"].as_array()?.iter().filter_map(|p| parse_geojson(&p.to_string())).collect();
+        let parts: Vec<Geometry> = g["geometries"].as_array()?.iter().filter_map(geojson_geometry).collect();
         return Some(Geometry::GeometryCollection(geo::GeometryCollection::new_from(parts)));
     }
     build(kind, &json_node(&g["coordinates"])?)

@@ -26,6 +26,9 @@ const DISTRIBUTIONS: &[(&str, &str, &str)] = &[
     ("json", "JSON", "application/json"),
     ("jsonl", "JSONL", "application/jsonl"),
     ("geojson", "GeoJSON", "application/geo+json"),
+    ("kml", "KML", "application/vnd.google-earth.kml+xml"),
+    ("gpx", "GPX", "application/gpx+xml"),
+    ("shp", "Shapefile", "application/zip"),
     ("parquet", "Parquet", "application/vnd.apache.parquet"),
     ("xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 ];
@@ -443,8 +446,8 @@ impl Paging<'_> {
     }
 }
 
-/// A dataset's distributions in a DCAT export: (download URL, format label, media type); GeoJSON
-/// only for datasets with a geo field.
+/// A dataset's distributions in a DCAT export: (download URL, format label, media type); the
+/// geographic formats only for datasets with a geo field.
 fn distributions<'f>(
     site: &Site,
     e: &Entry,
@@ -454,7 +457,7 @@ fn distributions<'f>(
     let geo = e.features().contains(&"geo");
     formats
         .iter()
-        .filter(|(format, _, _)| *format != "geojson" || geo)
+        .filter(|(format, _, _)| geo || !super::exports::GEO_FORMATS.contains(format))
         .map(|(format, label, media)| (export_url(site, &e.dataset.dataset_id, format, labels), *label, *media))
         .collect()
 }

@@ -15,12 +15,25 @@ use futures::StreamExt;
 use portail_query::{ExportFormat, RecordsRequest};
 use serde_json::json;
 
-pub(crate) const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "parquet", "xlsx"];
+pub(crate) const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "parquet", "xlsx"];
+/// Formats made of geometries: offered, and served, only for datasets with a geo field.
+pub(crate) const GEO_FORMATS: &[&str] = &["geojson", "kml", "gpx", "shp"];
 
-pub async fn list(DatasetRequest { site, dataset_id, .. }: DatasetRequest) -> Result<Response, ApiError> {
+/// The export formats a dataset offers.
+pub(crate) fn formats_for(schema: &portail_core::Schema) -> impl Iterator<Item = &'static str> {
+    let geo = has_geo(schema);
+    FORMATS.iter().copied().filter(move |f| geo || !GEO_FORMATS.contains(f))
+}
+
+fn has_geo(schema: &portail_core::Schema) -> bool {
+    use portail_core::FieldType;
+    schema.fields.iter().any(|f| matches!(f.field_type, FieldType::GeoPoint2d | FieldType::GeoShape))
+}
+
+pub async fn list(DatasetRequest { site, dataset_id, current, .. }: DatasetRequest) -> Result<Response, ApiError> {
     let base = format!("{}{PREFIX}/catalog/datasets/{dataset_id}/exports", site.origin);
     let mut links = vec![json!({"rel": "self", "href": base})];
-    links.extend(FORMATS.iter().map(|f| json!({"rel": f, "href": format!("{base}/{f}")})));
+    links.extend(formats_for(&current.version.schema).map(|f| json!({"rel": f, "href": format!("{base}/{f}")})));
     let mut r = Json(json!({"links": links})).into_response();
     api_headers(&mut r);
     Ok(r)
@@ -42,7 +55,43 @@ fn csv_options(params: &Params) -> Result<ExportFormat, ApiError> {
         None => true,
         Some(_) => params.flag("with_bom")?,
     };
-    Ok(ExportFormat::Csv { delimiter, bom, labels: params.flag("use_labels")? })
+    Ok(ExportFormat::Csv { delimiter, bom, labels: params.flag("use_labels")?, quote_all: params.flag("quote_all")? })
+}
+
+/// GPX's options: `name_field`, `description_field_list` (comma-separated) and
+/// `use_extension` (true by default in v2.1).
+fn gpx_options(params: &Params) -> Result<ExportFormat, ApiError> {
+    Ok(ExportFormat::Gpx(portail_query::GpxOptions {
+        name_field: params.one("name_field").map(|f| f.trim().to_owned()),
+        description_fields: params
+            .one("description_field_list")
+            .map(|list| list.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect())
+            .unwrap_or_default(),
+        use_extension: match params.one("use_extension") {
+            None => true,
+            Some(_) => params.flag("use_extension")?,
+        },
+    }))
+}
+
+/// A format that needs geometries, asked of a dataset without any.
+fn check_geo(format: &str, schema: &portail_core::Schema) -> Result<(), ApiError> {
+    if GEO_FORMATS.contains(&format) && format != "geojson" && !has_geo(schema) {
+        return Err(ApiError::parameter(format!(
+            "The {format} export needs a geo field (geo_point_2d or geo_shape), and this dataset has none."
+        )));
+    }
+    Ok(())
+}
+
+/// `epsg`: coordinates are exported in WGS 84 (EPSG:4326), the only system portail writes.
+fn check_epsg(params: &Params) -> Result<(), ApiError> {
+    match params.one("epsg").map(str::trim) {
+        None | Some("4326") => Ok(()),
+        Some(other) => Err(ApiError::parameter(format!(
+            "Invalid value for epsg API parameter: {other}; portail exports coordinates in EPSG:4326 (WGS 84) only."
+        ))),
+    }
 }
 
 /// What an export needs besides the dataset.
@@ -55,17 +104,25 @@ pub struct ExportArgs<'a> {
     pub limit: i64,
     pub timezone: portail_query::Zone,
     pub lang: Option<portail_core::Lang>,
+    /// `compressed=true`: the file gzipped (`.gz` added to its name).
+    pub compressed: bool,
 }
 
 pub async fn export(
     DatasetRequest { current, params, dataset_id, .. }: DatasetRequest,
     Path((_, format)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let format = match format.trim_end_matches('/') {
+    let name = format.trim_end_matches('/');
+    check_geo(name, &current.version.schema)?;
+    check_epsg(&params)?;
+    let format = match name {
         "csv" => csv_options(&params)?,
         "json" => ExportFormat::Json,
         "jsonl" => ExportFormat::Jsonl,
         "geojson" => ExportFormat::GeoJson,
+        "kml" => ExportFormat::Kml,
+        "gpx" => gpx_options(&params)?,
+        "shp" => ExportFormat::Shapefile { name: dataset_id.clone() },
         "xlsx" => ExportFormat::Xlsx { labels: params.flag("use_labels")? },
         "parquet" => match params.one("parquet_compression").unwrap_or("snappy") {
             "snappy" => ExportFormat::Parquet { zstd: false },
@@ -102,13 +159,14 @@ pub async fn export(
         limit,
         timezone: params.timezone()?,
         lang: params.lang(),
+        compressed: params.flag("compressed")?,
     };
     stream_export(&current, &dataset_id, args).await
 }
 
 /// Runs an export over a visible dataset's serving version and streams it.
 pub async fn stream_export(current: &Served, dataset_id: &str, args: ExportArgs<'_>) -> Result<Response, ApiError> {
-    let format = args.format;
+    let format = args.format.clone();
     let req = RecordsRequest {
         select: args.select,
         wheres: args.wheres.iter().map(String::as_str).collect(),
@@ -120,7 +178,10 @@ pub async fn stream_export(current: &Served, dataset_id: &str, args: ExportArgs<
         lang: args.lang,
     };
     let ds = current.query();
-    let stream = portail_query::export(&ds, &req, format).await?;
+    let mut stream = portail_query::export(&ds, &req, args.format).await?;
+    if args.compressed {
+        stream = gzip(stream);
+    }
     // Errors after the first byte can only end the stream; they are logged.
     let body = Body::from_stream(stream.map(|chunk| {
         chunk.map_err(|e| {
@@ -131,9 +192,30 @@ pub async fn stream_export(current: &Served, dataset_id: &str, args: ExportArgs<
     let mut r = body.into_response();
     api_headers(&mut r);
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{dataset_id}.{}\"", format.extension())) {
+    let (content_type, gz) = if args.compressed { ("application/gzip", ".gz") } else { (format.content_type(), "") };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let filename = format!("{dataset_id}.{}{gz}", format.extension());
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
+}
+
+/// The stream gzipped as it goes: each chunk is compressed when it arrives, and the gzip
+/// trailer follows the last one.
+fn gzip(stream: portail_query::ByteStream) -> portail_query::ByteStream {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let encoder = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let io = |e: std::io::Error| portail_query::QueryError::Internal(format!("gzip: {e}"));
+    futures::stream::unfold((stream, Some(encoder)), move |(mut stream, mut encoder)| async move {
+        let e = encoder.as_mut()?;
+        let chunk = match stream.next().await {
+            Some(Ok(bytes)) => e.write_all(&bytes).map(|_| std::mem::take(e.get_mut())).map_err(io),
+            Some(Err(err)) => Err(err),
+            None => encoder.take()?.finish().map_err(io),
+        };
+        Some((chunk, (stream, encoder)))
+    })
+    .boxed()
 }

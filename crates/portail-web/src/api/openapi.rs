@@ -98,6 +98,10 @@ fn dataset_file() -> Value {
                 "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
                     "features": {"type": "array", "items": {"type": "object"}}}}),
             ),
+            ("application/vnd.google-earth.kml+xml", text.clone()),
+            ("application/gpx+xml", text.clone()),
+            ("application/zip", json!({"type": "string", "format": "binary"})),
+            ("application/gzip", json!({"type": "string", "format": "binary"})),
             ("application/vnd.apache.parquet", json!({"type": "string", "format": "binary"})),
             (
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -132,7 +136,9 @@ fn catalog_file() -> Value {
 }
 
 const QUERY: &[&str] = &["select", "where", "order_by", "group_by", "refine", "exclude", "lang", "timezone"];
-const CSV_OPTIONS: &[&str] = &["delimiter", "with_bom"];
+const CSV_OPTIONS: &[&str] = &["delimiter", "quote_all", "with_bom"];
+const FILE_OPTIONS: &[&str] =
+    &["compressed", "epsg", "name_field", "description_field_list", "use_extension", "parquet_compression"];
 const CATALOG_CSV_OPTIONS: &[&str] = &["delimiter", "list_separator", "quote_all", "with_bom"];
 
 fn paths() -> Value {
@@ -238,7 +244,7 @@ fn paths() -> Value {
             "All matching records in one streamed file; no limit unless `limit` is given.",
             with(
                 &["dataset_id", "dataset_format"],
-                &[QUERY, &["limit_export", "use_labels"], CSV_OPTIONS, &["parquet_compression"]].concat(),
+                &[QUERY, &["limit_export", "use_labels"], CSV_OPTIONS, FILE_OPTIONS].concat(),
             ),
             dataset_file(),
         ),
@@ -354,6 +360,28 @@ fn parameters() -> Value {
     add("include_app_metas", query_param("include_app_metas", "Accepted for compatibility.", flag.clone()));
     add("use_labels", query_param("use_labels", "Field labels instead of names in CSV headers.", flag.clone()));
     add("quote_all", query_param("quote_all", "Quote every CSV cell.", flag.clone()));
+    add("compressed", query_param("compressed", "Gzip the file (its name ends in `.gz`).", flag.clone()));
+    add(
+        "epsg",
+        query_param(
+            "epsg",
+            "Coordinate system of geographic formats; portail writes WGS 84 only.",
+            json!({"type": "integer", "enum": [4326], "default": 4326}),
+        ),
+    );
+    add("name_field", query_param("name_field", "GPX: the field naming each point or track.", text.clone()));
+    add(
+        "description_field_list",
+        query_param("description_field_list", "GPX: comma-separated fields written in each description.", text.clone()),
+    );
+    add(
+        "use_extension",
+        query_param(
+            "use_extension",
+            "GPX: fields as `<extensions>` elements (true) or description lines (false).",
+            json!({"type": "boolean", "default": true}),
+        ),
+    );
     add(
         "with_bom",
         query_param(

@@ -543,12 +543,8 @@ async fn analyze(ctx: &Ctx, shown: &Shown) -> Result<Value, QueryError> {
 fn export(shown: &Shown) -> Value {
     let id = &shown.entry.dataset.dataset_id;
     let base = format!("{PREFIX}/catalog/datasets/{id}/exports");
-    let has_geo = shown.geo_field().is_some();
-    let formats: Vec<Value> = exports::FORMATS
-        .iter()
-        .filter(|f| **f != "geojson" || has_geo)
-        .map(|f| json!({"format": f, "href": format!("{base}/{f}")}))
-        .collect();
+    let formats: Vec<Value> =
+        exports::formats_for(shown.schema()).map(|f| json!({"format": f, "href": format!("{base}/{f}")})).collect();
     json!({
         "formats": formats,
         // What French spreadsheet software opens directly: `;` between values.

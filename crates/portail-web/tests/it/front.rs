@@ -146,9 +146,10 @@ async fn every_tab_of_a_dataset_answers_with_its_content() {
     assert!(bad.body.contains("Unknown field: nope"), "{}", bad.body);
 
     let export = html(app.get(ALPHA, &page("export/")).await);
-    for f in ["csv", "json", "jsonl", "geojson", "parquet"] {
+    for f in ["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "parquet", "xlsx"] {
         assert!(export.contains(&format!("/api/explore/v2.1/catalog/datasets/equipements/exports/{f}\"")), "{f}");
     }
+    assert!(!export.contains("export-format-"), "every format has a translated name");
     let api = html(app.get(ALPHA, &page("api/")).await);
     assert!(api.contains("http://alpha.localhost/api/explore/v2.1/catalog/datasets/equipements/records?limit=10"));
     assert!(api.contains("action=\"/api/explore/v2.1/catalog/datasets/equipements/records\""));

@@ -41,12 +41,15 @@ async fn dcat_export_is_what_data_gouv_fr_harvests() {
     assert!(r.body.contains("/catalog/datasets/equipements/exports/csv?use_labels=true"));
     assert!(r.body.contains("/catalog/datasets/equipements/exports/geojson"), "equipements has points");
     assert!(!r.body.contains("/catalog/datasets/budget/exports/geojson"), "budget has no geometry");
-    assert!(!r.body.contains("exports/shp"), "only formats portail serves are advertised");
+    assert!(r.body.contains("/catalog/datasets/equipements/exports/shp"), "the shapefile data.gouv.fr asks for");
+    assert!(!r.body.contains("/catalog/datasets/budget/exports/shp"), "budget has no geometry");
     assert!(!r.body.contains("exports/parquet"), "include_exports filters the distributions");
     assert!(!r.body.contains("interne"), "restricted datasets are not harvested");
     // Each advertised distribution answers.
-    let csv = app.get(ALPHA, "/api/explore/v2.1/catalog/datasets/equipements/exports/csv?use_labels=true").await;
-    assert_eq!(csv.status, 200);
+    for export in ["csv?use_labels=true", "json", "shp", "geojson"] {
+        let r = app.get(ALPHA, &format!("/api/explore/v2.1/catalog/datasets/equipements/exports/{export}")).await;
+        assert_eq!(r.status, 200, "{export}");
+    }
 
     // Paged: hydra links a harvester follows.
     let r = app.get(ALPHA, "/api/explore/v2.1/catalog/exports/dcat?limit=1").await;

@@ -13,6 +13,7 @@ mod conformance;
 mod consent;
 mod cookies;
 mod datasets;
+mod exports;
 mod front;
 mod harvest;
 mod language;

@@ -215,15 +215,22 @@ pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, 
         other => return Err(ApiError::parameter(format!("Unsupported csv_separator: {other}"))),
     };
     let format = match params.one("format").unwrap_or("csv") {
-        "csv" => ExportFormat::Csv { delimiter, bom: true, labels },
+        "csv" => ExportFormat::Csv { delimiter, bom: true, labels, quote_all: false },
         "json" => ExportFormat::Json,
         "jsonl" => ExportFormat::Jsonl,
         "geojson" => ExportFormat::GeoJson,
+        "kml" => ExportFormat::Kml,
+        "gpx" => ExportFormat::Gpx(portail_query::GpxOptions {
+            name_field: None,
+            description_fields: vec![],
+            use_extension: true,
+        }),
+        "shp" => ExportFormat::Shapefile { name: current.dataset.dataset_id.clone() },
         "parquet" => ExportFormat::Parquet { zstd: false },
         "xlsx" => ExportFormat::Xlsx { labels },
         other => {
             return Err(ApiError::parameter(format!(
-                "Unsupported format: {other} (available: csv, json, jsonl, geojson, parquet, xlsx)"
+                "Unsupported format: {other} (available: csv, json, jsonl, geojson, kml, gpx, shp, parquet, xlsx)"
             )))
         }
     };
@@ -248,6 +255,7 @@ pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, 
         limit,
         timezone: timezone(params.one("timezone"))?,
         lang: params.one("lang").and_then(portail_core::Lang::from_tag),
+        compressed: false,
     };
     stream_export(current, &current.dataset.dataset_id, args).await
 }

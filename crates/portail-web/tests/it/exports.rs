@@ -1,0 +1,275 @@
+//! The geographic export formats (Shapefile, KML, GPX), read back with independent readers, and
+//! the options every export shares (`compressed`, `quote_all`, `epsg`).
+
+use crate::api::{json, with_datasets};
+use crate::support::*;
+use serde_json::Value;
+use shapefile::dbase::{self, FieldValue};
+use shapefile::{Shape, ShapeReader};
+use std::io::{Cursor, Read};
+
+const EQUIPEMENTS: &str = "/api/explore/v2.1/catalog/datasets/equipements/exports";
+const PARCS: &str = "/api/explore/v2.1/catalog/datasets/parcs/exports";
+
+/// The files of a zipped shapefile, by extension.
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut files = std::collections::BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).expect("a zip entry");
+        let mut content = vec![];
+        file.read_to_end(&mut content).unwrap();
+        let name = file.name().unwrap().into_owned();
+        files.insert(name, content);
+    }
+    files
+}
+
+/// Shapes and attribute rows of a shapefile, read with the `shapefile` and `dbase` crates
+/// (the `.shx` index is used to find every shape).
+fn read_shapefile(files: &std::collections::BTreeMap<String, Vec<u8>>, name: &str) -> Vec<(Shape, dbase::Record)> {
+    let shapes = ShapeReader::with_shx(
+        Cursor::new(files[&format!("{name}.shp")].clone()),
+        Cursor::new(files[&format!("{name}.shx")].clone()),
+    )
+    .unwrap();
+    let table =
+        dbase::Reader::new_with_encoding(Cursor::new(files[&format!("{name}.dbf")].clone()), dbase::Unicode).unwrap();
+    shapefile::Reader::new(shapes, table).read().unwrap()
+}
+
+fn text(record: &dbase::Record, field: &str) -> Option<String> {
+    match record.get(field) {
+        Some(FieldValue::Character(v)) => v.clone(),
+        other => panic!("{field}: {other:?}"),
+    }
+}
+
+fn number(record: &dbase::Record, field: &str) -> Option<f64> {
+    match record.get(field) {
+        Some(FieldValue::Numeric(v)) => *v,
+        other => panic!("{field}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_point_dataset_exports_as_a_shapefile_of_points_with_its_fields() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, &format!("{EQUIPEMENTS}/shp?order_by=id")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/zip"));
+    assert!(r.header("content-disposition").unwrap().contains("equipements.zip"));
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{EQUIPEMENTS}/shp?order_by=id")).await;
+    let files = unzip(&bytes);
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(names, ["equipements.cpg", "equipements.dbf", "equipements.prj", "equipements.shp", "equipements.shx"]);
+    assert_eq!(files["equipements.cpg"], b"UTF-8");
+    assert!(String::from_utf8_lossy(&files["equipements.prj"]).starts_with("GEOGCS[\"GCS_WGS_1984\""));
+
+    let rows = read_shapefile(&files, "equipements");
+    assert_eq!(rows.len(), 4);
+    let Shape::Point(p) = &rows[0].0 else { panic!("not the expected shape type") };
+    assert_eq!((p.x, p.y), (0.65, 45.36), "longitude first");
+    let record = &rows[0].1;
+    assert_eq!(text(record, "commune").as_deref(), Some("Brantôme"), "UTF-8 text, as the .cpg says");
+    assert_eq!(number(record, "capacite"), Some(120.0));
+    assert_eq!(number(record, "montant"), Some(1520.5));
+    // Field names are cut to dBase's ten bytes.
+    match record.get("date_d_ouv") {
+        Some(FieldValue::Date(Some(d))) => assert_eq!((d.year(), d.month(), d.day()), (2015, 3, 2)),
+        other => panic!("date_d_ouv: {other:?}"),
+    }
+    assert!(text(record, "descriptio").unwrap().starts_with("École élémentaire"));
+    // A null number stays empty.
+    assert_eq!(number(&rows[1].1, "montant"), None);
+
+    // Filters apply; a dataset without geometry has no shapefile.
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{EQUIPEMENTS}/shp?where=capacite%3E%3D100")).await;
+    assert_eq!(read_shapefile(&unzip(&bytes), "equipements").len(), 2);
+    let (status, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/budget/exports/shp").await;
+    assert_eq!(status, 400);
+    assert!(v["message"].as_str().unwrap().contains("geo field"), "{v}");
+}
+
+#[tokio::test]
+async fn a_shape_dataset_exports_polygons_clockwise_and_other_kinds_as_null_shapes() {
+    let app = with_datasets().await;
+    let (status, bytes) = app.get_bytes(BETA, &format!("{PARCS}/shp")).await;
+    assert_eq!(status, 200);
+    let rows = read_shapefile(&unzip(&bytes), "parcs");
+    assert_eq!(rows.len(), 3);
+    // The first geometry is a polygon, so the layer is one of polygons: the point and the
+    // record without geometry get null shapes, their attributes kept.
+    let Shape::Polygon(polygon) = &rows[0].0 else { panic!("not the expected shape type") };
+    let ring = polygon.rings()[0].points();
+    assert_eq!(ring.first(), ring.last(), "closed");
+    let twice_area: f64 = ring.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum();
+    assert!(twice_area < 0.0, "the outer ring is clockwise");
+    assert!(matches!(rows[1].0, Shape::NullShape), "a null shape");
+    assert!(matches!(rows[2].0, Shape::NullShape));
+    assert_eq!(text(&rows[0].1, "nom").as_deref(), Some("Parc du Château"));
+    assert_eq!(text(&rows[1].1, "nom").as_deref(), Some("Square Victor-Hugo"));
+}
+
+/// Attributes as (name, raw value): the values compared are numbers.
+fn attributes(e: &quick_xml::events::BytesStart) -> Vec<(String, String)> {
+    e.attributes()
+        .map(|a| {
+            let a = a.unwrap();
+            (a.key.0.to_owned(), a.value.into_owned())
+        })
+        .collect()
+}
+
+/// Elements named `tag` in an XML document, with their attributes and text, parsed with
+/// quick-xml (which fails on malformed XML).
+fn elements(xml: &str, tag: &str) -> Vec<(Vec<(String, String)>, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut found = vec![];
+    let mut open: Option<(Vec<(String, String)>, String)> = None;
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) if e.name().0 == tag => {
+                let attrs = attributes(&e);
+                open = Some((attrs, String::new()));
+            }
+            Event::Empty(e) if e.name().0 == tag => {
+                let attrs = attributes(&e);
+                found.push((attrs, String::new()));
+            }
+            Event::Text(t) => {
+                if let Some((_, text)) = open.as_mut() {
+                    text.push_str(&t.into_inner());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some((_, text)) = open.as_mut() {
+                    let name = r.into_inner();
+                    text.push_str(match name.as_ref() {
+                        "amp" => "&",
+                        "lt" => "<",
+                        "gt" => ">",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => panic!("entity {other}"),
+                    });
+                }
+            }
+            Event::End(e) if e.name().0 == tag => found.extend(open.take()),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn kml_has_one_placemark_per_record_with_its_geometry_and_data() {
+    let app = with_datasets().await;
+    let r = app.get(BETA, &format!("{PARCS}/kml")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/vnd.google-earth.kml+xml; charset=utf-8"));
+    assert!(r.header("content-disposition").unwrap().contains("parcs.kml"));
+    assert!(r
+        .body
+        .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">"));
+    assert_eq!(elements(&r.body, "Placemark").len(), 3);
+    assert_eq!(elements(&r.body, "Polygon").len(), 1);
+    let points = elements(&r.body, "Point");
+    assert_eq!(points.len(), 1);
+    let values: Vec<String> = elements(&r.body, "value").into_iter().map(|(_, t)| t).collect();
+    assert!(values.contains(&"Parc du Château".to_owned()), "{values:?}");
+    let coordinates = elements(&r.body, "coordinates");
+    let ring: Vec<&str> = coordinates[0].1.split(' ').collect();
+    assert!(ring.len() >= 4 && ring[0].split(',').count() == 2, "lon,lat pairs: {ring:?}");
+
+    // Points with text that needs escaping.
+    let r = app.get(ALPHA, &format!("{EQUIPEMENTS}/kml?order_by=id")).await;
+    let points = elements(&r.body, "coordinates");
+    assert_eq!(points[0].1, "0.65,45.36");
+    let values: Vec<String> = elements(&r.body, "value").into_iter().map(|(_, t)| t).collect();
+    assert!(values.iter().any(|v| v.contains("bassin \"olympique\"")), "{values:?}");
+}
+
+#[tokio::test]
+async fn gpx_writes_waypoints_named_and_described_as_asked() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, &format!("{EQUIPEMENTS}/gpx?order_by=id&name_field=commune")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/gpx+xml; charset=utf-8"));
+    assert!(r.body.contains("<gpx version=\"1.1\" creator=\"portail\" xmlns=\"http://www.topografix.com/GPX/1/1\""));
+    let waypoints = elements(&r.body, "wpt");
+    assert_eq!(waypoints.len(), 3, "record 4 has no position, so no place in GPX");
+    assert_eq!(waypoints[0].0, [("lat".to_owned(), "45.36".to_owned()), ("lon".to_owned(), "0.65".to_owned())]);
+    let names: Vec<String> = elements(&r.body, "name").into_iter().map(|(_, t)| t).collect();
+    assert_eq!(names[0], "Brantôme");
+    // use_extension (v2.1's default): fields as GDAL-style extension elements.
+    assert_eq!(elements(&r.body, "ogr:capacite")[0].1, "120");
+    assert!(elements(&r.body, "desc").is_empty());
+
+    // Without extensions, fields are `name: value` lines of the description.
+    let r = app.get(ALPHA, &format!("{EQUIPEMENTS}/gpx?order_by=id&use_extension=false")).await;
+    assert!(elements(&r.body, "ogr:capacite").is_empty());
+    let desc = &elements(&r.body, "desc")[0].1;
+    assert!(desc.contains("commune: Brantôme\n") && desc.contains("capacite: 120"), "{desc}");
+    // Or only the fields listed.
+    let r =
+        app.get(ALPHA, &format!("{EQUIPEMENTS}/gpx?order_by=id&description_field_list=categorie,%20capacite")).await;
+    assert_eq!(elements(&r.body, "desc")[0].1, "categorie: Éducation\ncapacite: 120");
+
+    // Shapes become tracks, one segment per ring; records without geometry are left out.
+    let r = app.get(BETA, &format!("{PARCS}/gpx")).await;
+    assert_eq!(elements(&r.body, "trk").len(), 1);
+    assert!(!elements(&r.body, "trkpt").is_empty());
+    assert_eq!(elements(&r.body, "wpt").len(), 1);
+
+    let (status, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/gpx?name_field=nope")).await;
+    assert_eq!(status, 400);
+    assert!(v["message"].as_str().unwrap().contains("nope"), "{v}");
+}
+
+#[tokio::test]
+async fn compressed_quote_all_and_epsg_apply_to_exports() {
+    use flate2::read::GzDecoder;
+    let app = with_datasets().await;
+    let plain = app.get(ALPHA, &format!("{EQUIPEMENTS}/csv?order_by=id")).await;
+    let r = app.get(ALPHA, &format!("{EQUIPEMENTS}/csv?order_by=id&compressed=true")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/gzip"));
+    assert!(r.header("content-disposition").unwrap().contains("equipements.csv.gz"));
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{EQUIPEMENTS}/csv?order_by=id&compressed=true")).await;
+    let mut unzipped = String::new();
+    GzDecoder::new(&bytes[..]).read_to_string(&mut unzipped).unwrap();
+    assert_eq!(unzipped, plain.body);
+
+    let r =
+        app.get(ALPHA, &format!("{EQUIPEMENTS}/csv?select=id,commune&order_by=id&quote_all=true&with_bom=false")).await;
+    let lines: Vec<&str> = r.body.lines().collect();
+    assert_eq!(lines[..2], ["\"id\";\"commune\"", "\"1\";\"Brantôme\""]);
+
+    assert_eq!(app.get(ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=4326")).await.status, 200);
+    let (status, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=2154")).await;
+    assert_eq!(status, 400);
+    assert!(v["message"].as_str().unwrap().contains("4326"), "{v}");
+}
+
+#[tokio::test]
+async fn geographic_formats_are_offered_only_for_datasets_with_geometry() {
+    let app = with_datasets().await;
+    let rels = |v: &Value| -> Vec<String> {
+        v["links"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap().to_owned()).collect()
+    };
+    let (_, v, _) = json(&app, ALPHA, EQUIPEMENTS).await;
+    assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "parquet", "xlsx"]);
+    let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/budget/exports").await;
+    assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "parquet", "xlsx"]);
+    // The DCAT catalog export advertises the shapefile data.gouv.fr asks for.
+    let r = app.get(ALPHA, "/api/explore/v2.1/catalog/exports/dcat?include_exports=json,csv,shp,geojson").await;
+    assert!(r.body.contains("/catalog/datasets/equipements/exports/shp"), "{}", r.body);
+    assert!(!r.body.contains("/catalog/datasets/budget/exports/shp"));
+    // The front-office download URL serves it too.
+    let (status, bytes) = app.get_bytes(ALPHA, "/explore/dataset/equipements/download/?format=shp").await;
+    assert_eq!(status, 200);
+    assert_eq!(read_shapefile(&unzip(&bytes), "equipements").len(), 4);
+}
