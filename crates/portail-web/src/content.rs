@@ -5,6 +5,9 @@
 //! — `<figure data-integration="video" data-src="…">`, when an enabled integration that shows
 //! embedded content serves that origin — or removed; the editor is told which. What remains goes
 //! through an allow-list sanitizer (ammonia): no script, no style, no event handler, no form.
+//! The one frame kept is the portal's own embed (`/explore/embed/…`, the view a publisher puts
+//! in a page), stored as a path so that it follows the portal to any of its domains; any other
+//! first-party frame is removed like a third-party one.
 //!
 //! On display, the stored HTML is sanitized again (it may predate a rule or have been written by
 //! a seed) and each marker becomes the integration's placeholder, or its player once granted
@@ -48,6 +51,8 @@ const FETCHING: &[(&str, &str)] = &[
 /// Among them, those an embedding integration can show in a placeholder.
 const CONVERTIBLE: &[&str] = &["iframe", "video", "embed", "object"];
 const MARKER_SELECTOR: &str = "figure[data-integration]";
+/// The portal's own embeddable views, the only frames a page keeps.
+const EMBED_PREFIX: &str = "/explore/embed/";
 /// Longest body accepted, per language.
 pub const MAX_BODY_BYTES: usize = 200_000;
 
@@ -82,10 +87,50 @@ fn is_third_party(url: &str, own_host: &str) -> bool {
     }
 }
 
+/// A frame URL that is one of the portal's embeds, as the path to store; `None` otherwise.
+fn own_embed(url: &str, own_host: &str) -> Option<String> {
+    let url = url.trim();
+    let path = match origin_of(url) {
+        None => url,
+        Some(origin) => {
+            let host = origin.split_once("://").map_or("", |(_, h)| h);
+            if !host.eq_ignore_ascii_case(own_host) {
+                return None;
+            }
+            let after_scheme = url.split_once("//").map_or("", |(_, rest)| rest);
+            &after_scheme[after_scheme.find('/').unwrap_or(after_scheme.len())..]
+        }
+    };
+    // A clean path only: no way up and out of the embed routes.
+    let clean = path.starts_with(EMBED_PREFIX) && !path.contains("..") && !path.contains('\\');
+    clean.then(|| path.to_owned())
+}
+
 /// TP-6: the HTML to store for what an editor typed, and what was converted or removed.
 pub fn prepare(html: &str, embeddable: &[Embeddable], own_host: &str) -> (String, Vec<Change>) {
     let changes = RefCell::new(Vec::new());
-    let mut settings = RewriteStrSettings::new();
+    // The portal's own frames: its embeds kept as paths (with a title for screen readers),
+    // anything else removed and reported.
+    let mut settings = RewriteStrSettings::new().append_element_content_handler(element!("iframe[src]", |el| {
+        let url = el.get_attribute("src").unwrap_or_default();
+        if is_third_party(&url, own_host) {
+            return Ok(());
+        }
+        match own_embed(&url, own_host) {
+            Some(path) => {
+                el.set_attribute("src", &path)?;
+                if el.get_attribute("title").is_none_or(|t| t.trim().is_empty()) {
+                    let view = path.split(['?', '#']).next().unwrap_or_default();
+                    el.set_attribute("title", view.trim_start_matches(EMBED_PREFIX).trim_end_matches('/'))?;
+                }
+            }
+            None => {
+                el.remove();
+                changes.borrow_mut().push(Change { tag: "iframe".into(), url, integration: None });
+            }
+        }
+        Ok(())
+    }));
     for (tag, attr) in FETCHING {
         let changes = &changes;
         settings = settings.append_element_content_handler(element!(format!("{tag}[{attr}]"), move |el| {
@@ -113,8 +158,17 @@ pub fn prepare(html: &str, embeddable: &[Embeddable], own_host: &str) -> (String
     // The rewriter only fails on memory limits or invalid selectors, neither of which applies to
     // a body under MAX_BODY_BYTES; if it ever did, nothing of the input is kept.
     let rewritten = rewrite_str(html, settings).unwrap_or_default();
-    let stored = sanitizer(own_host.to_owned()).clean(&rewritten).to_string();
+    let stored = without_empty_frames(&sanitizer(own_host.to_owned()).clean(&rewritten).to_string());
     (stored, changes.into_inner())
+}
+
+/// Frames whose source the sanitizer dropped (not one of the portal's embeds): an empty box.
+fn without_empty_frames(html: &str) -> String {
+    let settings = RewriteStrSettings::new().append_element_content_handler(element!("iframe:not([src])", |el| {
+        el.remove();
+        Ok(())
+    }));
+    rewrite_str(html, settings).unwrap_or_default()
 }
 
 fn marker(key: &str, url: &str) -> String {
@@ -125,10 +179,14 @@ fn escape_attribute(value: &str) -> String {
     value.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The allow-list: text structure, links, tables, images of the portal itself, embed markers.
+/// The allow-list: text structure, links, tables, images of the portal itself, embed markers,
+/// frames of the portal's own embeds.
 fn sanitizer(own_host: String) -> Builder<'static> {
     let mut b = Builder::default();
     b.rm_tags(["area", "map", "center", "acronym", "strike", "tt"])
+        .add_tags(["iframe"])
+        .add_tag_attributes("iframe", ["src", "width", "height", "title"])
+        .set_tag_attribute_value("iframe", "loading", "lazy")
         .add_tag_attributes("figure", ["data-integration", "data-src"])
         .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
         .attribute_filter(move |tag, attr, value| {
@@ -136,6 +194,10 @@ fn sanitizer(own_host: String) -> Builder<'static> {
             // read differently must still not reach another origin.
             if tag == "img" && attr == "src" && is_third_party(value, &own_host) {
                 return None;
+            }
+            // A frame shows one of the portal's embeds or nothing.
+            if tag == "iframe" && attr == "src" {
+                return own_embed(value, &own_host).map(Cow::Owned);
             }
             Some(Cow::Borrowed(value))
         });
@@ -154,7 +216,7 @@ pub enum Part {
 pub fn parts(stored: &str, embeddable: &[Embeddable], own_host: &str) -> Vec<Part> {
     // The sanitizer strips every comment, so this one can only come from the step below.
     const CUT: &str = "<!--portail-embed-->";
-    let clean = sanitizer(own_host.to_owned()).clean(stored).to_string();
+    let clean = without_empty_frames(&sanitizer(own_host.to_owned()).clean(stored).to_string());
     let embeds = RefCell::new(Vec::new());
     let settings = RewriteStrSettings::new().append_element_content_handler(element!(MARKER_SELECTOR, |el| {
         let key = el.get_attribute("data-integration").unwrap_or_default();
@@ -293,6 +355,33 @@ mod tests {
             "p.test",
         );
         assert_eq!(parts, [Part::Html("<p>x</p>".into())]);
+    }
+
+    #[test]
+    fn the_portal_own_embeds_stay_as_paths_and_other_own_frames_go() {
+        let html = r#"<iframe src="https://grigny91.localhost/explore/embed/dataset/ecoles/map/?q=x" width="600"></iframe>
+<iframe src="/explore/embed/dataset/budget/table/" title="Budget"></iframe>
+<iframe src="/backoffice/"></iframe>
+<iframe src="/explore/embed/../../backoffice/"></iframe>"#;
+        let (stored, changes) = prepare(html, &video(), "grigny91.localhost");
+        assert!(
+            stored.contains(r#"<iframe src="/explore/embed/dataset/ecoles/map/?q=x" width="600" title="dataset/ecoles/map" loading="lazy"></iframe>"#),
+            "{stored}"
+        );
+        assert!(
+            stored.contains(
+                r#"<iframe src="/explore/embed/dataset/budget/table/" title="Budget" loading="lazy"></iframe>"#
+            ),
+            "{stored}"
+        );
+        assert!(!stored.contains("backoffice"), "{stored}");
+        let removed: Vec<&str> = changes.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(removed, ["/backoffice/", "/explore/embed/../../backoffice/"]);
+        // Display keeps them too, and still drops any other frame written directly.
+        let shown = parts(&format!("{stored}<iframe src=\"/login/\"></iframe>"), &[], "grigny91.localhost");
+        let [Part::Html(html)] = shown.as_slice() else { panic!("{shown:?}") };
+        assert_eq!(html.matches("<iframe src=\"/explore/embed/").count(), 2, "{html}");
+        assert!(!html.contains("/login/"), "{html}");
     }
 
     #[test]

@@ -118,6 +118,32 @@ async fn without_an_embedding_integration_every_third_party_element_is_removed()
 }
 
 #[tokio::test]
+async fn a_page_embeds_the_portal_own_dataset_views_and_nothing_else_of_its_own() {
+    let app = crate::api::with_datasets().await;
+    let mut b = editor(&app).await;
+    let token = b.get("/backoffice/pages/new/").await.form_token().unwrap();
+    let body = r#"<p>The map:</p><iframe src="http://alpha.localhost/explore/embed/dataset/equipements/map/" width="600" height="400"></iframe><iframe src="/backoffice/"></iframe>"#;
+    let fields = [("csrfmiddlewaretoken", token.as_str()), ("slug", "carte"), ("title_en", "Map"), ("body_en", body)];
+    let r = b.post("/backoffice/pages/new/", &fields).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.matches("data-change=\"removed\"").count(), 1, "the back-office frame: {}", r.body);
+
+    // Shown by its path, lazily, allowed by the page's CSP and framable by the embed's.
+    let page = app.get(ALPHA, "/pages/carte/").await;
+    assert!(
+        page.body.contains(r#"<iframe src="/explore/embed/dataset/equipements/map/" width="600" height="400" title="dataset/equipements/map" loading="lazy"></iframe>"#),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("/backoffice/\""));
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("frame-src 'self'"), "{csp}");
+    let embed = app.get(ALPHA, "/explore/embed/dataset/equipements/map/").await;
+    assert_eq!(embed.status, 200);
+    assert!(embed.set_cookies().is_empty());
+}
+
+#[tokio::test]
 async fn pages_are_edited_and_deleted_with_checks() {
     let app = TestApp::new().await;
     let mut b = editor(&app).await;
