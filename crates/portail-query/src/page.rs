@@ -97,10 +97,12 @@ pub(crate) enum PageOrder<'a> {
 /// The rows of `offset..offset + limit` of those set in `selected` (all when `None`) in `order`,
 /// with `outputs` evaluated; `None` when the page cannot be taken this way (batches out of
 /// file order, or a sort column that is not numeric).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn page(
     ctx: &SessionContext,
     resident: &Resident,
     selected: Option<&[u64]>,
+    matches: usize,
     order: PageOrder,
     offset: usize,
     limit: usize,
@@ -112,6 +114,11 @@ pub(crate) fn page(
     let Some(first_batch) = resident.batches.first() else { return Ok(None) };
     let schema = first_batch.schema();
     let want = offset + limit;
+    if walk_pays(resident.rows as usize, matches, want) {
+        if let Some(order) = resident.order_by(column, descending) {
+            return walk_order(ctx, resident, &order, selected, offset, limit, outputs).map(Some);
+        }
+    }
     // The best `want` rows so far; the heap's top is the worst of them.
     let mut best: std::collections::BinaryHeap<Candidate> = std::collections::BinaryHeap::with_capacity(want + 1);
     for (b, batch) in resident.batches.iter().enumerate() {
@@ -153,6 +160,40 @@ pub(crate) fn page(
     let batches: Vec<&RecordBatch> = resident.batches.iter().collect();
     let taken = datafusion::arrow::compute::interleave_record_batch(&batches, &chosen).map_err(arrow)?;
     evaluate(ctx, &schema, &taken, outputs).map(Some)
+}
+
+/// Whether walking the column's order until `want` matching rows are met beats ranking every
+/// match: the walk reads about `want * rows / matches` entries, the ranking `matches` (with a
+/// heap). Small selections are ranked; so is everything when the order would be built for
+/// fewer than a few thousand matches.
+fn walk_pays(rows: usize, matches: usize, want: usize) -> bool {
+    matches >= 4096 && want.saturating_mul(rows) / matches.max(1) < matches / 4
+}
+
+/// The page taken by walking `order` (every `_row`, sorted) and keeping the selected rows.
+fn walk_order(
+    ctx: &SessionContext,
+    resident: &Resident,
+    order: &[u32],
+    selected: Option<&[u64]>,
+    offset: usize,
+    limit: usize,
+    outputs: &[(String, Expr)],
+) -> Result<RecordBatch, QueryError> {
+    let schema = resident.batches[0].schema();
+    let is_selected = |r: usize| selected.is_none_or(|bits| bits.get(r / 64).is_some_and(|w| w >> (r % 64) & 1 == 1));
+    let rows = order.iter().map(|r| *r as usize).filter(|r| is_selected(*r)).skip(offset).take(limit);
+    // `order_by` exists only when batches are numbered consecutively in increasing order.
+    let starts: Vec<usize> = resident.starts.iter().map(|s| s.unwrap_or(0)).collect();
+    let chosen: Vec<(usize, usize)> = rows
+        .map(|r| {
+            let b = starts.partition_point(|s| *s <= r) - 1;
+            (b, r - starts[b])
+        })
+        .collect();
+    let batches: Vec<&RecordBatch> = resident.batches.iter().collect();
+    let taken = datafusion::arrow::compute::interleave_record_batch(&batches, &chosen).map_err(arrow)?;
+    evaluate(ctx, &schema, &taken, outputs)
 }
 
 /// A batch's sort column, read as f64 (a match per row beats a boxed closure per row).
@@ -265,7 +306,7 @@ mod tests {
         let rows = [("x".to_string(), col("x"))];
         let sorted = |descending, offset, limit| {
             let order = PageOrder::ByColumn { column: "k", descending };
-            xs(&page(&ctx, &r, None, order, offset, limit, &rows).unwrap().unwrap())
+            xs(&page(&ctx, &r, None, 8, order, offset, limit, &rows).unwrap().unwrap())
         };
         assert_eq!(sorted(false, 0, 8), [3, 7, 1, 4, 8, 5, 2, 6]);
         assert_eq!(sorted(true, 0, 8), [5, 1, 4, 8, 3, 7, 2, 6], "nulls last both ways, ties by row");
@@ -275,7 +316,16 @@ mod tests {
             only_even[0] |= 1 << row;
         }
         let order = PageOrder::ByColumn { column: "k", descending: false };
-        assert_eq!(xs(&page(&ctx, &r, Some(&only_even), order, 0, 10, &rows).unwrap().unwrap()), [4, 8, 2, 6]);
+        assert_eq!(xs(&page(&ctx, &r, Some(&only_even), 4, order, 0, 10, &rows).unwrap().unwrap()), [4, 8, 2, 6]);
+        // The same pages by walking the column's order.
+        let walked = |descending, selected: Option<&[u64]>, offset, limit| {
+            let order = r.order_by("k", descending).unwrap();
+            xs(&walk_order(&ctx, &r, &order, selected, offset, limit, &rows).unwrap())
+        };
+        assert_eq!(walked(false, None, 0, 8), [3, 7, 1, 4, 8, 5, 2, 6]);
+        assert_eq!(walked(true, None, 0, 8), [5, 1, 4, 8, 3, 7, 2, 6]);
+        assert_eq!(walked(true, None, 2, 3), [4, 8, 3]);
+        assert_eq!(walked(false, Some(&only_even), 0, 10), [4, 8, 2, 6]);
     }
 
     fn xs(batch: &RecordBatch) -> Vec<i64> {

@@ -207,7 +207,8 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             let out = plain_outputs(&mut binder, &select)?;
             let exprs: Vec<(String, DfExpr)> = out.iter().map(|o| (o.name.clone(), o.expr.clone())).collect();
             let session = ds.tables.session(1);
-            let taken = page::page(session, resident, selected.as_deref(), page_order, offset, limit, &exprs)?;
+            let taken =
+                page::page(session, resident, selected.as_deref(), total as usize, page_order, offset, limit, &exprs)?;
             if let Some(batch) = taken {
                 let outputs = out.into_iter().map(|o| (o.name, o.kind)).collect();
                 return Ok(Plan { rows: Rows::Ready(batch), outputs, total: Some(total) });
@@ -268,7 +269,22 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         let mut over_aggregates: Vec<(String, DfExpr)> = vec![];
         // (column after aggregation, output name, kind): a select alias may rename a group key.
         let mut projection: Vec<(String, String, Kind)> = vec![];
+        // Output names seen, with the text they name: the same value twice is shown once (as in
+        // plain selects), two values under one name are refused.
+        let mut named: Vec<(String, String)> = vec![];
         for item in select.iter().flatten() {
+            if let SelectItem::Expr { expr, alias, text, .. } = item {
+                let name = output_name(expr, alias, text);
+                match named.iter().find(|(n, _)| *n == name) {
+                    Some((_, t)) if t == text => continue,
+                    Some(_) => {
+                        return Err(QueryError::invalid(format!(
+                            "ODSQL query is malformed: {name} names two different values in select"
+                        )))
+                    }
+                    None => named.push((name, text.clone())),
+                }
+            }
             match item {
                 SelectItem::Expr { expr, alias, text, .. } if has_aggregate(expr) => {
                     let (e, kind) = binder.value(expr)?;

@@ -37,6 +37,9 @@ impl Default for QuerySettings {
     }
 }
 
+/// Every `_row` of a version, sorted by one column.
+type RowOrder = Arc<Vec<u32>>;
+
 /// A version's records in memory, in file order, as two tables over the same batches: one
 /// partition (keeps the natural order, for pages) and two (for parallel filters and aggregates).
 pub(crate) struct Resident {
@@ -52,6 +55,8 @@ pub(crate) struct Resident {
     /// Per batch, its first `_row` when its rows are numbered `first, first + 1, …` (found once
     /// here: pages and filters rely on it on every request).
     pub starts: Vec<Option<usize>>,
+    /// Row orders by (numeric column, descending), built when a sorted page first needs one.
+    orders: Mutex<HashMap<(String, bool), RowOrder>>,
 }
 
 impl Resident {
@@ -83,7 +88,59 @@ impl Resident {
             bytes,
             coded: HashMap::new(),
             sorted: vec![],
+            orders: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Every `_row` in the order of `column` (nulls last, ties by `_row`), kept once built; `None`
+    /// when the column is not numeric (or has integers an f64 cannot tell apart), or the rows
+    /// are not numbered consecutively in file order. 4 bytes a row, outside the memory budget.
+    pub(crate) fn order_by(&self, column: &str, descending: bool) -> Option<RowOrder> {
+        let key = (column.to_owned(), descending);
+        if let Some(order) = self.orders.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Some(order.clone());
+        }
+        let order = Arc::new(self.build_order(column, descending)?);
+        self.orders.lock().unwrap_or_else(|e| e.into_inner()).insert(key, order.clone());
+        Some(order)
+    }
+
+    fn build_order(&self, column: &str, descending: bool) -> Option<Vec<u32>> {
+        use datafusion::arrow::array::{Array, AsArray};
+        use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+        let last_row = self.starts.last().copied().flatten()? + self.batches.last()?.num_rows();
+        if last_row > u32::MAX as usize || !self.starts.windows(2).all(|w| w[0].is_some() && w[0] < w[1]) {
+            return None;
+        }
+        let mut keyed: Vec<(f64, u32)> = Vec::with_capacity(self.rows as usize);
+        let mut nulls: Vec<u32> = vec![];
+        for (batch, start) in self.batches.iter().zip(&self.starts) {
+            let first = (*start)?;
+            let array = batch.column_by_name(column)?;
+            let mut push = |i: usize, key: Option<f64>| match key {
+                Some(k) => keyed.push((if descending { -k } else { k }, (first + i) as u32)),
+                None => nulls.push((first + i) as u32),
+            };
+            match array.data_type() {
+                DataType::Int64 => {
+                    let ints = array.as_primitive::<Int64Type>();
+                    if ints.values().iter().any(|v| v.unsigned_abs() > 1 << 53) {
+                        return None;
+                    }
+                    (0..ints.len()).for_each(|i| push(i, ints.is_valid(i).then(|| ints.value(i) as f64)));
+                }
+                DataType::Float64 => {
+                    let reals = array.as_primitive::<Float64Type>();
+                    (0..reals.len()).for_each(|i| push(i, reals.is_valid(i).then(|| reals.value(i))));
+                }
+                _ => return None,
+            }
+        }
+        // Descending is ascending of the negated key, so ties stay in row order both ways.
+        keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut order: Vec<u32> = keyed.into_iter().map(|(_, row)| row).collect();
+        order.extend(nulls);
+        Some(order)
     }
 }
 

@@ -491,6 +491,14 @@ async fn a_name_twice_in_select_is_shown_once_or_refused() {
     let e = f.run(RecordsRequest { select: Some("id as x, capacity as x"), ..req() }).await.unwrap_err();
     assert_eq!(e.code().wire(), "ODSQLError");
     assert!(e.to_string().contains("x names two different values"), "{e}");
+    // The same with aggregates and group keys.
+    let grouped = |select| RecordsRequest { select: Some(select), group_by: Some("category"), ..req() };
+    let (_, groups) = f.ok(grouped("count(*), count(*)")).await;
+    assert_eq!(groups[0].as_object().unwrap().keys().collect::<Vec<_>>(), ["category", "count(*)"]);
+    let (_, groups) = f.ok(grouped("category, category, count(*) as n")).await;
+    assert_eq!(groups[0].as_object().unwrap().keys().collect::<Vec<_>>(), ["category", "n"]);
+    let e = f.run(grouped("count(*) as n, sum(capacity) as n")).await.unwrap_err();
+    assert!(e.to_string().contains("n names two different values"), "{e}");
 }
 
 #[tokio::test]
@@ -535,4 +543,53 @@ async fn random_order_is_a_shuffle_fixed_by_its_seed() {
     assert_eq!(sorted, (1..=90).collect::<Vec<i64>>(), "every record once");
     assert_ne!(first, sorted, "not the natural order");
     assert_ne!(ids(&page("random(7)", 0).await.1), first[..30], "another seed, another order");
+}
+
+#[tokio::test]
+async fn sorted_pages_of_many_matches_walk_the_column_order_and_agree_with_a_full_sort() {
+    // Enough rows that a sorted first page walks a prebuilt order of the column instead of
+    // ranking every match; deep pages still rank. Both must give the full sort's rows.
+    let f = fixture(30_000);
+    let by = |descending: bool, keep: &dyn Fn(&Row) -> bool, key: &dyn Fn(&Row) -> Option<f64>| -> Vec<i64> {
+        let mut rows: Vec<&Row> = f.rows.iter().filter(|r| keep(r)).collect();
+        // Nulls last both ways; ties in natural (id) order.
+        rows.sort_by(|a, b| match (key(a), key(b)) {
+            (Some(x), Some(y)) => {
+                let o = x.total_cmp(&y);
+                (if descending { o.reverse() } else { o }).then(a.id.cmp(&b.id))
+            }
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.id.cmp(&b.id),
+        });
+        rows.iter().map(|r| r.id).collect()
+    };
+    let amount = |r: &Row| r.amount;
+    let capacity = |r: &Row| Some(r.capacity as f64);
+    let culture = |r: &Row| r.category == "Culture";
+    let all = |_: &Row| true;
+    for (order_by, filter, offset, limit) in [
+        ("amount desc", Some("category = \"Culture\""), 0, 20),
+        ("amount desc", None, 0, 20),
+        ("amount", Some("category = \"Culture\""), 37, 10),
+        ("capacity desc", None, 100, 50),
+        ("capacity", Some("category = \"Culture\""), 9_000, 100),
+    ] {
+        let req = RecordsRequest {
+            select: Some("id"),
+            wheres: filter.into_iter().collect(),
+            order_by: Some(order_by),
+            offset,
+            limit,
+            ..req()
+        };
+        let (total, rows) = f.ok(req).await;
+        let descending = order_by.ends_with("desc");
+        let keep: &dyn Fn(&Row) -> bool = if filter.is_some() { &culture } else { &all };
+        let key: &dyn Fn(&Row) -> Option<f64> = if order_by.starts_with("amount") { &amount } else { &capacity };
+        let expected = by(descending, keep, key);
+        assert_eq!(total, expected.len() as u64, "{order_by} {filter:?}");
+        let want: Vec<i64> = expected.into_iter().skip(offset as usize).take(limit as usize).collect();
+        assert_eq!(ids(&rows), want, "{order_by} {filter:?} offset {offset}");
+    }
 }
