@@ -3,7 +3,8 @@
 //! group by row group; XLSX and Shapefile built whole, then sent.
 
 use crate::bind::Kind;
-use crate::encode::{json_string, Column};
+use crate::crs::Crs;
+use crate::encode::{float, json_string, Column};
 use crate::geo_formats::{gpx_record, kml_placemark, GpxOptions, GPX_HEAD, GPX_TAIL, KML_HEAD, KML_TAIL};
 use crate::records::{plan, Dataset, RecordsRequest, Rows};
 use crate::QueryError;
@@ -21,12 +22,16 @@ pub enum ExportFormat {
     },
     Json,
     Jsonl,
-    GeoJson,
+    /// Geometries in `crs` (RFC 7946's WGS 84 unless asked otherwise, then with a `crs` member).
+    GeoJson {
+        crs: Crs,
+    },
     Kml,
     Gpx(GpxOptions),
     /// A zipped Shapefile whose files are called `name.*` (see `shapefile`).
     Shapefile {
         name: String,
+        crs: Crs,
     },
     /// Apache Parquet with the columns' own types (geo points as `{lon, lat}` structs, shapes
     /// as GeoJSON text), snappy- or zstd-compressed.
@@ -45,7 +50,7 @@ impl ExportFormat {
             ExportFormat::Csv { .. } => "text/csv; charset=utf-8",
             ExportFormat::Json => "application/json; charset=utf-8",
             ExportFormat::Jsonl => "application/jsonl; charset=utf-8",
-            ExportFormat::GeoJson => "application/geo+json; charset=utf-8",
+            ExportFormat::GeoJson { .. } => "application/geo+json; charset=utf-8",
             ExportFormat::Kml => "application/vnd.google-earth.kml+xml; charset=utf-8",
             ExportFormat::Gpx(_) => "application/gpx+xml; charset=utf-8",
             ExportFormat::Shapefile { .. } => "application/zip",
@@ -59,7 +64,7 @@ impl ExportFormat {
             ExportFormat::Csv { .. } => "csv",
             ExportFormat::Json => "json",
             ExportFormat::Jsonl => "jsonl",
-            ExportFormat::GeoJson => "geojson",
+            ExportFormat::GeoJson { .. } => "geojson",
             ExportFormat::Kml => "kml",
             ExportFormat::Gpx(_) => "gpx",
             ExportFormat::Shapefile { .. } => "zip",
@@ -106,8 +111,8 @@ pub async fn export(
     }
     let outputs = plan.outputs;
     let zone = req.timezone;
-    if let ExportFormat::Shapefile { name } = &format {
-        let bytes = crate::shapefile::shapefile(df, outputs, zone, name).await?;
+    if let ExportFormat::Shapefile { name, crs } = &format {
+        let bytes = crate::shapefile::shapefile(df, outputs, zone, name, *crs).await?;
         return Ok(stream::once(async move { Ok(bytes) }).boxed());
     }
     if let ExportFormat::Gpx(options) = &format {
@@ -150,12 +155,18 @@ pub async fn export(
         ExportFormat::Json => b"[".to_vec(),
         ExportFormat::Kml => KML_HEAD.to_vec(),
         ExportFormat::Gpx(_) => GPX_HEAD.to_vec(),
-        ExportFormat::GeoJson => b"{\"type\": \"FeatureCollection\", \"features\": [".to_vec(),
+        ExportFormat::GeoJson { crs: Crs::Wgs84 } => b"{\"type\": \"FeatureCollection\", \"features\": [".to_vec(),
+        // GeoJSON of 2008 named other systems this way; GDAL and QGIS still read it.
+        ExportFormat::GeoJson { crs } => format!(
+            "{{\"type\": \"FeatureCollection\", \"crs\": {{\"type\": \"name\", \"properties\": {{\"name\": \"urn:ogc:def:crs:EPSG::{}\"}}}}, \"features\": [",
+            crs.epsg()
+        )
+        .into_bytes(),
         _ => vec![],
     };
     let tail: Vec<u8> = match format {
         ExportFormat::Json => b"]\n".to_vec(),
-        ExportFormat::GeoJson => b"]}\n".to_vec(),
+        ExportFormat::GeoJson { .. } => b"]}\n".to_vec(),
         ExportFormat::Kml => KML_TAIL.to_vec(),
         ExportFormat::Gpx(_) => GPX_TAIL.to_vec(),
         _ => vec![],
@@ -212,13 +223,17 @@ pub async fn export(
                         out.push(b'\n');
                     }
                 }
-                ExportFormat::GeoJson => {
+                ExportFormat::GeoJson { crs } => {
                     if !first {
                         out.push(b',');
                     }
                     out.extend_from_slice(b"{\"type\":\"Feature\",\"geometry\":");
                     match geometry_column {
-                        Some(g) => columns[g].geometry(row, &mut out)?,
+                        Some(g) if *crs == Crs::Wgs84 => columns[g].geometry(row, &mut out)?,
+                        Some(g) => match columns[g].geo(row)? {
+                            Some(geometry) => write_geojson(&crs.geometry(&geometry), &mut out),
+                            None => out.extend_from_slice(b"null"),
+                        },
                         None => out.extend_from_slice(b"null"),
                     }
                     out.extend_from_slice(b",\"properties\":{");
@@ -241,6 +256,73 @@ pub async fn export(
         Ok(out)
     });
     Ok(stream::once(async move { Ok(head) }).chain(body).chain(stream::once(async move { Ok(tail) })).boxed())
+}
+
+/// A geometry as GeoJSON.
+fn write_geojson(g: &geo::Geometry, out: &mut Vec<u8>) {
+    use geo::Geometry as G;
+    fn position(c: geo::Coord, out: &mut Vec<u8>) {
+        out.push(b'[');
+        float(c.x, out);
+        out.push(b',');
+        float(c.y, out);
+        out.push(b']');
+    }
+    fn list<T>(items: impl Iterator<Item = T>, out: &mut Vec<u8>, mut each: impl FnMut(T, &mut Vec<u8>)) {
+        out.push(b'[');
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            each(item, out);
+        }
+        out.push(b']');
+    }
+    fn rings(p: &geo::Polygon, out: &mut Vec<u8>) {
+        list(std::iter::once(p.exterior()).chain(p.interiors()), out, |r, out| {
+            list(r.coords().copied(), out, position)
+        });
+    }
+    let kind = |name: &str, out: &mut Vec<u8>| {
+        out.extend_from_slice(format!("{{\"type\":\"{name}\",\"coordinates\":").as_bytes())
+    };
+    match g {
+        G::Point(p) => {
+            kind("Point", out);
+            position(p.0, out);
+        }
+        G::Line(l) => {
+            kind("LineString", out);
+            list([l.start, l.end].into_iter(), out, position);
+        }
+        G::LineString(l) => {
+            kind("LineString", out);
+            list(l.coords().copied(), out, position);
+        }
+        G::Polygon(p) => {
+            kind("Polygon", out);
+            rings(p, out);
+        }
+        G::Rect(r) => return write_geojson(&G::Polygon(r.to_polygon()), out),
+        G::Triangle(t) => return write_geojson(&G::Polygon(t.to_polygon()), out),
+        G::MultiPoint(m) => {
+            kind("MultiPoint", out);
+            list(m.iter().map(|p| p.0), out, position);
+        }
+        G::MultiLineString(m) => {
+            kind("MultiLineString", out);
+            list(m.iter(), out, |l, out| list(l.coords().copied(), out, position));
+        }
+        G::MultiPolygon(m) => {
+            kind("MultiPolygon", out);
+            list(m.iter(), out, rings);
+        }
+        G::GeometryCollection(c) => {
+            out.extend_from_slice(b"{\"type\":\"GeometryCollection\",\"geometries\":");
+            list(c.iter(), out, write_geojson);
+        }
+    }
+    out.push(b'}');
 }
 
 /// The column geographic formats draw: the first shape field (a shape dataset's real geometry;

@@ -12,6 +12,7 @@
 mod bind;
 mod buckets;
 mod codes;
+mod crs;
 mod dense;
 mod encode;
 mod error;
@@ -30,6 +31,7 @@ mod xlsx;
 mod zone;
 
 pub use bind::{has_aggregate, select_text_aggregates, FUNCTIONS};
+pub use crs::Crs;
 pub use error::QueryError;
 pub use export::{export, ByteStream, ExportFormat};
 pub use geo_formats::GpxOptions;

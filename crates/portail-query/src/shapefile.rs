@@ -1,11 +1,12 @@
 //! The Shapefile export: a zip holding `<name>.shp` (geometries), `.shx` (their index), `.dbf`
-//! (the other fields), `.prj` (WGS 84) and `.cpg` (UTF-8), as the ESRI specification of 1998
+//! (the other fields), `.prj` (its coordinate system) and `.cpg` (UTF-8), as the ESRI specification of 1998
 //! and dBase III describe them. Like Opendatasoft's, it holds at most 50,000 records and one
 //! geometry type, decided by the first record that has a geometry; records whose geometry is of
 //! another kind get a null shape. A shapefile cannot be written before its records are known
 //! (headers hold lengths and bounds), so it is built whole, then sent.
 
 use crate::bind::Kind;
+use crate::crs::Crs;
 use crate::encode::Column;
 use crate::{QueryError, Zone};
 use datafusion::arrow::datatypes::DataType;
@@ -19,8 +20,6 @@ pub const MAX_RECORDS: usize = 50_000;
 
 /// Bytes a dBase character field holds at most.
 const MAX_CHAR_WIDTH: usize = 254;
-
-const WGS84_PRJ: &str = "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ShapeType {
@@ -289,6 +288,7 @@ pub(crate) async fn shapefile(
     outputs: Vec<(String, Kind)>,
     zone: Zone,
     name: &str,
+    crs: Crs,
 ) -> Result<Vec<u8>, QueryError> {
     let types: Vec<DataType> = df.schema().fields().iter().map(|f| f.data_type().clone()).collect();
     let batches = df.limit(0, Some(MAX_RECORDS))?.collect().await?;
@@ -337,7 +337,7 @@ pub(crate) async fn shapefile(
             outputs.iter().enumerate().map(|(i, (_, k))| Column::new(batch.column(i).as_ref(), *k, zone)).collect();
         for row in 0..batch.num_rows() {
             record += 1;
-            let g = geometry.map(|g| columns[g].geo(row)).transpose()?.flatten();
+            let g = geometry.map(|g| columns[g].geo(row)).transpose()?.flatten().map(|g| crs.geometry(&g));
             let (content, b) = shape(g.as_ref(), layer);
             if let Some(b) = b {
                 bounds = Some(match bounds {
@@ -389,7 +389,7 @@ pub(crate) async fn shapefile(
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (ext, bytes) in
-        [("shp", shp.as_slice()), ("shx", &shx), ("dbf", &dbf), ("prj", WGS84_PRJ.as_bytes()), ("cpg", b"UTF-8")]
+        [("shp", shp.as_slice()), ("shx", &shx), ("dbf", &dbf), ("prj", crs.prj().as_bytes()), ("cpg", b"UTF-8")]
     {
         zip.start_file(format!("{name}.{ext}"), options).map_err(zip_error)?;
         zip.write_all(bytes).map_err(|e| QueryError::Internal(format!("shapefile zip: {e}")))?;

@@ -84,14 +84,16 @@ fn check_geo(format: &str, schema: &portail_core::Schema) -> Result<(), ApiError
     Ok(())
 }
 
-/// `epsg`: coordinates are exported in WGS 84 (EPSG:4326), the only system portail writes.
-fn check_epsg(params: &Params) -> Result<(), ApiError> {
-    match params.one("epsg").map(str::trim) {
-        None | Some("4326") => Ok(()),
-        Some(other) => Err(ApiError::parameter(format!(
-            "Invalid value for epsg API parameter: {other}; portail exports coordinates in EPSG:4326 (WGS 84) only."
-        ))),
-    }
+/// `epsg`: the coordinate system of GeoJSON and Shapefile exports (WGS 84 unless asked).
+fn crs(params: &Params) -> Result<portail_query::Crs, ApiError> {
+    let Some(value) = params.one("epsg").map(str::trim) else { return Ok(portail_query::Crs::Wgs84) };
+    value.trim_start_matches("EPSG:").parse().ok().and_then(portail_query::Crs::from_epsg).ok_or_else(|| {
+        let codes: Vec<String> = portail_query::Crs::CODES.iter().map(u32::to_string).collect();
+        ApiError::parameter(format!(
+            "Invalid value for epsg API parameter: {value}; portail writes coordinates in EPSG {} (WGS 84, Web Mercator, Lambert-93).",
+            codes.join(", ")
+        ))
+    })
 }
 
 /// What an export needs besides the dataset.
@@ -114,15 +116,15 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let name = format.trim_end_matches('/');
     check_geo(name, &current.version.schema)?;
-    check_epsg(&params)?;
+    let crs = crs(&params)?;
     let format = match name {
         "csv" => csv_options(&params)?,
         "json" => ExportFormat::Json,
         "jsonl" => ExportFormat::Jsonl,
-        "geojson" => ExportFormat::GeoJson,
+        "geojson" => ExportFormat::GeoJson { crs },
         "kml" => ExportFormat::Kml,
         "gpx" => gpx_options(&params)?,
-        "shp" => ExportFormat::Shapefile { name: dataset_id.clone() },
+        "shp" => ExportFormat::Shapefile { name: dataset_id.clone(), crs },
         "xlsx" => ExportFormat::Xlsx { labels: params.flag("use_labels")? },
         "parquet" => match params.one("parquet_compression").unwrap_or("snappy") {
             "snappy" => ExportFormat::Parquet { zstd: false },

@@ -365,8 +365,8 @@ fn parameters() -> Value {
         "epsg",
         query_param(
             "epsg",
-            "Coordinate system of geographic formats; portail writes WGS 84 only.",
-            json!({"type": "integer", "enum": [4326], "default": 4326}),
+            "Coordinate system of GeoJSON and Shapefile exports: WGS 84, Web Mercator or Lambert-93.",
+            json!({"type": "integer", "enum": [4326, 3857, 2154], "default": 4326}),
         ),
     );
     add("name_field", query_param("name_field", "GPX: the field naming each point or track.", text.clone()));

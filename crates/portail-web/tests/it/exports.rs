@@ -249,9 +249,42 @@ async fn compressed_quote_all_and_epsg_apply_to_exports() {
     assert_eq!(lines[..2], ["\"id\";\"commune\"", "\"1\";\"Brantôme\""]);
 
     assert_eq!(app.get(ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=4326")).await.status, 200);
-    let (status, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=2154")).await;
+    let (status, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=27572")).await;
     assert_eq!(status, 400);
-    assert!(v["message"].as_str().unwrap().contains("4326"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("4326, 3857, 2154"), "{v}");
+}
+
+#[tokio::test]
+async fn geojson_and_shapefiles_are_written_in_lambert_93_or_web_mercator_on_request() {
+    use portail_query::Crs;
+    let app = with_datasets().await;
+    // Brantôme (0.65 E, 45.36 N), the first record, projected.
+    let expected = |crs: Crs| crs.project(geo::Coord { x: 0.65, y: 45.36 });
+    let lambert = expected(Crs::Lambert93);
+    assert!((100_000.0..1_300_000.0).contains(&lambert.x) && (6_000_000.0..7_200_000.0).contains(&lambert.y));
+    let (status, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?order_by=id&epsg=2154")).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["crs"]["properties"]["name"], "urn:ogc:def:crs:EPSG::2154");
+    assert_eq!(v["features"][0]["geometry"]["coordinates"], serde_json::json!([lambert.x, lambert.y]));
+    assert_eq!(v["features"][3]["geometry"], Value::Null, "no position stays no geometry");
+    let (_, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?order_by=id&epsg=3857")).await;
+    let mercator = expected(Crs::WebMercator);
+    assert_eq!(v["features"][0]["geometry"]["coordinates"], serde_json::json!([mercator.x, mercator.y]));
+    let (_, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?order_by=id")).await;
+    assert!(v.get("crs").is_none(), "RFC 7946: WGS 84 without a crs member");
+
+    // A shapefile in Lambert-93 says so in its .prj; shapes too.
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{EQUIPEMENTS}/shp?order_by=id&epsg=2154")).await;
+    let files = unzip(&bytes);
+    assert!(String::from_utf8_lossy(&files["equipements.prj"]).starts_with("PROJCS[\"RGF_1993_Lambert_93\""));
+    let rows = read_shapefile(&files, "equipements");
+    let Shape::Point(p) = &rows[0].0 else { panic!("not a point") };
+    assert_eq!((p.x, p.y), (lambert.x, lambert.y));
+    // Polygons keep their rings through the projection.
+    let (_, bytes) = app.get_bytes(BETA, &format!("{PARCS}/shp?epsg=2154")).await;
+    let rows = read_shapefile(&unzip(&bytes), "parcs");
+    let Shape::Polygon(polygon) = &rows[0].0 else { panic!("not a polygon") };
+    assert!(polygon.rings()[0].points().iter().all(|p| p.x > 100_000.0 && p.y > 6_000_000.0));
 }
 
 #[tokio::test]
