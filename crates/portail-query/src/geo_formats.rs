@@ -227,7 +227,8 @@ fn lines_of(g: &Geometry, out: &mut Vec<LineString>) {
     }
 }
 
-fn points_of(g: &Geometry, out: &mut Vec<Coord>) {
+/// The points of a point or multi-point (collections searched), in order.
+pub(crate) fn points_of(g: &Geometry, out: &mut Vec<Coord>) {
     match g {
         Geometry::Point(p) => out.push(p.0),
         Geometry::MultiPoint(m) => out.extend(m.iter().map(|p| p.0)),

@@ -8,6 +8,7 @@
 use crate::bind::Kind;
 use crate::crs::Crs;
 use crate::encode::Column;
+use crate::geo_formats::points_of as points;
 use crate::{QueryError, Zone};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::dataframe::DataFrame;
@@ -40,15 +41,6 @@ fn layer_type(g: &Geometry) -> ShapeType {
             ShapeType::Polygon
         }
         Geometry::GeometryCollection(c) => c.iter().map(layer_type).next().unwrap_or(ShapeType::Null),
-    }
-}
-
-fn points(g: &Geometry, out: &mut Vec<Coord>) {
-    match g {
-        Geometry::Point(p) => out.push(p.0),
-        Geometry::MultiPoint(m) => out.extend(m.iter().map(|p| p.0)),
-        Geometry::GeometryCollection(c) => c.iter().for_each(|g| points(g, out)),
-        _ => {}
     }
 }
 

@@ -10,11 +10,11 @@
 //! the test. Axe (npm `axe-core`, installed by `.ci/run`; path in `PORTAIL_AXE_JS`) checks the
 //! banner, the panel and the policy page.
 
-use crate::cli::{http_get, wait_for_port};
+use crate::cli::{http_get, portail_command, wait_for_port};
 use portail_browser::{chromium_or_skip, third_party, Chromium};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -54,14 +54,10 @@ impl Demo {
     fn start(video_origin: &str) -> Demo {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_portail"))
+        let mut child = portail_command()
             .args(["demo", "--rows", "2000", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--video-origin", video_origin, "--data-dir"])
             .arg(dir.path())
-            .env_remove("PORTAIL_CONFIG")
-            .env_remove("PORTAIL_DATA_DIR")
-            .env_remove("PORTAIL_LISTEN")
-            .env_remove("PORTAIL_BASE_DOMAIN")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -6,18 +6,18 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn portail(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+/// The binary under test, blind to the environment's `PORTAIL_*` settings.
+pub(crate) fn portail_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_portail"));
-    cmd.args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("PORTAIL_CONFIG")
-        .env_remove("PORTAIL_DATA_DIR")
-        .env_remove("PORTAIL_LISTEN")
-        .env_remove("PORTAIL_BASE_DOMAIN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    for var in ["PORTAIL_CONFIG", "PORTAIL_DATA_DIR", "PORTAIL_LISTEN", "PORTAIL_BASE_DOMAIN"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn portail(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = portail_command();
+    cmd.args(args).arg("--data-dir").arg(data_dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     if let Some(input) = stdin {
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
