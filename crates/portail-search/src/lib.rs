@@ -122,6 +122,51 @@ fn typos_allowed(word: &str) -> u8 {
     }
 }
 
+/// Whether `have` (a small text's words, from `words`) holds every word of `query` the way
+/// `mode` says: the index's rules, for texts without an index (catalog metadata).
+pub fn text_matches(query: &str, have: &[String], mode: Match) -> bool {
+    let wanted = words(query);
+    let last = wanted.len().saturating_sub(1);
+    wanted.iter().enumerate().all(|(i, w)| {
+        let prefix = mode == Match::AllPrefixes || (matches!(mode, Match::Prefix | Match::Fuzzy) && i == last);
+        let typos = if mode == Match::Fuzzy && !prefix { typos_allowed(w) } else { 0 };
+        have.iter().any(|h| if prefix { h.starts_with(w.as_str()) } else { within(w, h, typos) })
+    })
+}
+
+/// Search-box matching for small texts: every word of `query` begins a word of `have`, or is
+/// one within its typo allowance (`search()`'s, but for every word, the last included).
+pub fn text_matches_forgiving(query: &str, have: &[String]) -> bool {
+    words(query).iter().all(|w| have.iter().any(|h| h.starts_with(w.as_str()) || within(w, h, typos_allowed(w))))
+}
+
+/// Whether `a` becomes `b` in at most `max` edits: a letter inserted, deleted or replaced, or two
+/// neighbours swapped (as the index's fuzzy queries count them).
+fn within(a: &str, b: &str, max: u8) -> bool {
+    if max == 0 || a == b {
+        return a == b;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > usize::from(max) {
+        return false;
+    }
+    // Optimal string alignment distance, row by row.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (previous[j] + 1).min(row[j - 1] + 1).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
+        }
+        before = std::mem::replace(&mut previous, row);
+    }
+    previous[b.len()] <= usize::from(max)
+}
+
 /// An open index of a dataset version. A version never changes once written, so one searcher
 /// and each segment's row column are opened once and kept.
 pub struct DatasetIndex {
@@ -228,6 +273,20 @@ impl DatasetIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_texts_match_as_the_index_does() {
+        let have = words("The Book of Secrets — Piscine olympique");
+        assert!(text_matches("bok of secret", &have, Match::Fuzzy), "the spec's example");
+        assert!(text_matches("piscnie olymp", &have, Match::Fuzzy), "a swap counts one");
+        assert!(!text_matches("bok of sacrets", &have, Match::Words));
+        assert!(!text_matches("bk of secret", &have, Match::Fuzzy), "two letters: no typo allowed");
+        assert!(!text_matches("book secrts", &have, Match::Fuzzy), "the last word is a prefix, not fuzzy");
+        assert!(text_matches("pisc olym", &have, Match::AllPrefixes));
+        assert!(!text_matches("pisc olym", &have, Match::Fuzzy));
+        assert!(text_matches_forgiving("secrest pisc", &have) && !text_matches_forgiving("sxcrxst", &have));
+        assert!(within("secrets", "secrest", 1) && !within("secrets", "sceerts", 1) && within("abc", "abc", 0));
+    }
 
     fn build(dir: &Path) -> DatasetIndex {
         let mut b = IndexBuilder::create(dir, &["commune".into(), "description".into()], 20_000_000).unwrap();

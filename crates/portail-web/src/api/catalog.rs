@@ -273,9 +273,9 @@ fn words_match(e: &Entry, query: &str, prefix_all: bool) -> bool {
 }
 
 /// The front office's catalog search box: every word of `query` starts a word of the title,
-/// description or identifier.
+/// description or identifier, or (typed in full) is one with a typo or two.
 pub(crate) fn text_matches(e: &Entry, query: &str) -> bool {
-    words_match(e, query, true)
+    portail_search::text_matches_forgiving(query, &text_of(e))
 }
 
 fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {
@@ -360,21 +360,27 @@ fn eval(e: &Entry, c: &Cond) -> Result<bool, ApiError> {
                         }
                     }
                     hit
-                } else if all {
-                    words_match(e, q, name == "suggest" || name == "search")
                 } else {
-                    let mut hit = false;
-                    for f in &fields {
-                        if let Arg::Expr(expr) = f {
-                            if let V::Str(s) = value(e, expr)? {
-                                let have = portail_search::words(&s);
-                                hit |= portail_search::words(q)
-                                    .iter()
-                                    .all(|w| have.iter().any(|x| x.starts_with(w.as_str())));
+                    // search(): every word but the last within a typo or two, the last a prefix;
+                    // suggest(): every word a prefix (spec 7.3).
+                    let mode = if name == "search" {
+                        portail_search::Match::Fuzzy
+                    } else {
+                        portail_search::Match::AllPrefixes
+                    };
+                    if all {
+                        portail_search::text_matches(q, &text_of(e), mode)
+                    } else {
+                        let mut hit = false;
+                        for f in &fields {
+                            if let Arg::Expr(expr) = f {
+                                if let V::Str(s) = value(e, expr)? {
+                                    hit |= portail_search::text_matches(q, &portail_search::words(&s), mode);
+                                }
                             }
                         }
+                        hit
                     }
-                    hit
                 }
             }
             other => {

@@ -67,6 +67,7 @@ async fn the_catalog_lists_only_what_the_visitor_may_see() {
 async fn the_catalog_searches_filters_sorts_and_counts_searches() {
     let app = with_datasets().await;
     assert_eq!(listed(&visit(&app, "/explore/?q=%20Budg", None).await.body), ["budget"], "words match as prefixes");
+    assert_eq!(listed(&visit(&app, "/explore/?q=equipemnts", None).await.body), ["equipements"], "a typo is forgiven");
     assert_eq!(listed(&app.get(ALPHA, "/explore/?feature=geo").await.body), ["equipements"]);
     let none = visit(&app, "/explore/?q=%3Cscript%3Ezzz", None).await;
     assert_eq!(none.status, 200);
