@@ -40,6 +40,18 @@ fn element_name(field: &str) -> String {
     name
 }
 
+/// The geometry of record `row`: its value in the `geometry` column, if there is one.
+pub(crate) fn geometry_at(
+    columns: &[Column],
+    geometry: Option<usize>,
+    row: usize,
+) -> Result<Option<Geometry>, QueryError> {
+    Ok(match geometry {
+        Some(g) => columns[g].geo(row)?,
+        None => None,
+    })
+}
+
 pub(crate) const KML_HEAD: &[u8] =
     b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document>\n";
 pub(crate) const KML_TAIL: &[u8] = b"</Document></kml>\n";
@@ -130,7 +142,7 @@ pub(crate) fn kml_placemark(
         out.extend_from_slice(b"</value></Data>");
     }
     out.extend_from_slice(b"</ExtendedData>");
-    if let Some(g) = geometry.map(|g| columns[g].geo(row)).transpose()?.flatten() {
+    if let Some(g) = geometry_at(columns, geometry, row)? {
         kml_geometry(&g, out);
     }
     out.extend_from_slice(b"</Placemark>\n");
@@ -247,7 +259,7 @@ pub(crate) fn gpx_record(
     row: usize,
     out: &mut Vec<u8>,
 ) -> Result<(), QueryError> {
-    let Some(g) = geometry.map(|g| columns[g].geo(row)).transpose()?.flatten() else { return Ok(()) };
+    let Some(g) = geometry_at(columns, geometry, row)? else { return Ok(()) };
     let inner = gpx_fields(options, names, columns, geometry, row)?;
     let mut points = vec![];
     points_of(&g, &mut points);

@@ -97,12 +97,10 @@ pub(crate) enum PageOrder<'a> {
 /// The rows of `offset..offset + limit` of those set in `selected` (all when `None`) in `order`,
 /// with `outputs` evaluated; `None` when the page cannot be taken this way (batches out of
 /// file order, or a sort column that is not numeric).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn page(
     ctx: &SessionContext,
     resident: &Resident,
     selected: Option<&[u64]>,
-    matches: usize,
     order: PageOrder,
     offset: usize,
     limit: usize,
@@ -114,6 +112,8 @@ pub(crate) fn page(
     let Some(first_batch) = resident.batches.first() else { return Ok(None) };
     let schema = first_batch.schema();
     let want = offset + limit;
+    // Counting the bitmap's bits costs microseconds; the callers' own count is not passed along.
+    let matches = selected.map_or(resident.rows as usize, |bits| bits.iter().map(|w| w.count_ones() as usize).sum());
     if walk_pays(resident.rows as usize, matches, want) {
         if let Some(order) = resident.order_by(column, descending) {
             return walk_order(ctx, resident, &order, selected, offset, limit, outputs).map(Some);
@@ -183,12 +183,12 @@ fn walk_order(
     let schema = resident.batches[0].schema();
     let is_selected = |r: usize| selected.is_none_or(|bits| bits.get(r / 64).is_some_and(|w| w >> (r % 64) & 1 == 1));
     let rows = order.iter().map(|r| *r as usize).filter(|r| is_selected(*r)).skip(offset).take(limit);
-    // `order_by` exists only when batches are numbered consecutively in increasing order.
-    let starts: Vec<usize> = resident.starts.iter().map(|s| s.unwrap_or(0)).collect();
+    // `order_by` exists only when every batch has a start, in increasing order.
+    let starts = &resident.starts;
     let chosen: Vec<(usize, usize)> = rows
         .map(|r| {
-            let b = starts.partition_point(|s| *s <= r) - 1;
-            (b, r - starts[b])
+            let b = starts.partition_point(|s| s.is_some_and(|s| s <= r)) - 1;
+            (b, r - starts[b].unwrap_or(0))
         })
         .collect();
     let batches: Vec<&RecordBatch> = resident.batches.iter().collect();
@@ -306,7 +306,7 @@ mod tests {
         let rows = [("x".to_string(), col("x"))];
         let sorted = |descending, offset, limit| {
             let order = PageOrder::ByColumn { column: "k", descending };
-            xs(&page(&ctx, &r, None, 8, order, offset, limit, &rows).unwrap().unwrap())
+            xs(&page(&ctx, &r, None, order, offset, limit, &rows).unwrap().unwrap())
         };
         assert_eq!(sorted(false, 0, 8), [3, 7, 1, 4, 8, 5, 2, 6]);
         assert_eq!(sorted(true, 0, 8), [5, 1, 4, 8, 3, 7, 2, 6], "nulls last both ways, ties by row");
@@ -316,7 +316,7 @@ mod tests {
             only_even[0] |= 1 << row;
         }
         let order = PageOrder::ByColumn { column: "k", descending: false };
-        assert_eq!(xs(&page(&ctx, &r, Some(&only_even), 4, order, 0, 10, &rows).unwrap().unwrap()), [4, 8, 2, 6]);
+        assert_eq!(xs(&page(&ctx, &r, Some(&only_even), order, 0, 10, &rows).unwrap().unwrap()), [4, 8, 2, 6]);
         // The same pages by walking the column's order.
         let walked = |descending, selected: Option<&[u64]>, offset, limit| {
             let order = r.order_by("k", descending).unwrap();

@@ -207,8 +207,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             let out = plain_outputs(&mut binder, &select)?;
             let exprs: Vec<(String, DfExpr)> = out.iter().map(|o| (o.name.clone(), o.expr.clone())).collect();
             let session = ds.tables.session(1);
-            let taken =
-                page::page(session, resident, selected.as_deref(), total as usize, page_order, offset, limit, &exprs)?;
+            let taken = page::page(session, resident, selected.as_deref(), page_order, offset, limit, &exprs)?;
             if let Some(batch) = taken {
                 let outputs = out.into_iter().map(|o| (o.name, o.kind)).collect();
                 return Ok(Plan { rows: Rows::Ready(batch), outputs, total: Some(total) });

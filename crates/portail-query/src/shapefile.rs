@@ -8,7 +8,7 @@
 use crate::bind::Kind;
 use crate::crs::Crs;
 use crate::encode::Column;
-use crate::geo_formats::points_of as points;
+use crate::geo_formats::{geometry_at, points_of as points};
 use crate::{QueryError, Zone};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::dataframe::DataFrame;
@@ -18,6 +18,9 @@ use std::io::Write;
 
 /// Records a shapefile export holds at most.
 pub const MAX_RECORDS: usize = 50_000;
+
+/// Fields a dBase table holds at most.
+const MAX_FIELDS: usize = 255;
 
 /// Bytes a dBase character field holds at most.
 const MAX_CHAR_WIDTH: usize = 254;
@@ -44,6 +47,8 @@ fn layer_type(g: &Geometry) -> ShapeType {
     }
 }
 
+/// The lines of a line layer's record. Unlike GPX's tracks, polygon rings are left out: a
+/// polygon is not a line, and a line layer gives it a null shape.
 fn lines(g: &Geometry, out: &mut Vec<LineString>) {
     match g {
         Geometry::Line(l) => out.push(LineString::new(vec![l.start, l.end])),
@@ -296,7 +301,7 @@ pub(crate) async fn shapefile(
             outputs.iter().enumerate().map(|(i, (_, k))| Column::new(batch.column(i).as_ref(), *k, zone)).collect();
         for row in 0..batch.num_rows() {
             if layer == ShapeType::Null {
-                if let Some(g) = geometry.map(|g| columns[g].geo(row)).transpose()?.flatten() {
+                if let Some(g) = geometry_at(&columns, geometry, row)? {
                     layer = layer_type(&g);
                 }
             }
@@ -318,6 +323,16 @@ pub(crate) async fn shapefile(
         })
         .collect();
 
+    // dBase counts fields in a byte and a record's bytes in 16 bits: beyond, the file would lie.
+    let record_len: usize = 1 + dbf_types.iter().map(|t| t.code_width_decimals().1).sum::<usize>();
+    if fields.len() > MAX_FIELDS || record_len > usize::from(u16::MAX) {
+        return Err(QueryError::invalid(format!(
+            "A shapefile holds at most {MAX_FIELDS} fields of {} bytes in all ({} fields, {record_len} bytes here); choose fewer with select.",
+            u16::MAX,
+            fields.len()
+        )));
+    }
+
     // Second pass: shapes, index and attribute rows.
     let mut shp = vec![];
     let mut shx = vec![];
@@ -329,7 +344,7 @@ pub(crate) async fn shapefile(
             outputs.iter().enumerate().map(|(i, (_, k))| Column::new(batch.column(i).as_ref(), *k, zone)).collect();
         for row in 0..batch.num_rows() {
             record += 1;
-            let g = geometry.map(|g| columns[g].geo(row)).transpose()?.flatten().map(|g| crs.geometry(&g));
+            let g = geometry_at(&columns, geometry, row)?.map(|g| crs.geometry(&g));
             let (content, b) = shape(g.as_ref(), layer);
             if let Some(b) = b {
                 bounds = Some(match bounds {
@@ -355,7 +370,6 @@ pub(crate) async fn shapefile(
     let shx = [main_header(100 + shx.len(), layer, bounds), shx].concat();
 
     let names = dbf_names(&fields.iter().map(|&i| outputs[i].0.clone()).collect::<Vec<_>>());
-    let record_len: usize = 1 + dbf_types.iter().map(|t| t.code_width_decimals().1).sum::<usize>();
     let header_len = 32 + 32 * fields.len() + 1;
     let mut dbf = Vec::with_capacity(header_len + dbf_rows.len() + 1);
     dbf.push(0x03);
@@ -413,6 +427,22 @@ mod tests {
         assert_eq!(ring.first(), ring.last());
         let twice_area: f64 = ring.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum();
         assert!(twice_area < 0.0, "clockwise: {ring:?}");
+    }
+
+    #[tokio::test]
+    async fn more_fields_than_dbase_counts_are_refused_not_written_wrong() {
+        use datafusion::arrow::array::Int64Array;
+        use datafusion::arrow::datatypes::{Field, Schema};
+        use datafusion::arrow::record_batch::RecordBatch;
+        let columns = MAX_FIELDS + 1;
+        let schema =
+            Schema::new((0..columns).map(|i| Field::new(format!("f{i}"), DataType::Int64, true)).collect::<Vec<_>>());
+        let arrays = (0..columns).map(|_| std::sync::Arc::new(Int64Array::from(vec![1])) as _).collect();
+        let batch = RecordBatch::try_new(std::sync::Arc::new(schema), arrays).unwrap();
+        let df = datafusion::prelude::SessionContext::new().read_batch(batch).unwrap();
+        let outputs = (0..columns).map(|i| (format!("f{i}"), Kind::Field(portail_core::FieldType::Int))).collect();
+        let e = shapefile(df, outputs, Zone::default(), "t", Crs::Wgs84).await.unwrap_err();
+        assert!(e.to_string().contains("at most 255 fields"), "{e}");
     }
 
     #[test]

@@ -26,8 +26,7 @@ pub(crate) fn formats_for(schema: &portail_core::Schema) -> impl Iterator<Item =
 }
 
 fn has_geo(schema: &portail_core::Schema) -> bool {
-    use portail_core::FieldType;
-    schema.fields.iter().any(|f| matches!(f.field_type, FieldType::GeoPoint2d | FieldType::GeoShape))
+    super::v1::geo_field(schema).is_some()
 }
 
 pub async fn list(DatasetRequest { site, dataset_id, current, .. }: DatasetRequest) -> Result<Response, ApiError> {
