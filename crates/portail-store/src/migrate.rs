@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_time_zone.sql")),
     (8, include_str!("../migrations/0008_integration_resource.sql")),
     (9, include_str!("../migrations/0009_audience_country.sql")),
+    (10, include_str!("../migrations/0010_policy_text.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

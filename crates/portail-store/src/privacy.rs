@@ -42,8 +42,17 @@ pub struct PrivacySettings {
     pub time_zone: String,
     /// AN-7: count countries (needs the platform's offline database).
     pub audience_country: bool,
+    /// POL-7: the admin's plain text before the policy's first section and after its last.
+    pub policy_text: PolicyText,
     /// Sorted by kind.
     pub integrations: Vec<IntegrationConfig>,
+}
+
+/// POL-7: free text an admin adds around the generated cookie policy, per language.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PolicyText {
+    pub before: Localized,
+    pub after: Localized,
 }
 
 /// REC-1, column for column.
@@ -85,6 +94,8 @@ pub trait PrivacyStore: Send + Sync {
     /// The name is checked by the caller (the store knows no zone database).
     async fn set_time_zone(&self, portal_id: i64, zone: &str) -> Result<()>;
     async fn set_audience_country(&self, portal_id: i64, on: bool) -> Result<()>;
+    /// POL-7: replaces the free text around the policy page (the generated sections stay).
+    async fn set_policy_text(&self, portal_id: i64, text: &PolicyText) -> Result<()>;
 
     async fn add_consent_record(&self, record: &ConsentRecord) -> Result<()>;
     /// Records of a portal decided in `[from, to)`, oldest first.

@@ -1,7 +1,7 @@
 //! SQLite implementation of the privacy, page and audience stores.
 
 use crate::privacy::{
-    AudienceStore, ConsentRecord, ContentPage, Count, CountRow, Dimension, IntegrationConfig, PageStore,
+    AudienceStore, ConsentRecord, ContentPage, Count, CountRow, Dimension, IntegrationConfig, PageStore, PolicyText,
     PrivacySettings, PrivacyStore, UiVersion, VendorCookie,
 };
 use crate::{Result, SqliteStore, StoreError};
@@ -18,7 +18,8 @@ impl PrivacyStore for SqliteStore {
     async fn privacy_settings(&self, portal_id: i64) -> Result<PrivacySettings> {
         let row = sqlx::query(
             "SELECT consent_revision, consent_changed_at, privacy_contact, audience_retention_months, \
-             time_zone, audience_country FROM portal_privacy WHERE portal_id = ?",
+             time_zone, audience_country, policy_before_en, policy_before_fr, policy_after_en, policy_after_fr \
+             FROM portal_privacy WHERE portal_id = ?",
         )
         .bind(portal_id)
         .fetch_optional(self.pool())
@@ -31,6 +32,10 @@ impl PrivacyStore for SqliteStore {
                 audience_retention_months: row.get(3),
                 time_zone: row.get(4),
                 audience_country: row.get::<i64, _>(5) != 0,
+                policy_text: PolicyText {
+                    before: Localized::new(row.get::<String, _>(6), row.get::<String, _>(7)),
+                    after: Localized::new(row.get::<String, _>(8), row.get::<String, _>(9)),
+                },
                 integrations: vec![],
             },
             None => PrivacySettings { audience_retention_months: 25, ..PrivacySettings::default() },
@@ -120,6 +125,23 @@ impl PrivacyStore for SqliteStore {
 
     async fn set_time_zone(&self, portal_id: i64, zone: &str) -> Result<()> {
         self.set_privacy_column(portal_id, "time_zone", zone.to_owned()).await
+    }
+
+    async fn set_policy_text(&self, portal_id: i64, text: &PolicyText) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO portal_privacy (portal_id, policy_before_en, policy_before_fr, policy_after_en, \
+             policy_after_fr) VALUES (?, ?, ?, ?, ?) ON CONFLICT (portal_id) DO UPDATE SET \
+             policy_before_en = excluded.policy_before_en, policy_before_fr = excluded.policy_before_fr, \
+             policy_after_en = excluded.policy_after_en, policy_after_fr = excluded.policy_after_fr",
+        )
+        .bind(portal_id)
+        .bind(&text.before.en)
+        .bind(&text.before.fr)
+        .bind(&text.after.en)
+        .bind(&text.after.fr)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     async fn add_consent_record(&self, r: &ConsentRecord) -> Result<()> {
@@ -444,6 +466,20 @@ mod tests {
             enabled_at: 0,
             resource: String::new(),
         }
+    }
+
+    #[tokio::test]
+    async fn policy_text_is_kept_per_language_and_leaves_the_consent_version_alone() {
+        let (store, id) = store_with_portal().await;
+        assert_eq!(store.privacy_settings(id).await.unwrap().policy_text, PolicyText::default());
+        let text = PolicyText { before: Localized::new("Hello", "Bonjour"), after: Localized::new("", "Fin") };
+        // A first write creates the settings row with its defaults.
+        store.set_policy_text(id, &text).await.unwrap();
+        let s = store.privacy_settings(id).await.unwrap();
+        assert_eq!(s.policy_text, text);
+        assert_eq!((s.consent_revision, s.consent_changed_at, s.audience_retention_months), (0, 0, 25));
+        store.set_privacy_contact(id, "dpo@town.example").await.unwrap();
+        assert_eq!(store.privacy_settings(id).await.unwrap().policy_text, text, "other settings keep it");
     }
 
     #[tokio::test]

@@ -51,6 +51,7 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/backoffice/pages/new/",
     "/backoffice/pages/{slug}/",
     "/backoffice/pages/{slug}/delete/",
+    "/backoffice/privacy/policy-text/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -97,6 +98,7 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[31], get(back::pages::new_form).post(back::pages::create))
         .route(PAGE_ROUTES[32], get(back::pages::edit_form).post(back::pages::update))
         .route(PAGE_ROUTES[33], post(back::pages::delete))
+        .route(PAGE_ROUTES[34], post(back::privacy::policy_text))
         .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → audience → identity → CSRF → handler.

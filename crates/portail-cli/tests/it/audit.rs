@@ -315,6 +315,7 @@ fn aud_1_to_6_the_privacy_audit_of_portail_demo_in_chromium() {
                 a.findings
                     .push(format!("{slug} {lang}: banner shown = {}, expected {has_video} (BAN-1/2)", !has_video));
             }
+            // AUD-5: BAN-4 and BAN-9 on every portal showing a banner, axe on banner, panel and policy.
             if has_video {
                 ban_4_and_9(&mut a, slug, lang);
                 if let Some(axe) = &axe {
@@ -383,7 +384,8 @@ fn aud_1_to_6_the_privacy_audit_of_portail_demo_in_chromium() {
             }
             a.check((host.as_str(), lang, "c"), VIDEO_PAGE, &registry, preferences(true));
 
-            // (e) withdraw from the footer link in two actions: the video goes, nothing more loads.
+            // (e) withdraw from the footer link in two actions, as many as granting took (PAN-4):
+            // the video goes, nothing more loads.
             a.chrome.submit(
                 "document.querySelector('footer a[href^=\"/consent/\"]').click()",
                 &format!("/consent/?next={VIDEO_PAGE}"),
@@ -439,6 +441,7 @@ fn aud_1_to_6_the_privacy_audit_of_portail_demo_in_chromium() {
         back_office(&mut a, &host, &registry, &email, &password);
     }
 
+    // AUD-6: the JSON report CI keeps; any finding fails the run.
     let report_path = std::env::var("PORTAIL_AUDIT_REPORT")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::env::temp_dir().join("portail-audit-report.json"));

@@ -1,6 +1,7 @@
 //! `/backoffice/privacy/`: the portal's third-party integrations (REG-3), "ask visitors again"
-//! (ASK-2), the privacy contact and audience retention (section 13), and the download of choice
-//! records with the UI versions they name (REC-5). Admins change; other roles read.
+//! (ASK-2), the privacy contact and audience retention (section 13), the admin's own text around
+//! the cookie policy (POL-7), and the download of choice records with the UI versions they name
+//! (REC-5). Admins change; other roles read.
 
 use crate::context::{form_value, query_value, see_other, Ctx};
 use crate::privacy::integrations::{self, validate_origin, KINDS};
@@ -10,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portail_core::time::days_from_civil;
 use portail_core::{Code, Localized};
-use portail_store::privacy::{IntegrationConfig, VendorCookie};
+use portail_store::privacy::{IntegrationConfig, PolicyText, VendorCookie};
 use serde_json::json;
 
 fn sign_in_first() -> Response {
@@ -101,8 +102,23 @@ fn render(ctx: Ctx, saved: bool, error: Option<String>, status: StatusCode) -> R
         .with("time_zone", privacy.zone().name())
         .with("country_on", privacy.settings.audience_country)
         .with("country_db", ctx.app.countries.is_some())
-        .with("default_zone", crate::audience::DEFAULT_ZONE.name());
+        .with("default_zone", crate::audience::DEFAULT_ZONE.name())
+        .with("policy_fields", policy_fields(&privacy.settings.policy_text));
     ctx.render(page)
+}
+
+/// Characters each free text of the policy page holds at most.
+pub const POLICY_TEXT_MAX: usize = 4000;
+
+/// The four free texts of the policy page: form field, label key and current value.
+fn policy_fields(text: &PolicyText) -> Vec<serde_json::Value> {
+    let fields = [
+        ("policy_before_en", "bp-policy-before-en", &text.before.en),
+        ("policy_before_fr", "bp-policy-before-fr", &text.before.fr),
+        ("policy_after_en", "bp-policy-after-en", &text.after.en),
+        ("policy_after_fr", "bp-policy-after-fr", &text.after.fr),
+    ];
+    fields.iter().map(|(name, label, value)| json!({"name": name, "label": label, "value": value})).collect()
 }
 
 fn admin_only(ctx: &Ctx) -> Option<Response> {
@@ -226,6 +242,38 @@ pub async fn settings(ctx: Ctx, body: Bytes) -> Response {
         Ok(()) => see_other("/backoffice/privacy/?saved=1"),
         Err(err) => {
             tracing::error!(error = %err, "privacy settings failed");
+            ctx.error(Code::Internal, "error-500-body")
+        }
+    }
+}
+
+/// POL-7: the admin's text before and after the generated policy, per language. Only these four
+/// texts can be changed; the sections and tables are always rendered from the registry.
+pub async fn policy_text(ctx: Ctx, body: Bytes) -> Response {
+    if let Some(refusal) = admin_only(&ctx) {
+        return refusal;
+    }
+    let mut values = vec![];
+    for (name, label) in [
+        ("policy_before_en", "bp-policy-before-en"),
+        ("policy_before_fr", "bp-policy-before-fr"),
+        ("policy_after_en", "bp-policy-after-en"),
+        ("policy_after_fr", "bp-policy-after-fr"),
+    ] {
+        let value = form_value(&body, name).unwrap_or_default().replace("\r\n", "\n").trim().to_owned();
+        if value.chars().count() > POLICY_TEXT_MAX {
+            let args = [("name", ctx.t(label)), ("max", POLICY_TEXT_MAX.to_string())];
+            let msg = ctx.app.i18n.text(ctx.lang, "back-error-too-long", &args);
+            return render(ctx, false, Some(msg), StatusCode::BAD_REQUEST);
+        }
+        values.push(value);
+    }
+    let [before_en, before_fr, after_en, after_fr]: [String; 4] = values.try_into().expect("four fields");
+    let text = PolicyText { before: Localized::new(before_en, before_fr), after: Localized::new(after_en, after_fr) };
+    match ctx.app.store.set_policy_text(ctx.site.portal.id, &text).await {
+        Ok(()) => see_other("/backoffice/privacy/?saved=1"),
+        Err(err) => {
+            tracing::error!(error = %err, "saving the policy text failed");
             ctx.error(Code::Internal, "error-500-body")
         }
     }

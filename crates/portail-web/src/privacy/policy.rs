@@ -104,6 +104,35 @@ async fn ui_version_since(ctx: &Ctx) -> i64 {
     })
 }
 
+/// POL-7: an admin's plain text as paragraphs (split on blank lines) of lines; the template
+/// escapes them, so no markup of theirs reaches the page.
+fn paragraphs(text: &str) -> Vec<Vec<&str>> {
+    let mut out: Vec<Vec<&str>> = vec![];
+    let mut current = vec![];
+    for line in text.lines().map(str::trim_end) {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(line);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The admin's text in the page's language only: a text written for the other language is
+/// not shown in its place.
+fn own_text(text: &portail_core::Localized, lang: Lang) -> &str {
+    match lang {
+        Lang::En => &text.en,
+        Lang::Fr => &text.fr,
+    }
+}
+
 pub async fn page(ctx: Ctx) -> Response {
     let cookies: Vec<Value> = COOKIES.iter().map(|c| row(&ctx, c)).collect();
     let privacy = &ctx.site.privacy;
@@ -120,7 +149,9 @@ pub async fn page(ctx: Ctx) -> Response {
         .with("consent_version", &privacy.consent_version)
         .with("ui_version", &ctx.app.ui_versions.get(ctx.lang).id)
         .with("ui_since", iso_day(since))
-        .with("last_change", iso_day(privacy.settings.consent_changed_at));
+        .with("last_change", iso_day(privacy.settings.consent_changed_at))
+        .with("text_before", paragraphs(own_text(&privacy.settings.policy_text.before, ctx.lang)))
+        .with("text_after", paragraphs(own_text(&privacy.settings.policy_text.after, ctx.lang)));
     ctx.render(page)
 }
 
@@ -178,6 +209,13 @@ pub async fn registry_json(ctx: Ctx) -> Response {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn free_text_becomes_paragraphs_of_lines() {
+        let text = "First line\r\nsecond line\n\n  \nNext paragraph  \n\n";
+        assert_eq!(super::paragraphs(text), [vec!["First line", "second line"], vec!["Next paragraph"]]);
+        assert!(super::paragraphs(" \n\n").is_empty());
+    }
+
     use super::*;
 
     #[test]

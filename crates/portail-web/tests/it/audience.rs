@@ -59,7 +59,7 @@ async fn an_2_4_6_pages_visitors_and_dimensions_are_counted_separately() {
     assert_eq!(counts(&app, "alpha", Dimension::Browsers).await, [("Firefox 140".into(), 2), ("Safari 18".into(), 1)]);
     assert_eq!(counts(&app, "alpha", Dimension::Devices).await, [("desktop".into(), 2), ("mobile".into(), 1)]);
     assert_eq!(counts(&app, "alpha", Dimension::Languages).await, [("en".into(), 2), ("fr".into(), 1)]);
-    // AN-6: the next day, the same person is a new visitor.
+    // AN-6: the next day, the same person is a new visitor (FIX-3: the injected clock moves).
     app.advance(86_400);
     visit(&app, ALPHA, "/", "192.0.2.10", FIREFOX, &[]).await;
     assert_eq!(counts(&app, "alpha", Dimension::Visitors).await.len(), 2);
@@ -140,7 +140,7 @@ async fn an_8_10_the_dashboard_and_export_are_for_the_portals_staff_and_expire()
     assert!(csv.body.starts_with("dimension,day,key,count,zero_results\n") && csv.body.contains("pageviews,"));
     assert!(!csv.body.contains("192.0.2.5"));
     assert_eq!(app.get(ALPHA, "/backoffice/audience/").await.status, StatusCode::SEE_OTHER);
-    // AN-8: 25 months later the aggregates are gone.
+    // AN-8: 25 months later the aggregates are gone (FIX-3: by the injected clock).
     app.advance(26 * 31 * 86_400);
     portail_web::housekeeping::enforce_retention(&app.state).await;
     assert!(counts(&app, "alpha", Dimension::Pageviews).await.is_empty());

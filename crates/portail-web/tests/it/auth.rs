@@ -168,7 +168,7 @@ async fn sessions_expire_absolutely_and_when_idle() {
     let app = TestApp::new().await;
     let mut b = app.browser(ALPHA);
     b.sign_in(ALPHA_ADMIN, PASSWORD).await;
-    // Used every day, the session still ends 14 days after sign-in.
+    // Used every day, the session still ends 14 days after sign-in (CK-6; FIX-3: injected clock).
     for _ in 0..13 {
         app.advance(86_400);
         assert_eq!(b.get("/backoffice/").await.status, 200);

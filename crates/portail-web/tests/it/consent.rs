@@ -225,7 +225,8 @@ async fn rec_1_2_5_ask_2_4_records_prove_choices_and_a_new_version_asks_again() 
 }
 
 #[tokio::test]
-async fn ask_1_rec_3_choices_expire_and_records_are_deleted_after_their_retention() {
+async fn ask_1_rec_3_fix_3_choices_expire_and_records_are_deleted_after_their_retention() {
+    // FIX-3: time moves by the injected clock (`advance`), never by sleeping.
     let app = app_with_video().await;
     let mut visitor = app.browser(ALPHA);
     visitor.post("/consent/", &[("choice", "accept_all")]).await;
@@ -429,4 +430,200 @@ async fn tp_3_4_7_map_tiles_only_once_granted_and_never_in_embeds() {
         ];
         assert_eq!(admin.post("/backoffice/privacy/integrations/", &fields).await.status.as_u16(), status, "{path}");
     }
+}
+
+/// The `<form>` of the banner, from its opening tag to its end.
+fn banner_of(html: &str) -> &str {
+    let start = html.find(r#"id="consent-banner""#).expect("a banner");
+    let end = html[start..].find("</section>").expect("the banner's end");
+    &html[start..start + end]
+}
+
+#[tokio::test]
+async fn pur_1_3_purposes_are_the_necessary_cookies_the_audience_and_one_per_integration() {
+    let app = app_with_video().await;
+    // PUR-3: a portal without integrations has no consent purpose: its panel has the necessary
+    // cookies and the audience section, and nothing to accept or refuse.
+    let mut visitor = app.browser(BETA);
+    let panel = visitor.get("/consent/").await.text();
+    assert!(panel.contains("<code>sessionid</code>") && panel.contains(r#"name="audience" value="objected""#));
+    assert!(!panel.contains("name=\"purpose_"), "PUR-3: no purpose control");
+    assert!(!panel.contains("value=\"accept_all\"") && !panel.contains("value=\"refuse_all\""), "PUR-3");
+    assert!(panel.contains("value=\"save\""), "the objection can still be saved");
+    let r = visitor.post("/consent/", &[("choice", "save"), ("audience", "objected")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(visitor.jar["cookies_preferences"].contains(".audience-o."), "{}", visitor.jar["cookies_preferences"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&app.get(BETA, "/terms/cookies-policy/registry.json").await.body).unwrap();
+    assert_eq!(json["integrations"], serde_json::json!([]));
+    assert!(json["cookies"].as_array().unwrap().iter().all(|c| c["category"] == "necessary"), "PUR-1: {json}");
+
+    // PUR-1: one consent purpose per enabled integration kind, off until granted.
+    let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    let stats = portail_store::privacy::IntegrationConfig {
+        kind: "extanalytics".into(),
+        vendor: "Statify".into(),
+        origin: "https://stats.example.net".into(),
+        privacy_url: "https://stats.example.net/privacy".into(),
+        cookies: vec![],
+        enabled_at: START,
+        resource: "/s.js".into(),
+    };
+    app.store.put_integration(alpha.id, &stats, app.now()).await.unwrap();
+    let mut visitor = app.browser(ALPHA);
+    let panel = visitor.get("/consent/").await.text();
+    let controls: Vec<&str> = panel.match_indices("name=\"purpose_").map(|(i, _)| &panel[i + 14..i + 40]).collect();
+    assert_eq!(controls.len(), 2, "PUR-1: {controls:?}");
+    assert!(panel.contains(r#"name="purpose_video" value="on">"#));
+    assert!(panel.contains(r#"name="purpose_extanalytics" value="on">"#), "PUR-1: off until granted");
+    let json: serde_json::Value =
+        serde_json::from_str(&app.get(ALPHA, "/terms/cookies-policy/registry.json").await.body).unwrap();
+    let keys: Vec<&str> = json["integrations"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["extanalytics", "video"]);
+    let banner = visitor.get("/").await.text();
+    assert!(banner_of(&banner).contains("Statify") && banner_of(&banner).contains("TubeCo"));
+}
+
+#[tokio::test]
+async fn ban_7_browsing_scrolling_away_or_following_links_is_not_consent() {
+    let app = app_with_video().await;
+    let mut visitor = app.browser(ALPHA);
+    let home = visitor.get("/").await.text();
+    // No close control is offered: the banner's only submit buttons are refuse and accept.
+    let banner = banner_of(&home);
+    let buttons: Vec<&str> =
+        banner.match_indices("<button").map(|(i, _)| banner[i..].split('>').next().unwrap()).collect();
+    assert_eq!(buttons.len(), 2, "{buttons:?}");
+    assert!(buttons[0].contains(r#"value="refuse_all""#) && buttons[1].contains(r#"value="accept_all""#));
+    // Following links, with a referrer as a browser sends it, and coming back later.
+    for path in ["/explore/", "/terms/cookies-policy/", "/pages/video/", "/login/", "/"] {
+        let req = Request::get(path).header("referer", "http://alpha.localhost/").body(Body::empty()).unwrap();
+        let page = visitor.send(req).await;
+        assert!(!visitor.has("cookies_preferences"), "BAN-7: {path} gave a choice cookie");
+        assert!(page.text().contains("consent-banner"), "BAN-7: the banner is shown again on {path}");
+    }
+    app.advance(3_600);
+    assert!(visitor.get("/").await.text().contains("consent-banner"), "BAN-7: leaving and returning");
+    let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    assert!(app.store.consent_records(alpha.id, 0, i64::MAX).await.unwrap().is_empty(), "no choice recorded");
+}
+
+#[tokio::test]
+async fn pan_4_ask_6_withdrawing_takes_the_two_steps_granting_takes_and_the_panel_is_always_open() {
+    let app = app_with_video().await;
+    let mut visitor = app.browser(ALPHA);
+    // The footer link of any page, then one button: accept all.
+    let footer_link = |html: &str| {
+        let at = html.find("href=\"/consent/?next=").expect("footer link");
+        html[at + 6..].split('"').next().unwrap().replace("&amp;", "&")
+    };
+    let page = visitor.get("/pages/video/").await.text();
+    let panel = visitor.get(&footer_link(&page)).await.text();
+    assert!(panel.contains(r#"name="next" value="/pages/video/""#), "back to the page afterwards");
+    let r =
+        visitor.post("/consent/", &[("choice", "accept_all"), ("source", "panel"), ("next", "/pages/video/")]).await;
+    assert!(visitor.get(r.location().unwrap()).await.text().contains("<iframe"), "granted in two steps");
+
+    // ASK-6: with a valid choice the panel still opens, and opening it is not asking again:
+    // no cookie, no record, the choice unchanged, still no banner.
+    let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    let stored = visitor.jar["cookies_preferences"].clone();
+    let page = visitor.get("/explore/").await.text();
+    let opened = visitor.get(&footer_link(&page)).await;
+    assert_eq!(opened.status, StatusCode::OK);
+    assert!(opened.set_cookies().is_empty(), "ASK-6: opening the panel sets nothing");
+    assert!(opened.text().contains(r#"name="purpose_video" value="on" checked"#), "ASK-6: the choice stands");
+    assert!(!opened.text().contains("consent-banner"));
+    assert_eq!(visitor.jar["cookies_preferences"], stored);
+    assert_eq!(app.store.consent_records(alpha.id, 0, i64::MAX).await.unwrap().len(), 1, "ASK-6: no record");
+    assert!(!visitor.get("/").await.text().contains("consent-banner"), "ASK-6: the choice still applies");
+
+    // PAN-4: from that page, footer link then one button withdraws everything.
+    let r = visitor.post("/consent/", &[("choice", "refuse_all"), ("source", "panel"), ("next", "/explore/")]).await;
+    assert_eq!(r.location(), Some("/explore/"));
+    assert!(!visitor.get("/pages/video/").await.text().contains("<iframe"), "PAN-4: withdrawn in two steps");
+    let records = app.store.consent_records(alpha.id, 0, i64::MAX).await.unwrap();
+    assert_eq!(records.iter().map(|r| r.purposes["video"].as_str()).collect::<Vec<_>>(), ["granted", "denied"]);
+}
+
+#[tokio::test]
+async fn sig_3_an_explicit_grant_under_a_signal_is_kept_for_that_purpose_only() {
+    let app = app_with_video().await;
+    let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
+    let stats = portail_store::privacy::IntegrationConfig {
+        kind: "extanalytics".into(),
+        vendor: "Statify".into(),
+        origin: "https://stats.example.net".into(),
+        privacy_url: "https://stats.example.net/privacy".into(),
+        cookies: vec![],
+        enabled_at: START,
+        resource: "/s.js".into(),
+    };
+    app.store.put_integration(alpha.id, &stats, app.now()).await.unwrap();
+    let mut visitor = app.browser(ALPHA);
+    let gpc_get = |path: &str| Request::get(path).header("sec-gpc", "1").body(Body::empty()).unwrap();
+    let before = visitor.send(gpc_get("/pages/video/")).await.text();
+    assert!(!before.contains("<iframe") && !before.contains("consent-banner"), "SIG-1 first");
+
+    // The visitor, signal on, grants the video alone in the panel.
+    let r = visitor
+        .post_with(
+            "/consent/",
+            &[("choice", "save"), ("purpose_video", "on"), ("source", "panel"), ("next", "/pages/video/")],
+            &[("origin", "http://alpha.localhost"), ("sec-gpc", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let records = app.store.consent_records(alpha.id, 0, i64::MAX).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert!(records[0].signal_present, "SIG-3: the record says a signal was present");
+    assert_eq!(records[0].purposes["video"], "granted");
+    assert_eq!(records[0].purposes["extanalytics"], "denied");
+
+    // Honoured for that purpose, under the same signal; nothing else changes.
+    let after = visitor.send(gpc_get("/pages/video/")).await;
+    let html = after.text();
+    assert!(html.contains(&format!("<iframe class=\"video\" src=\"{VIDEO_ORIGIN}/embed/42\"")), "SIG-3");
+    assert!(!html.contains("stats.example.net/s.js"), "SIG-3: the other purpose stays off");
+    assert!(!html.contains("consent-banner"));
+    let csp = after.header("content-security-policy").unwrap().to_owned();
+    assert!(csp.contains(VIDEO_ORIGIN) && !csp.contains("stats.example.net"), "{csp}");
+    let panel = visitor.send(gpc_get("/consent/")).await.text();
+    assert!(panel.contains(r#"name="audience" value="objected" checked"#), "SIG-2: still not counted");
+}
+
+#[tokio::test]
+async fn an_12_nothing_beyond_the_exempt_measurement_runs_in_the_browser_without_consent() {
+    let app = crate::api::with_datasets().await;
+    app.enable_video("alpha", VIDEO_ORIGIN, ALPHA).await;
+    // Every script a front-office page loads before any choice is the first-party consent helper.
+    for path in ["/", "/explore/", "/explore/dataset/equipements/", "/pages/video/", "/terms/cookies-policy/"] {
+        for host in [ALPHA, BETA] {
+            let html = app.get(host, path).await.text();
+            for (at, _) in html.match_indices("<script") {
+                let tag = html[at..].split('>').next().unwrap();
+                assert_eq!(tag, r#"<script src="/static/consent.js" defer"#, "AN-12 on {host}{path}");
+            }
+            assert!(!html.contains("<img src=\"http"), "AN-12: no pixel on {host}{path}");
+        }
+    }
+    // That helper keeps nothing in the browser, reads no device property and calls only the
+    // consent form's own address.
+    let (status, script) = app.get_bytes(ALPHA, "/static/consent.js").await;
+    assert_eq!(status, StatusCode::OK);
+    let script = String::from_utf8(script.to_vec()).unwrap();
+    for forbidden in [
+        "localStorage",
+        "sessionStorage",
+        "indexedDB",
+        "document.cookie",
+        "navigator.",
+        "screen.",
+        "Intl.",
+        "sendBeacon",
+    ] {
+        assert!(!script.contains(forbidden), "AN-12: consent.js uses {forbidden}");
+    }
+    assert_eq!(script.matches("fetch(").count(), 1);
+    assert!(script.contains("fetch(form.action"), "the only request is the form's own POST");
 }
