@@ -256,9 +256,9 @@ async fn v1_download_analyze_and_boundingbox() {
     assert_eq!(v[0], j!({"x": {"year": 2015, "month": 3}, "n": 1}), "{v}");
     let (_, v, _) = json(&app, ALPHA, &format!("{base}&x=date_d_ouverture&periodic=month&y.n.func=COUNT&sort=n")).await;
     assert_eq!(v.as_array().unwrap().len(), 4, "{v}");
-    let (status, v, _) = json(&app, ALPHA, &format!("{base}&x=categorie&y.n.func=STDDEV&y.n.expr=capacite")).await;
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}&x=categorie&y.n.func=MEDIAN&y.n.expr=capacite")).await;
     assert_eq!(status, 400, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("STDDEV"));
+    assert!(v["error"].as_str().unwrap().contains("MEDIAN"), "{v}");
 
     let (status, v, _) = json(&app, ALPHA, "/api/records/1.0/boundingbox/?dataset=equipements").await;
     assert_eq!(status, 200, "{v}");

@@ -304,6 +304,8 @@ fn the_cases_cover_every_function_clause_and_error_code() {
         "/api/explore/v2.1/catalog/facets",
         "/api/records/1.0/search",
         "/api/records/1.0/analyze",
+        "/api/records/1.0/geocluster",
+        "/api/records/1.0/geopreview",
         "/api/datasets/1.0/search",
     ];
     for path in paths {

@@ -6,7 +6,9 @@
 //! then runs through the same query engine as v2.1.
 
 mod datasets;
+mod geo;
 mod records;
+mod series;
 
 pub use records::export_v1;
 
@@ -32,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         ("/api/records/1.0/download", get(records::download).post(records::download)),
         ("/api/records/1.0/analyze", get(records::analyze).post(records::analyze)),
         ("/api/records/1.0/boundingbox", get(records::boundingbox).post(records::boundingbox)),
+        ("/api/records/1.0/geocluster", get(geo::geocluster).post(geo::geocluster)),
+        ("/api/records/1.0/geopreview", get(geo::geopreview).post(geo::geopreview)),
         ("/api/datasets/1.0/search", get(datasets::search).post(datasets::search)),
         ("/api/datasets/1.0/{dataset_id}", get(datasets::lookup).post(datasets::lookup)),
         ("/api/datasets/1.0/{dataset_id}/records/{record_id}", get(records::lookup).post(records::lookup)),

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 impl V1Request {
     /// The dataset named by the `dataset` parameter.
-    async fn dataset(&self) -> Result<Served, ApiError> {
+    pub(super) async fn dataset(&self) -> Result<Served, ApiError> {
         let id = self.params.one("dataset").ok_or_else(|| ApiError::parameter("Missing dataset parameter"))?;
         find_visible(&self.app, &self.site, &self.identity, id).await
     }
@@ -290,7 +290,8 @@ fn date_parts(params: &V1Params) -> Result<Vec<&'static str>, ApiError> {
 }
 
 /// `analyze`: `x` (a field; dates by `precision` or `periodic`) and series
-/// `y.<serie>.func` (COUNT, AVG, SUM, MIN, MAX) over `y.<serie>.expr`, as `[{x, <serie>…}]`.
+/// `y.<serie>.func` (COUNT, AVG, SUM, MIN, MAX, STDDEV, SUMSQUARES) over `y.<serie>.expr`, as
+/// `[{x, <serie>…}]`.
 pub async fn analyze(req: V1Request) -> Response {
     analyze_inner(&req).await.unwrap_or_else(v1_error)
 }
@@ -311,36 +312,14 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
         }
         _ => vec![(quoted.clone(), String::new())],
     };
-    // Series in the order given: y.<serie>.func and y.<serie>.expr.
-    let mut series: Vec<String> = vec![];
-    for (key, _) in params.prefixed("y.") {
-        if let Some((name, _)) = key.rsplit_once('.') {
-            if !series.iter().any(|s| s == name) {
-                series.push(name.to_owned());
-            }
-        }
-    }
+    let mut series = super::series::series(params)?;
     if series.is_empty() {
-        series.push("count".into());
+        series.push(super::series::count_serie());
     }
     let group_by: Vec<String> = x_keys.iter().enumerate().map(|(i, (e, _))| format!("{e} as x{i}")).collect();
     let mut select = group_by.clone();
-    for (i, name) in series.iter().enumerate() {
-        let func = params.one(&format!("y.{name}.func")).unwrap_or("COUNT").to_ascii_uppercase();
-        let expr = params.one(&format!("y.{name}.expr"));
-        let call = match (func.as_str(), expr) {
-            ("COUNT", _) => "count(*)".to_owned(),
-            ("AVG" | "SUM" | "MIN" | "MAX", Some(e)) => format!("{}({e})", func.to_ascii_lowercase()),
-            ("AVG" | "SUM" | "MIN" | "MAX", None) => {
-                return Err(ApiError::parameter(format!("y.{name}.expr is needed with {func}")))
-            }
-            (other, _) => {
-                return Err(ApiError::parameter(format!(
-                    "Unsupported function y.{name}.func={other} (COUNT, AVG, SUM, MIN, MAX)"
-                )))
-            }
-        };
-        select.push(format!("{call} as s{i}"));
+    for (i, serie) in series.iter().enumerate() {
+        select.push(serie.select(i));
     }
     let mut order = vec![];
     if let Some(sort) = params.one("sort") {
@@ -348,7 +327,7 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
             let (name, dir) = part.strip_prefix('-').map_or((part, "desc"), |n| (n, "asc"));
             if name == "x" {
                 order.extend((0..x_keys.len()).map(|i| format!("x{i} {dir}")));
-            } else if let Some(i) = series.iter().position(|s| s == name) {
+            } else if let Some(i) = series.iter().position(|s| s.name == name) {
                 order.push(format!("s{i} {dir}"));
             } else {
                 return Err(ApiError::parameter(format!("Unknown sort: {name} (x or a serie)")));
@@ -381,7 +360,7 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
         lang: params.one("lang").and_then(portail_core::Lang::from_tag),
     };
     let page = run_records(&current, &query).await?;
-    let points: Vec<Value> = page
+    let mut points: Vec<Map<String, Value>> = page
         .results
         .into_iter()
         .map(|row| {
@@ -397,12 +376,16 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
             };
             let mut point = Map::new();
             point.insert("x".into(), x);
-            for (i, name) in series.iter().enumerate() {
-                point.insert(name.clone(), row[&format!("s{i}")].clone());
+            for (i, serie) in series.iter().enumerate() {
+                point.insert(serie.name.clone(), serie.value(i, &row));
             }
-            Value::Object(point)
+            point
         })
         .collect();
+    for serie in series.iter().filter(|s| s.cumulative) {
+        super::series::accumulate(&mut points, &serie.name);
+    }
+    let points: Vec<Value> = points.into_iter().map(Value::Object).collect();
     Ok(respond(params, &Value::Array(points)))
 }
 

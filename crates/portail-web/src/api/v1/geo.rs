@@ -1,0 +1,216 @@
+//! v1 map helpers called by ods-widgets maps: `geocluster` (points grouped per map cell, with
+//! optional series) and `geopreview` (the geometries of the first records).
+
+use super::series::{series, Serie};
+use super::{context, geo_field, respond, v1_error, V1Params, V1Request};
+use crate::api::params::timezone;
+use crate::api::ApiError;
+use axum::response::Response;
+use portail_core::FieldType;
+use portail_query::RecordsRequest;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+/// Most clusters one answer holds (the group-by limit of v2.1).
+const MAX_CLUSTERS: i64 = 20_000;
+
+/// Most geometries `geopreview` returns, and its default.
+const MAX_PREVIEW: i64 = 10_000;
+const DEFAULT_PREVIEW: i64 = 1_000;
+
+/// `clusterprecision` (the map's zoom, 0–25) and `clusterdistance` (pixels between clusters).
+fn cluster_grid(params: &V1Params) -> Result<(u8, f64), ApiError> {
+    let precision = params.one("clusterprecision").ok_or_else(|| ApiError::parameter("Missing clusterprecision"))?;
+    let zoom =
+        precision.parse::<u8>().ok().filter(|z| *z <= 25).ok_or_else(|| {
+            ApiError::parameter(format!("Invalid clusterprecision: {precision} (a zoom from 0 to 25)"))
+        })?;
+    let distance = params.one("clusterdistance").ok_or_else(|| ApiError::parameter("Missing clusterdistance"))?;
+    let pixels = distance
+        .parse::<f64>()
+        .ok()
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .ok_or_else(|| ApiError::parameter(format!("Invalid clusterdistance: {distance} (pixels, above 0)")))?;
+    // geo_cluster() groups squares of 2 × radius pixels; its radius is 1 to 256.
+    Ok((zoom, (pixels / 2.0).clamp(1.0, 256.0)))
+}
+
+/// `{"min", "max"}` of numbers, or nulls when there are none.
+fn range(values: impl Iterator<Item = Value>) -> Value {
+    let numbers: Vec<f64> = values.filter_map(|v| v.as_f64()).collect();
+    let min = numbers.iter().copied().reduce(f64::min);
+    let max = numbers.iter().copied().reduce(f64::max);
+    json!({"min": min, "max": max})
+}
+
+/// `geocluster`: the matching points grouped in cells of `clusterdistance` pixels at zoom
+/// `clusterprecision`, each cluster at the centroid of its points (`[lat, lon]`), with its count,
+/// its series and, in `polygon` mode, the convex hull of its points as GeoJSON.
+pub async fn geocluster(req: V1Request) -> Response {
+    geocluster_inner(&req).await.unwrap_or_else(v1_error)
+}
+
+async fn geocluster_inner(req: &V1Request) -> Result<Response, ApiError> {
+    let params = &req.params;
+    let current = req.dataset().await?;
+    let schema = &current.version.schema;
+    let geo = geo_field(schema)
+        .filter(|f| f.field_type == FieldType::GeoPoint2d)
+        .ok_or_else(|| ApiError::parameter("This dataset has no geo point field to cluster"))?;
+    let (zoom, radius) = cluster_grid(params)?;
+    let polygons = match params.one("clustermode").unwrap_or("polygon") {
+        "polygon" => params.one("return_polygons").is_none_or(|v| !v.eq_ignore_ascii_case("false")),
+        "heatmap" => false,
+        other => return Err(ApiError::parameter(format!("Unsupported clustermode: {other} (polygon, heatmap)"))),
+    };
+    let series: Vec<Serie> = series(params)?;
+    let field = format!("`{}`", geo.name);
+    let cell = format!("geo_cluster({field}, {zoom}, {radius}) as c");
+    let mut select = vec![cell.clone(), "count(*) as n".to_owned()];
+    if polygons {
+        select.push(format!("envelope({field}) as hull"));
+    }
+    select.extend(series.iter().enumerate().map(|(i, s)| s.select(i)));
+    let ctx = context(params, schema)?;
+    let mut wheres = ctx.all();
+    // Records without a point are in no cluster.
+    wheres.push(format!("{field} is not null"));
+    let select = select.join(", ");
+    let query = RecordsRequest {
+        select: Some(&select),
+        wheres: wheres.iter().map(String::as_str).collect(),
+        group_by: Some(&cell),
+        order_by: Some("n desc"),
+        limit: MAX_CLUSTERS,
+        offset: 0,
+        timezone: timezone(params.one("timezone"))?,
+        lang: params.one("lang").and_then(portail_core::Lang::from_tag),
+    };
+    let ds = current.query();
+    let mut page = portail_query::records(&ds, &query).await?;
+    // Biggest first; equal counts by position, so that the same request gives the same answer.
+    let key = |row: &Map<String, Value>| {
+        let c = &row["c"]["cluster_centroid"];
+        (row["n"].as_i64().unwrap_or(0), c["lat"].as_f64().unwrap_or(0.0), c["lon"].as_f64().unwrap_or(0.0))
+    };
+    page.results.sort_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        kb.0.cmp(&ka.0).then(ka.1.total_cmp(&kb.1)).then(ka.2.total_cmp(&kb.2))
+    });
+    let clusters: Vec<Value> = page
+        .results
+        .iter()
+        .map(|row| {
+            let centre = &row["c"]["cluster_centroid"];
+            let mut cluster = Map::new();
+            cluster.insert("cluster_center".into(), json!([centre["lat"], centre["lon"]]));
+            cluster.insert("count".into(), row["n"].clone());
+            let values: Map<String, Value> =
+                series.iter().enumerate().map(|(i, s)| (s.name.clone(), s.value(i, row))).collect();
+            cluster.insert("series".into(), Value::Object(values));
+            if polygons {
+                let hull = row.get("hull").and_then(|h| h.get("geometry")).cloned().unwrap_or(Value::Null);
+                cluster.insert("cluster".into(), hull);
+            }
+            Value::Object(cluster)
+        })
+        .collect();
+    let serie_ranges: Map<String, Value> = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.clone(), range(page.results.iter().map(|row| s.value(i, row)))))
+        .collect();
+    let body = json!({
+        "clusters": clusters,
+        "count": range(page.results.iter().map(|row| row["n"].clone())),
+        "series": serie_ranges,
+        "clusterprecision": zoom,
+    });
+    Ok(respond(params, &body))
+}
+
+/// A short digest naming one geometry, so that a map can ask again for the records at it.
+fn geo_digest(geometry: &Value) -> String {
+    let digest = Sha256::digest(geometry.to_string().as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// `geopreview`: the geometry of each of the first `rows` matching records (1,000 by default),
+/// as `[{"geometry": GeoJSON, "geo_digest": …}]`, for maps that draw shapes without their fields.
+pub async fn geopreview(req: V1Request) -> Response {
+    let run = async {
+        let params = &req.params;
+        let current = req.dataset().await?;
+        let schema = &current.version.schema;
+        let geo = geo_field(schema).ok_or_else(|| ApiError::parameter("This dataset has no geo field"))?;
+        let rows = match params.one("rows") {
+            None => DEFAULT_PREVIEW,
+            Some(r) => r
+                .parse::<i64>()
+                .ok()
+                .filter(|r| (0..=MAX_PREVIEW).contains(r))
+                .ok_or_else(|| ApiError::parameter(format!("Invalid value for rows: {r} (0 to {MAX_PREVIEW})")))?,
+        };
+        let field = format!("`{}`", geo.name);
+        let ctx = context(params, schema)?;
+        let mut wheres = ctx.all();
+        wheres.push(format!("{field} is not null"));
+        let query = RecordsRequest {
+            select: Some(&field),
+            wheres: wheres.iter().map(String::as_str).collect(),
+            limit: rows,
+            timezone: timezone(params.one("timezone"))?,
+            ..Default::default()
+        };
+        let ds = current.query();
+        let page = portail_query::records(&ds, &query).await?;
+        let shapes: Vec<Value> = page
+            .results
+            .into_iter()
+            .filter_map(|mut row| {
+                let value = row.remove(&geo.name)?;
+                let geometry = match geo.field_type {
+                    FieldType::GeoPoint2d => json!({"type": "Point", "coordinates": [value["lon"], value["lat"]]}),
+                    _ => value.get("geometry").cloned()?,
+                };
+                let digest = geo_digest(&geometry);
+                Some(json!({"geometry": geometry, "geo_digest": digest}))
+            })
+            .collect();
+        Ok(respond(params, &Value::Array(shapes)))
+    };
+    run.await.unwrap_or_else(v1_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method};
+
+    fn params(q: &str) -> V1Params {
+        V1Params::new(&format!("/x?{q}").parse().unwrap(), &Method::GET, &HeaderMap::new(), &Bytes::new())
+    }
+
+    #[test]
+    fn the_grid_is_a_zoom_and_half_the_distance_in_pixels() {
+        assert_eq!(cluster_grid(&params("clusterprecision=12&clusterdistance=50")).unwrap(), (12, 25.0));
+        assert_eq!(cluster_grid(&params("clusterprecision=0&clusterdistance=1")).unwrap(), (0, 1.0));
+        assert_eq!(cluster_grid(&params("clusterprecision=3&clusterdistance=9000")).unwrap().1, 256.0);
+        for bad in [
+            "clusterdistance=50",
+            "clusterprecision=26&clusterdistance=5",
+            "clusterprecision=3",
+            "clusterprecision=3&clusterdistance=-2",
+            "clusterprecision=x&clusterdistance=2",
+        ] {
+            assert!(cluster_grid(&params(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ranges_skip_what_is_not_a_number() {
+        assert_eq!(range([json!(3), json!(null), json!(1.5)].into_iter()), json!({"min": 1.5, "max": 3.0}));
+        assert_eq!(range(std::iter::empty()), json!({"min": null, "max": null}));
+    }
+}
