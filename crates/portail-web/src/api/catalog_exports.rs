@@ -44,7 +44,27 @@ pub async fn facets(
     let asked: Vec<String> = params.all("facet").into_iter().map(facet_name).collect();
     let names: Vec<String> =
         if asked.is_empty() { DEFAULT_FACETS.iter().map(|s| s.to_string()).collect() } else { asked.clone() };
-    let refined = params.refinements();
+    let mut groups = vec![];
+    for name in &names {
+        if let Some(group) = facet_group(&site, &entries, name, &params.refinements(), !asked.is_empty())? {
+            groups.push(group);
+        }
+    }
+    let mut r = Json(json!({"links": [], "facets": groups})).into_response();
+    api_headers(&mut r);
+    Ok(r)
+}
+
+/// One catalog facet over `entries`: `{"name", "facets": [{"name", "value", "count", "state"}]}`,
+/// most frequent first (`modified` by year, each year holding its months); `None` when no entry
+/// has a value and the facet was not asked for by name.
+pub(crate) fn facet_group(
+    site: &Site,
+    entries: &[Entry],
+    name: &str,
+    refined: &[(String, String)],
+    asked: bool,
+) -> Result<Option<Value>, ApiError> {
     let state = |facet: &str, value: &str| {
         if refined.iter().any(|(f, v)| f == facet && (v == value || value.starts_with(&format!("{v}/")))) {
             "refined"
@@ -52,36 +72,30 @@ pub async fn facets(
             "displayed"
         }
     };
-    let mut groups = vec![];
-    for name in &names {
-        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        for e in &entries {
-            for v in facet_values(&site, e, name)? {
-                // Dates count by year, each year holding its months.
-                let key = if name == "modified" { v[..4].to_owned() } else { v };
-                *counts.entry(key).or_default() += 1;
-            }
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for e in entries {
+        for v in facet_values(site, e, name)? {
+            // Dates count by year, each year holding its months.
+            let key = if name == "modified" { v[..4].to_owned() } else { v };
+            *counts.entry(key).or_default() += 1;
         }
-        if counts.is_empty() && asked.is_empty() {
-            continue;
-        }
-        let mut values: Vec<(String, u64)> = counts.into_iter().collect();
-        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let facets: Vec<Value> = values
-            .iter()
-            .map(|(value, count)| {
-                let mut f = json!({"name": value, "value": value, "count": count, "state": state(name, value)});
-                if name == "modified" {
-                    f["facets"] = json!(months(&site, &entries, value, &state));
-                }
-                f
-            })
-            .collect();
-        groups.push(json!({"name": name, "facets": facets}));
     }
-    let mut r = Json(json!({"links": [], "facets": groups})).into_response();
-    api_headers(&mut r);
-    Ok(r)
+    if counts.is_empty() && !asked {
+        return Ok(None);
+    }
+    let mut values: Vec<(String, u64)> = counts.into_iter().collect();
+    values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let facets: Vec<Value> = values
+        .iter()
+        .map(|(value, count)| {
+            let mut f = json!({"name": value, "value": value, "count": count, "state": state(name, value)});
+            if name == "modified" {
+                f["facets"] = json!(months(site, entries, value, &state));
+            }
+            f
+        })
+        .collect();
+    Ok(Some(json!({"name": name, "facets": facets})))
 }
 
 fn months(site: &Site, entries: &[Entry], year: &str, state: &impl Fn(&str, &str) -> &'static str) -> Vec<Value> {

@@ -8,7 +8,7 @@
 
 pub(crate) mod attachments;
 pub(crate) mod catalog;
-mod catalog_exports;
+pub(crate) mod catalog_exports;
 mod download;
 mod error;
 pub(crate) mod exports;

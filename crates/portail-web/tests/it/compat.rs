@@ -269,6 +269,47 @@ async fn v1_download_analyze_and_boundingbox() {
 }
 
 #[tokio::test]
+async fn v1_dataset_search_facets_refine_and_disjunctive() {
+    let app = with_datasets().await;
+    let base = "/api/datasets/1.0/search/?rows=0&facet=features";
+    let (status, v, _) = json(&app, ALPHA, base).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["nhits"], 2, "the restricted dataset and the draft are not counted: {v}");
+    let counts = |v: &serde_json::Value| -> Vec<(String, i64, String)> {
+        v["facet_groups"][0]["facets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (f["path"].as_str().unwrap().into(), f["count"].as_i64().unwrap(), f["state"].as_str().unwrap().into())
+            })
+            .collect()
+    };
+    let all = counts(&v);
+    assert!(
+        all.contains(&("geo".into(), 1, "displayed".into())) && all.iter().any(|(p, n, _)| p == "analyze" && *n == 2),
+        "{all:?}"
+    );
+    // Refined: only the geo dataset, and its values; disjunctive: every value still offered.
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}&refine.features=geo")).await;
+    assert_eq!(v["nhits"], 1);
+    assert!(counts(&v).iter().all(|(_, n, _)| *n == 1), "{v}");
+    assert!(counts(&v).contains(&("geo".into(), 1, "refined".into())));
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}&refine.features=geo&disjunctive.features=true")).await;
+    assert_eq!(v["nhits"], 1);
+    assert_eq!(
+        counts(&v),
+        all.iter()
+            .map(|(p, n, s)| (p.clone(), *n, if p == "geo" { "refined".into() } else { s.clone() }))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(v["parameters"]["disjunctive"], j!({"features": true}));
+    let (status, v, _) = json(&app, ALPHA, "/api/datasets/1.0/search/?facet=nope").await;
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("nope"));
+}
+
+#[tokio::test]
 async fn v2_1_takes_qv1_from_widgets() {
     let app = with_datasets().await;
     let base = "/api/explore/v2.1/catalog/datasets/equipements";

@@ -3,6 +3,7 @@
 
 use super::{respond, v1_error, V1Request};
 use crate::api::catalog::{matching_entries, visible_one, Entry};
+use crate::api::catalog_exports::facet_group;
 use crate::api::params::Params;
 use crate::api::ApiError;
 use crate::tenant::Site;
@@ -66,6 +67,19 @@ fn catalog_field(name: &str) -> Option<V1Field> {
     }
 }
 
+/// A v2.1 catalog facet value as v1 writes it: `value` is the `path` a refine takes.
+fn v1_facet(mut f: Value) -> Value {
+    if let Some(value) = f.as_object_mut().and_then(|o| o.remove("value")) {
+        f["path"] = value;
+    }
+    if let Some(children) = f.get_mut("facets").and_then(Value::as_array_mut) {
+        for child in children.iter_mut() {
+            *child = v1_facet(child.take());
+        }
+    }
+    f
+}
+
 pub async fn search(req: V1Request) -> Response {
     let V1Request { app, site, identity, params } = &req;
     let run = async {
@@ -79,20 +93,62 @@ pub async fn search(req: V1Request) -> Response {
                 pairs.push(("where".to_owned(), c));
             }
         }
-        for (key, prefix) in [("refine", "refine."), ("exclude", "exclude.")] {
-            pairs.extend(params.prefixed(prefix).map(|(f, v)| (key.to_owned(), format!("{f}:{v}"))));
-        }
         if let Some(sort) = super::order_by(params, |n| catalog_field(n).is_some())? {
             pairs.push(("order_by".to_owned(), sort));
         }
-        let matching = matching_entries(app, site, identity, &Params::from_pairs(pairs)).await?;
+        // Refinements apart, with their facet: a disjunctive facet is counted without its own.
+        let mut refines: Vec<(&str, (String, String))> = vec![];
+        for (key, prefix) in [("refine", "refine."), ("exclude", "exclude.")] {
+            refines.extend(params.prefixed(prefix).map(|(f, v)| (f, (key.to_owned(), format!("{f}:{v}")))));
+        }
+        let with_refines = |skip: Option<&str>| {
+            let mut all = pairs.clone();
+            all.extend(
+                refines.iter().filter(|(f, (k, _))| !(Some(*f) == skip && k == "refine")).map(|(_, p)| p.clone()),
+            );
+            Params::from_pairs(all)
+        };
+        let query = with_refines(None);
+        let matching = matching_entries(app, site, identity, &query).await?;
         let datasets: Vec<Value> =
             matching.iter().skip(start as usize).take(rows as usize).map(|e| v1_dataset(site, e)).collect();
         let mut parameters = json!({"timezone": "UTC", "rows": rows, "start": start, "format": "json"});
         if let Some(q) = params.one("q") {
             parameters["q"] = json!(q);
         }
-        Ok(respond(params, &json!({"nhits": matching.len(), "parameters": parameters, "datasets": datasets})))
+        let mut body = json!({"nhits": matching.len(), "parameters": parameters, "datasets": datasets});
+        let facets: Vec<&str> = params.all("facet").into_iter().map(str::trim).filter(|f| !f.is_empty()).collect();
+        if !facets.is_empty() {
+            let refined = query.refinements();
+            let mut groups = vec![];
+            for name in &facets {
+                let disjunctive = params.flag(&format!("disjunctive.{name}"));
+                let own = if disjunctive {
+                    Some(matching_entries(app, site, identity, &with_refines(Some(name))).await?)
+                } else {
+                    None
+                };
+                let counted = own.as_deref().unwrap_or(&matching);
+                let Some(mut group) = facet_group(site, counted, name, &refined, false)? else { continue };
+                if let Some(values) = group.get_mut("facets").and_then(Value::as_array_mut) {
+                    for v in values.iter_mut() {
+                        *v = v1_facet(v.take());
+                    }
+                }
+                groups.push(group);
+            }
+            body["parameters"]["facet"] = json!(facets);
+            let disjunctive: serde_json::Map<String, Value> = params
+                .prefixed("disjunctive.")
+                .filter(|(_, v)| v.eq_ignore_ascii_case("true"))
+                .map(|(f, _)| (f.to_owned(), json!(true)))
+                .collect();
+            if !disjunctive.is_empty() {
+                body["parameters"]["disjunctive"] = Value::Object(disjunctive);
+            }
+            body["facet_groups"] = json!(groups);
+        }
+        Ok(respond(params, &body))
     };
     run.await.unwrap_or_else(v1_error)
 }
