@@ -9,8 +9,10 @@
 
 mod build;
 mod jobs;
+mod metadata;
 
 pub use jobs::{run_worker, JobParams};
+pub use metadata::{check as check_metadata, MetadataError, MetadataForm, Problem};
 
 use portail_core::{FieldOverride, Schema};
 use portail_ingest::{IngestError, SourceOptions};

@@ -1,4 +1,5 @@
-//! `portail dataset …`: import, list, publish, unpublish, restrict, delete, rollback, schema.
+//! `portail dataset …`: import, list, publish, unpublish, restrict, delete, rollback, schema,
+//! meta.
 
 use crate::commands::open_store;
 use crate::config::Config;
@@ -81,6 +82,27 @@ pub enum DatasetCommand {
         /// Version number (see `dataset schema` or `dataset list`); default: the one before the current
         #[arg(long)]
         to: Option<i64>,
+    },
+    /// Show the dataset's information; with options, change it (themes and keywords
+    /// comma-separated; an empty value clears a field)
+    Meta {
+        #[arg(long)]
+        portal: String,
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        theme: Option<String>,
+        #[arg(long)]
+        keyword: Option<String>,
+        #[arg(long)]
+        license: Option<String>,
+        #[arg(long)]
+        license_url: Option<String>,
+        #[arg(long)]
+        publisher: Option<String>,
     },
     /// Show the schema; with --type or --label, change fields and re-process the data
     Schema {
@@ -256,6 +278,41 @@ pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
                 "{id} now serves version {target} (kept: {})",
                 versions.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
             );
+        }
+        DatasetCommand::Meta { portal, id, title, description, theme, keyword, license, license_url, publisher } => {
+            let portal = portal_of(portal).await?;
+            let d = catalog.dataset(portal.id, &id).await?;
+            let mut form = portail_catalog::MetadataForm::of(&d);
+            let changes = [
+                (&mut form.title, title),
+                (&mut form.description, description),
+                (&mut form.theme, theme),
+                (&mut form.keyword, keyword),
+                (&mut form.license, license),
+                (&mut form.license_url, license_url),
+                (&mut form.publisher, publisher),
+            ];
+            let mut changed = false;
+            for (slot, value) in changes {
+                if let Some(v) = value {
+                    *slot = v;
+                    changed = true;
+                }
+            }
+            let d = if changed {
+                portail_catalog::check_metadata(&form).map_err(|e| Failure::Input(e.to_string()))?;
+                catalog.set_metadata(portal.id, &id, &form).await?
+            } else {
+                d
+            };
+            let m = &d.metas;
+            println!("title\t{}", d.title);
+            println!("description\t{}", d.description.replace('\n', " "));
+            println!("theme\t{}", m.theme.join(", "));
+            println!("keyword\t{}", m.keyword.join(", "));
+            println!("license\t{}", m.license);
+            println!("license_url\t{}", m.license_url);
+            println!("publisher\t{}", m.publisher);
         }
         DatasetCommand::Schema { portal, id, types, labels } => {
             let portal = portal_of(portal).await?;

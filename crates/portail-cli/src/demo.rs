@@ -152,6 +152,34 @@ fn write_source(
     })
 }
 
+/// What a publisher would have filled in for a demo dataset: a theme by kind, keywords, the
+/// French open licence most French portals use, the portal's organisation as publisher.
+fn demo_information(d: &DemoDataset, demo: &DemoPortal) -> portail_catalog::MetadataForm {
+    let (theme, keyword) = match d.kind {
+        Kind::BigFacilities | Kind::Facilities(_) => ("Équipements, Services", "équipements, services publics"),
+        Kind::Budget => ("Finances", "budget, finances publiques"),
+        Kind::Schools => ("Éducation", "écoles, établissements scolaires"),
+        Kind::AirQuality => ("Environnement, Santé", "qualité de l'air, pollution"),
+        Kind::Parks => ("Environnement", "espaces verts, parcs"),
+        Kind::Events => ("Culture", "agenda, événements"),
+        Kind::Requests => ("Services", "demandes, suivi"),
+    };
+    let restricted = d.restricted;
+    portail_catalog::MetadataForm {
+        title: d.title.to_owned(),
+        description: String::new(),
+        theme: theme.to_owned(),
+        keyword: keyword.to_owned(),
+        license: if restricted { String::new() } else { "Licence Ouverte v2.0 (Etalab)".to_owned() },
+        license_url: if restricted {
+            String::new()
+        } else {
+            "https://www.etalab.gouv.fr/licence-ouverte-open-licence/".to_owned()
+        },
+        publisher: demo.name.to_owned(),
+    }
+}
+
 /// Imports the demo datasets a portal does not have yet, through the ordinary import path.
 pub async fn ensure_datasets(
     catalog: &Catalog,
@@ -177,6 +205,7 @@ pub async fn ensure_datasets(
             publish: true,
         };
         catalog.import(req, no_progress()).await?;
+        catalog.set_metadata(portal_id, d.id, &demo_information(d, demo)).await?;
         if d.restricted {
             let record = catalog.dataset(portal_id, d.id).await?;
             catalog.store.set_restricted(&record.uid, true, now()).await?;

@@ -76,6 +76,18 @@ pub struct ApiKeyRecord {
     pub last_used_at: Option<i64>,
 }
 
+/// What publishers say about a dataset beyond its title and description: the rest of
+/// Opendatasoft's `default` metadata template that portals fill in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct DatasetMetas {
+    pub theme: Vec<String>,
+    pub keyword: Vec<String>,
+    pub license: String,
+    pub license_url: String,
+    pub publisher: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetRecord {
     /// Internal, immutable id (`da_xxxxxx`), used on disk and by the Automation API.
@@ -89,6 +101,7 @@ pub struct DatasetRecord {
     pub restricted: bool,
     pub current_version: Option<i64>,
     pub overrides: BTreeMap<String, FieldOverride>,
+    pub metas: DatasetMetas,
     pub created_at: i64,
     pub modified_at: i64,
 }
@@ -208,6 +221,15 @@ pub trait MetadataStore: PrivacyStore + PageStore + AudienceStore + Send + Sync 
     async fn set_published(&self, uid: &str, published: bool, now: i64) -> Result<()>;
     async fn set_restricted(&self, uid: &str, restricted: bool, now: i64) -> Result<()>;
     async fn set_dataset_texts(&self, uid: &str, title: &str, description: &str, now: i64) -> Result<()>;
+    /// Title, description and the other descriptive metadata, together.
+    async fn set_dataset_metadata(
+        &self,
+        uid: &str,
+        title: &str,
+        description: &str,
+        metas: &DatasetMetas,
+        now: i64,
+    ) -> Result<()>;
     async fn set_overrides(&self, uid: &str, overrides: &BTreeMap<String, FieldOverride>, now: i64) -> Result<()>;
     async fn delete_dataset(&self, uid: &str) -> Result<()>;
     /// Records a version and makes it the current one, in one transaction; versions beyond the

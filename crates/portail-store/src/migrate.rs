@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_integration_resource.sql")),
     (9, include_str!("../migrations/0009_audience_country.sql")),
     (10, include_str!("../migrations/0010_policy_text.sql")),
+    (11, include_str!("../migrations/0011_dataset_metas.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

@@ -1,8 +1,8 @@
 //! The embedded backend: one SQLite file in WAL mode with foreign keys on.
 
 use crate::{
-    migrate, ApiKeyRecord, AttachmentRecord, DatasetRecord, JobRecord, JobStatus, MetadataStore, NewPortal, Result,
-    SessionRecord, StoreError, UserRecord, VersionRecord,
+    migrate, ApiKeyRecord, AttachmentRecord, DatasetMetas, DatasetRecord, JobRecord, JobStatus, MetadataStore,
+    NewPortal, Result, SessionRecord, StoreError, UserRecord, VersionRecord,
 };
 use async_trait::async_trait;
 use portail_core::portal::{normalize_host, validate_slug};
@@ -87,7 +87,7 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
 }
 
 const DATASET_COLUMNS: &str =
-    "uid, portal_id, dataset_id, title, description, published, restricted, current_version, overrides, created_at, modified_at";
+    "uid, portal_id, dataset_id, title, description, published, restricted, current_version, overrides, metas, created_at, modified_at";
 const VERSION_COLUMNS: &str =
     "version, created_at, rows, schema, checksum, source_name, source_size, options, warnings";
 const JOB_COLUMNS: &str =
@@ -110,6 +110,7 @@ fn dataset_from_row(row: &SqliteRow) -> Result<DatasetRecord> {
         restricted: row.get::<i64, _>("restricted") != 0,
         current_version: row.get("current_version"),
         overrides,
+        metas: json_column(row, "metas")?,
         created_at: row.get("created_at"),
         modified_at: row.get("modified_at"),
     })
@@ -547,6 +548,25 @@ impl MetadataStore for SqliteStore {
         Ok(())
     }
 
+    async fn set_dataset_metadata(
+        &self,
+        uid: &str,
+        title: &str,
+        description: &str,
+        metas: &DatasetMetas,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("UPDATE datasets SET title = ?, description = ?, metas = ?, modified_at = ? WHERE uid = ?")
+            .bind(title)
+            .bind(description)
+            .bind(to_json(metas)?)
+            .bind(now)
+            .bind(uid)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn set_overrides(&self, uid: &str, overrides: &BTreeMap<String, FieldOverride>, now: i64) -> Result<()> {
         sqlx::query("UPDATE datasets SET overrides = ?, modified_at = ? WHERE uid = ?")
             .bind(to_json(overrides)?)
@@ -868,6 +888,31 @@ mod tests {
         assert_eq!(store.platform_secret("cookies").await.unwrap(), first);
         assert_ne!(store.platform_secret("other").await.unwrap(), first);
     }
+    #[tokio::test]
+    async fn dataset_metadata_is_kept_with_its_texts() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let p = store.create_portal(&new_portal("aaa", &[]), 1).await.unwrap();
+        let d = store.create_dataset(p.id, "da_1", "arbres", "Arbres", 1).await.unwrap();
+        assert_eq!(d.metas, DatasetMetas::default());
+        let metas = DatasetMetas {
+            theme: vec!["Environnement".into()],
+            keyword: vec!["arbres".into(), "patrimoine".into()],
+            license: "Licence Ouverte v2.0".into(),
+            license_url: "https://www.etalab.gouv.fr/licence-ouverte-open-licence/".into(),
+            publisher: "Direction des espaces verts".into(),
+        };
+        store.set_dataset_metadata("da_1", "Arbres remarquables", "Les arbres.", &metas, 5).await.unwrap();
+        let d = store.dataset(p.id, "arbres").await.unwrap().unwrap();
+        assert_eq!(
+            (d.title.as_str(), d.description.as_str(), d.modified_at),
+            ("Arbres remarquables", "Les arbres.", 5)
+        );
+        assert_eq!(d.metas, metas);
+        // The texts alone leave the rest as it was.
+        store.set_dataset_texts("da_1", "Arbres", "", 6).await.unwrap();
+        assert_eq!(store.datasets(p.id).await.unwrap()[0].metas, metas);
+    }
+
     #[tokio::test]
     async fn versions_switch_atomically_and_old_ones_are_pruned() {
         let store = SqliteStore::in_memory().await.unwrap();

@@ -52,6 +52,7 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/backoffice/pages/{slug}/",
     "/backoffice/pages/{slug}/delete/",
     "/backoffice/privacy/policy-text/",
+    "/backoffice/datasets/{dataset_id}/metadata/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -99,6 +100,7 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[32], get(back::pages::edit_form).post(back::pages::update))
         .route(PAGE_ROUTES[33], post(back::pages::delete))
         .route(PAGE_ROUTES[34], post(back::privacy::policy_text))
+        .route(PAGE_ROUTES[35], get(back::metadata::page).post(back::metadata::save))
         .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → audience → identity → CSRF → handler.

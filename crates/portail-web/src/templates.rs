@@ -33,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("embed.html", include_str!("../templates/embed.html")),
     ("backoffice_pages.html", include_str!("../templates/backoffice_pages.html")),
     ("backoffice_page_edit.html", include_str!("../templates/backoffice_page_edit.html")),
+    ("backoffice_dataset_metadata.html", include_str!("../templates/backoffice_dataset_metadata.html")),
 ];
 
 pub struct Templates {

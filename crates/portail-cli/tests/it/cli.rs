@@ -306,6 +306,57 @@ fn datasets_are_imported_listed_changed_and_rolled_back() {
 }
 
 #[test]
+fn dataset_information_is_shown_changed_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(portail(d, &["portal", "create", "demo", "--name", "Démo"], None));
+    ok(portail(d, &["dataset", "import", "--portal", "demo", fixture("equipements.csv").to_str().unwrap()], None));
+    let out = ok(portail(d, &["dataset", "meta", "--portal", "demo", "equipements"], None));
+    assert!(out.starts_with("title\tequipements\n") && out.contains("theme\t\n"), "{out}");
+    let out = ok(portail(
+        d,
+        &[
+            "dataset",
+            "meta",
+            "--portal",
+            "demo",
+            "equipements",
+            "--title",
+            "Équipements municipaux",
+            "--theme",
+            "Culture, Sport",
+            "--keyword",
+            "piscine,école",
+            "--license",
+            "Licence Ouverte v2.0",
+            "--license-url",
+            "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+            "--publisher",
+            "Mairie",
+        ],
+        None,
+    ));
+    assert!(out.contains("title\tÉquipements municipaux\n") && out.contains("theme\tCulture, Sport\n"), "{out}");
+    assert!(out.contains("keyword\tpiscine, école\n") && out.contains("publisher\tMairie\n"), "{out}");
+    // Only what is given changes; an empty value clears.
+    let out = ok(portail(d, &["dataset", "meta", "--portal", "demo", "equipements", "--keyword", ""], None));
+    assert!(out.contains("keyword\t\n") && out.contains("theme\tCulture, Sport\n"), "{out}");
+    let o = portail(d, &["dataset", "meta", "--portal", "demo", "equipements", "--license-url", "etalab"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("license_url"), "{}", stderr(&o));
+    let o = portail(d, &["dataset", "meta", "--portal", "demo", "nope"], None);
+    assert_eq!(o.status.code(), Some(2));
+    // A new import keeps the information.
+    ok(portail(
+        d,
+        &["dataset", "import", "--portal", "demo", fixture("equipements.csv").to_str().unwrap(), "--id", "equipements"],
+        None,
+    ));
+    let out = ok(portail(d, &["dataset", "meta", "--portal", "demo", "equipements"], None));
+    assert!(out.contains("license\tLicence Ouverte v2.0\n") && out.contains("Équipements municipaux"), "{out}");
+}
+
+#[test]
 fn bad_files_exit_2_with_a_one_line_reason_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -150,6 +150,24 @@ fn visualization(e: &Entry) -> Value {
     })
 }
 
+/// A metadata text as the dataset object shows it: `null` when unset, as Opendatasoft does.
+pub(crate) fn text_or_null(text: &str) -> Value {
+    if text.is_empty() {
+        Value::Null
+    } else {
+        json!(text)
+    }
+}
+
+/// A metadata list (`theme`, `keyword`): `null` when empty.
+pub(crate) fn list_or_null(items: &[String]) -> Value {
+    if items.is_empty() {
+        Value::Null
+    } else {
+        json!(items)
+    }
+}
+
 pub(crate) fn dataset_json(site: &Site, e: &Entry, extras: Extras) -> Value {
     let d = &e.dataset;
     let fields: Vec<Value> = e
@@ -171,7 +189,11 @@ pub(crate) fn dataset_json(site: &Site, e: &Entry, extras: Extras) -> Value {
             "modified": iso_utc(d.modified_at),
             "records_count": e.rows(),
             "timezone": "UTC",
-            "publisher": null, "theme": null, "keyword": null, "license": null, "license_url": null,
+            "publisher": text_or_null(&d.metas.publisher),
+            "theme": list_or_null(&d.metas.theme),
+            "keyword": list_or_null(&d.metas.keyword),
+            "license": text_or_null(&d.metas.license),
+            "license_url": text_or_null(&d.metas.license_url),
             "language": site.portal.default_lang.code(),
         }},
         "features": e.features(),
@@ -218,7 +240,26 @@ fn meta(e: &Entry, path: &[String]) -> Result<V, ApiError> {
         "data_visible" => V::Bool(true),
         "features" => V::List(e.features().iter().map(|s| s.to_string()).collect()),
         "visibility" => V::Str(if d.restricted { "restricted" } else { "domain" }.into()),
-        "publisher" | "theme" | "keyword" | "license" | "license_url" => V::Null,
+        "theme" | "keyword" => {
+            let items = if bare == "theme" { &d.metas.theme } else { &d.metas.keyword };
+            if items.is_empty() {
+                V::Null
+            } else {
+                V::List(items.clone())
+            }
+        }
+        "publisher" | "license" | "license_url" => {
+            let text = match bare {
+                "publisher" => &d.metas.publisher,
+                "license" => &d.metas.license,
+                _ => &d.metas.license_url,
+            };
+            if text.is_empty() {
+                V::Null
+            } else {
+                V::Str(text.clone())
+            }
+        }
         _ => return Err(ApiError::odsql(format!("Unknown field: {name}"))),
     })
 }
@@ -257,7 +298,17 @@ fn compare(a: &V, b: &V) -> Option<Ordering> {
 
 fn text_of(e: &Entry) -> Vec<String> {
     let d = &e.dataset;
-    portail_search::words(&format!("{} {} {}", d.title, d.description, d.dataset_id.replace(['-', '_'], " ")))
+    let m = &d.metas;
+    let text = format!(
+        "{} {} {} {} {} {}",
+        d.title,
+        d.description,
+        d.dataset_id.replace(['-', '_'], " "),
+        m.theme.join(" "),
+        m.keyword.join(" "),
+        m.publisher
+    );
+    portail_search::words(&text)
 }
 
 /// Every word of `query` is in the metadata's words (a trailing `*`, or `prefix_all`, makes it a prefix).
@@ -465,7 +516,10 @@ pub(crate) fn facet_values(site: &Site, e: &Entry, name: &str) -> Result<Vec<Str
         "modified" => vec![iso_utc(e.dataset.modified_at)[..10].replace('-', "/")],
         "language" => vec![site.portal.default_lang.code().to_owned()],
         "visibility" => vec![if e.dataset.restricted { "restricted" } else { "domain" }.to_owned()],
-        "publisher" | "theme" | "keyword" | "license" => vec![],
+        "theme" => e.dataset.metas.theme.clone(),
+        "keyword" => e.dataset.metas.keyword.clone(),
+        "publisher" => [&e.dataset.metas.publisher].into_iter().filter(|t| !t.is_empty()).cloned().collect(),
+        "license" => [&e.dataset.metas.license].into_iter().filter(|t| !t.is_empty()).cloned().collect(),
         other => return Err(ApiError::odsql(format!("Unknown facet: {other}"))),
     })
 }

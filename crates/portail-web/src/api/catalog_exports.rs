@@ -495,6 +495,44 @@ fn hydra_view(site: &Site, paging: &Paging) -> Option<HydraView> {
     Some(HydraView { this: paging.url(site, paging.offset), links })
 }
 
+/// The words harvesters turn into tags: the dataset's themes, then its keywords.
+fn tags(d: &portail_store::DatasetRecord) -> impl Iterator<Item = &String> {
+    d.metas.theme.iter().chain(d.metas.keyword.iter())
+}
+
+/// Who publishes the dataset: its own publisher, else the portal.
+fn publisher_of<'a>(site: &'a Site, d: &'a portail_store::DatasetRecord) -> &'a str {
+    if d.metas.publisher.is_empty() {
+        &site.portal.name
+    } else {
+        &d.metas.publisher
+    }
+}
+
+/// `dct:license` as RDF/XML: the licence's address when known, else its name; empty when unset.
+fn license_xml(d: &portail_store::DatasetRecord) -> String {
+    let m = &d.metas;
+    if !m.license_url.is_empty() {
+        format!("    <dct:license rdf:resource=\"{}\"/>\n", xml(&m.license_url))
+    } else if !m.license.is_empty() {
+        format!("    <dct:license>{}</dct:license>\n", xml(&m.license))
+    } else {
+        String::new()
+    }
+}
+
+/// `dct:license` as a Turtle object, when set.
+fn license_ttl(d: &portail_store::DatasetRecord) -> Option<String> {
+    let m = &d.metas;
+    if !m.license_url.is_empty() {
+        Some(ttl_iri(&m.license_url))
+    } else if !m.license.is_empty() {
+        Some(ttl_string(&m.license))
+    } else {
+        None
+    }
+}
+
 fn dcat(site: &Site, page: &[&Entry], formats: &[&(&str, &str, &str)], labels: bool, paging: &Paging) -> String {
     let catalog_uri = format!("{}{PREFIX}/catalog/exports/dcat", site.origin);
     let mut out = String::from(concat!(
@@ -537,9 +575,14 @@ fn dcat(site: &Site, page: &[&Entry], formats: &[&(&str, &str, &str)], labels: b
             iso_utc(d.modified_at)
         ));
         out.push_str(&format!("    <dct:language>{lang}</dct:language>\n"));
+        for word in tags(d) {
+            out.push_str(&format!("    <dcat:keyword xml:lang=\"{lang}\">{}</dcat:keyword>\n", xml(word)));
+        }
+        let license = license_xml(d);
+        out.push_str(&license);
         out.push_str(&format!(
             "    <dct:publisher><foaf:Organization><foaf:name>{}</foaf:name></foaf:Organization></dct:publisher>\n",
-            xml(&site.portal.name)
+            xml(publisher_of(site, d))
         ));
         for (url, label, media) in distributions(site, e, formats, labels) {
             out.push_str("    <dcat:distribution>\n");
@@ -549,6 +592,7 @@ fn dcat(site: &Site, page: &[&Entry], formats: &[&(&str, &str, &str)], labels: b
             out.push_str(&format!("        <dcat:accessURL rdf:resource=\"{}\"/>\n", xml(&url)));
             out.push_str(&format!("        <dct:format>{label}</dct:format>\n"));
             out.push_str(&format!("        <dcat:mediaType>{media}</dcat:mediaType>\n"));
+            out.push_str(&license.replace("    <dct:license", "        <dct:license"));
             out.push_str("      </dcat:Distribution>\n");
             out.push_str("    </dcat:distribution>\n");
         }
@@ -635,17 +679,32 @@ fn ttl(site: &Site, page: &[&Entry], formats: &[&(&str, &str, &str)], labels: bo
         }
         out.push_str(&format!("    dct:modified \"{}\"^^xsd:dateTime ;\n", iso_utc(d.modified_at)));
         out.push_str(&format!("    dct:language \"{lang}\" ;\n"));
+        for word in tags(d) {
+            out.push_str(&format!("    dcat:keyword {}@{lang} ;\n", ttl_string(word)));
+        }
+        let license = license_ttl(d);
+        if let Some(license) = &license {
+            out.push_str(&format!("    dct:license {license} ;\n"));
+        }
         let distributions = distributions(site, e, formats, labels);
         for (url, _, _) in &distributions {
             out.push_str(&format!("    dcat:distribution {} ;\n", ttl_iri(url)));
         }
-        out.push_str(&format!("    dct:publisher {publisher} .\n"));
+        if d.metas.publisher.is_empty() {
+            out.push_str(&format!("    dct:publisher {publisher} .\n"));
+        } else {
+            let own = format!("[ a foaf:Organization ; foaf:name {} ]", ttl_string(&d.metas.publisher));
+            out.push_str(&format!("    dct:publisher {own} .\n"));
+        }
         for (url, label, media) in &distributions {
             out.push_str(&format!("\n{} a dcat:Distribution ;\n", ttl_iri(url)));
             out.push_str(&format!("    dct:title {} ;\n", ttl_string(&format!("{} ({label})", d.title))));
             out.push_str(&format!("    dcat:downloadURL {} ;\n", ttl_iri(url)));
             out.push_str(&format!("    dcat:accessURL {} ;\n", ttl_iri(url)));
             out.push_str(&format!("    dct:format {} ;\n", ttl_string(label)));
+            if let Some(license) = &license {
+                out.push_str(&format!("    dct:license {license} ;\n"));
+            }
             out.push_str(&format!("    dcat:mediaType {} .\n", ttl_string(media)));
         }
     }
@@ -673,18 +732,25 @@ fn data_json(site: &Site, page: &[&Entry]) -> String {
                            "downloadURL": export_url(site, &d.dataset_id, f, true), "mediaType": media, "format": label})
                 })
                 .collect();
-            json!({
+            let mut out = json!({
                 "@type": "dcat:Dataset",
                 "identifier": dataset_uri(site, &d.dataset_id),
                 "title": d.title,
                 "description": d.description,
                 "modified": iso_utc(d.modified_at),
                 "accessLevel": "public",
-                "keyword": [],
+                "keyword": d.metas.keyword,
+                "theme": d.metas.theme,
                 "language": [site.portal.default_lang.code()],
-                "publisher": {"@type": "org:Organization", "name": site.portal.name},
+                "publisher": {"@type": "org:Organization", "name": publisher_of(site, d)},
                 "distribution": distribution,
-            })
+            });
+            // POD's `license` is the licence's address; a bare name is all some portals have.
+            let license = if d.metas.license_url.is_empty() { &d.metas.license } else { &d.metas.license_url };
+            if !license.is_empty() {
+                out["license"] = json!(license);
+            }
+            out
         })
         .collect();
     json!({

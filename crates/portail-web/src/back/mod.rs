@@ -4,6 +4,7 @@ pub mod apikeys;
 pub mod attachments;
 pub mod audience;
 pub mod datasets;
+pub mod metadata;
 pub mod pages;
 pub mod privacy;
 pub mod settings;

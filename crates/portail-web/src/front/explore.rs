@@ -37,6 +37,11 @@ pub(crate) fn summary(ctx: &Ctx, e: &Entry) -> Value {
         "modified": iso_utc(d.modified_at)[..10],
         "restricted": d.restricted,
         "features": features,
+        "theme": d.metas.theme,
+        "keyword": d.metas.keyword,
+        "license": d.metas.license,
+        "license_url": d.metas.license_url,
+        "publisher": d.metas.publisher,
     })
 }
 
@@ -51,6 +56,7 @@ pub async fn page(ctx: Ctx) -> Response {
     let query = ctx.path_and_query.split_once('?').map(|(_, q)| q);
     let q = query_value(query, "q").unwrap_or_default().trim().to_owned();
     let feature = query_value(query, "feature").unwrap_or_default();
+    let theme = query_value(query, "theme").unwrap_or_default();
     let sort_by = query_value(query, "sort").filter(|s| SORTS.contains(&s.as_str())).unwrap_or(SORTS[0].into());
     let page_no = query_value(query, "page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
 
@@ -71,14 +77,20 @@ pub async fn page(ctx: Ctx) -> Response {
     if !feature.is_empty() {
         current.push(("feature", feature.clone()));
     }
+    if !theme.is_empty() {
+        current.push(("theme", theme.clone()));
+    }
     if sort_by != SORTS[0] {
         current.push(("sort", sort_by.clone()));
     }
-    // Feature counts among the search results, each a filter that can be set or removed.
-    let facets: Vec<Value> = ["geo", "timeserie", "analyze"]
+    // Counts of each filter among the search results narrowed by the other filter; each value
+    // is a link that sets or removes it.
+    let has_feature = |e: &Entry| feature.is_empty() || e.features().contains(&feature.as_str());
+    let has_theme = |e: &Entry| theme.is_empty() || e.dataset.metas.theme.contains(&theme);
+    let features: Vec<Value> = ["geo", "timeserie", "analyze"]
         .iter()
         .map(|f| {
-            let count = found.iter().filter(|e| e.features().contains(f)).count();
+            let count = found.iter().filter(|e| has_theme(e) && e.features().contains(f)).count();
             let active = feature == *f;
             json!({
                 "label": ctx.t(&format!("explore-feature-{f}")),
@@ -89,9 +101,35 @@ pub async fn page(ctx: Ctx) -> Response {
         })
         .filter(|f| f["count"] != 0 || f["active"] == true)
         .collect();
-    if !feature.is_empty() {
-        found.retain(|e| e.features().contains(&feature.as_str()));
+    let mut theme_counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for e in found.iter().filter(|e| has_feature(e)) {
+        for t in &e.dataset.metas.theme {
+            *theme_counts.entry(t.as_str()).or_default() += 1;
+        }
     }
+    if !theme.is_empty() {
+        theme_counts.entry(theme.as_str()).or_default();
+    }
+    let mut themes: Vec<(&str, usize)> = theme_counts.into_iter().collect();
+    themes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let themes: Vec<Value> = themes
+        .into_iter()
+        .map(|(t, count)| {
+            let active = theme == t;
+            json!({
+                "label": t,
+                "count": count,
+                "active": active,
+                "href": link(&current, &[("theme", if active { "" } else { t }), ("page", "")]),
+            })
+        })
+        .collect();
+    let facets: Vec<Value> = [("explore-group-features", features), ("explore-group-themes", themes)]
+        .into_iter()
+        .filter(|(_, items)| !items.is_empty())
+        .map(|(title, items)| json!({"title": ctx.t(title), "items": items}))
+        .collect();
+    found.retain(|e| has_feature(e) && has_theme(e));
     sort(&mut found, &sort_by);
 
     let total = found.len();

@@ -17,6 +17,7 @@ mod exports;
 mod front;
 mod harvest;
 mod language;
+mod metadata;
 mod openapi;
 mod pages;
 mod policy;

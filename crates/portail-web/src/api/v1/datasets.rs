@@ -2,7 +2,7 @@
 //! flat `metas`, `fields` as a list).
 
 use super::{respond, v1_error, V1Request};
-use crate::api::catalog::{matching_entries, visible_one, Entry};
+use crate::api::catalog::{list_or_null, matching_entries, text_or_null, visible_one, Entry};
 use crate::api::catalog_exports::facet_group;
 use crate::api::params::Params;
 use crate::api::ApiError;
@@ -49,7 +49,11 @@ fn v1_dataset(site: &Site, e: &Entry) -> Value {
             "timezone": "UTC",
             "language": site.portal.default_lang.code(),
             "visibility": if d.restricted { "restricted" } else { "domain" },
-            "publisher": null, "theme": null, "keyword": null, "license": null, "license_url": null,
+            "publisher": text_or_null(&d.metas.publisher),
+            "theme": list_or_null(&d.metas.theme),
+            "keyword": list_or_null(&d.metas.keyword),
+            "license": text_or_null(&d.metas.license),
+            "license_url": text_or_null(&d.metas.license_url),
         },
         "interop_metas": {},
         "extra_metas": {},

@@ -1,0 +1,198 @@
+//! A dataset's descriptive metadata (title, description, themes, keywords, licence, publisher):
+//! checked in one place for the back office and the CLI, then stored together.
+
+use crate::{now, Catalog, CatalogError};
+use portail_store::{DatasetMetas, DatasetRecord};
+
+const MAX_TITLE: usize = 300;
+const MAX_DESCRIPTION: usize = 20_000;
+const MAX_TEXT: usize = 300;
+const MAX_ITEMS: usize = 50;
+const MAX_ITEM: usize = 100;
+
+/// What a publisher gives: every text as typed; lists as comma- or line-separated text.
+#[derive(Debug, Clone, Default)]
+pub struct MetadataForm {
+    pub title: String,
+    pub description: String,
+    pub theme: String,
+    pub keyword: String,
+    pub license: String,
+    pub license_url: String,
+    pub publisher: String,
+}
+
+impl MetadataForm {
+    /// The current values, as the form shows them.
+    pub fn of(d: &DatasetRecord) -> MetadataForm {
+        MetadataForm {
+            title: d.title.clone(),
+            description: d.description.clone(),
+            theme: d.metas.theme.join(", "),
+            keyword: d.metas.keyword.join(", "),
+            license: d.metas.license.clone(),
+            license_url: d.metas.license_url.clone(),
+            publisher: d.metas.publisher.clone(),
+        }
+    }
+}
+
+/// What is wrong with a field, so that each interface can say it in its language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Empty,
+    TooLong(usize),
+    TooMany(usize),
+    NotAnAddress,
+    ControlCharacters,
+    OneLine,
+}
+
+/// A field the publisher got wrong, named as the form names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataError {
+    pub field: &'static str,
+    pub problem: Problem,
+    /// The English explanation the CLI prints.
+    pub message: String,
+}
+
+impl MetadataError {
+    fn new(field: &'static str, problem: Problem) -> MetadataError {
+        let message = match &problem {
+            Problem::Empty => "a dataset needs a title".to_owned(),
+            Problem::TooLong(max) => format!("longer than {max} characters"),
+            Problem::TooMany(max) => format!("more than {max} items"),
+            Problem::NotAnAddress => "an http(s) address without spaces".to_owned(),
+            Problem::ControlCharacters => "holds control characters".to_owned(),
+            Problem::OneLine => "one line only".to_owned(),
+        };
+        MetadataError { field, problem, message }
+    }
+}
+
+impl std::fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Items of a list field, trimmed, without empties or repeats, in the order given.
+fn list(field: &'static str, text: &str) -> Result<Vec<String>, MetadataError> {
+    let mut out: Vec<String> = vec![];
+    for item in text.split([',', '\n']).map(str::trim).filter(|i| !i.is_empty()) {
+        if item.chars().count() > MAX_ITEM {
+            let mut e = MetadataError::new(field, Problem::TooLong(MAX_ITEM));
+            e.message = format!("`{item}` is longer than {MAX_ITEM} characters");
+            return Err(e);
+        }
+        if !out.iter().any(|o| o.to_lowercase() == item.to_lowercase()) {
+            out.push(item.to_owned());
+        }
+    }
+    if out.len() > MAX_ITEMS {
+        return Err(MetadataError::new(field, Problem::TooMany(MAX_ITEMS)));
+    }
+    Ok(out)
+}
+
+fn text(field: &'static str, value: &str, max: usize) -> Result<String, MetadataError> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(MetadataError::new(field, Problem::TooLong(max)));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(MetadataError::new(field, Problem::ControlCharacters));
+    }
+    Ok(value.to_owned())
+}
+
+/// Checks a form; `Ok` holds the title, description and metadata to store.
+pub fn check(form: &MetadataForm) -> Result<(String, String, DatasetMetas), MetadataError> {
+    let title = text("title", &form.title, MAX_TITLE)?;
+    if title.is_empty() {
+        return Err(MetadataError::new("title", Problem::Empty));
+    }
+    if title.contains('\n') {
+        return Err(MetadataError::new("title", Problem::OneLine));
+    }
+    let description = text("description", &form.description.replace("\r\n", "\n"), MAX_DESCRIPTION)?;
+    let license_url = text("license_url", &form.license_url, MAX_TEXT)?;
+    let is_address = license_url.starts_with("https://") || license_url.starts_with("http://");
+    if !license_url.is_empty() && (!is_address || license_url.chars().any(char::is_whitespace)) {
+        return Err(MetadataError::new("license_url", Problem::NotAnAddress));
+    }
+    let metas = DatasetMetas {
+        theme: list("theme", &form.theme)?,
+        keyword: list("keyword", &form.keyword)?,
+        license: text("license", &form.license, MAX_TEXT)?,
+        license_url,
+        publisher: text("publisher", &form.publisher, MAX_TEXT)?,
+    };
+    for (field, value) in [("license", &metas.license), ("publisher", &metas.publisher)] {
+        if value.contains('\n') {
+            return Err(MetadataError::new(field, Problem::OneLine));
+        }
+    }
+    Ok((title, description, metas))
+}
+
+impl Catalog {
+    /// Replaces a dataset's descriptive metadata; its data and versions are untouched.
+    pub async fn set_metadata(
+        &self,
+        portal_id: i64,
+        dataset_id: &str,
+        form: &MetadataForm,
+    ) -> Result<DatasetRecord, CatalogError> {
+        let dataset = self.dataset(portal_id, dataset_id).await?;
+        let (title, description, metas) = check(form).map_err(|e| CatalogError::Invalid(e.to_string()))?;
+        self.store.set_dataset_metadata(&dataset.uid, &title, &description, &metas, now()).await?;
+        self.dataset(portal_id, dataset_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> MetadataForm {
+        MetadataForm { title: "Arbres".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn lists_are_split_trimmed_and_deduplicated() {
+        let f = MetadataForm { theme: " Environnement , ,environnement\nCulture".into(), ..form() };
+        let (_, _, m) = check(&f).unwrap();
+        assert_eq!(m.theme, ["Environnement", "Culture"]);
+        let many = (0..51).map(|i| format!("k{i}")).collect::<Vec<_>>().join(",");
+        let e = check(&MetadataForm { keyword: many, ..form() }).unwrap_err();
+        assert_eq!(e.field, "keyword");
+        let e = check(&MetadataForm { keyword: "x".repeat(101), ..form() }).unwrap_err();
+        assert_eq!(e.problem, Problem::TooLong(100), "{e}");
+    }
+
+    #[test]
+    fn texts_are_checked_with_the_field_named() {
+        assert_eq!(check(&MetadataForm { title: "  ".into(), ..form() }).unwrap_err().field, "title");
+        assert_eq!(check(&MetadataForm { title: "a\nb".into(), ..form() }).unwrap_err().field, "title");
+        for bad in ["ftp://x", "licence ouverte", "https://a b"] {
+            let e = check(&MetadataForm { license_url: bad.into(), ..form() }).unwrap_err();
+            assert_eq!(e.field, "license_url", "{bad}");
+        }
+        let e = check(&MetadataForm { publisher: "a\u{7}".into(), ..form() }).unwrap_err();
+        assert_eq!(e.field, "publisher");
+        let (title, description, m) = check(&MetadataForm {
+            title: " Arbres ".into(),
+            description: "Line 1\r\nLine 2".into(),
+            license: "Licence Ouverte v2.0".into(),
+            license_url: "https://www.etalab.gouv.fr/licence-ouverte-open-licence/".into(),
+            ..form()
+        })
+        .unwrap();
+        assert_eq!(
+            (title.as_str(), description.as_str(), m.license.as_str()),
+            ("Arbres", "Line 1\nLine 2", "Licence Ouverte v2.0")
+        );
+    }
+}

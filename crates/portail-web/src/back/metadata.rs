@@ -1,0 +1,112 @@
+//! `/backoffice/datasets/{id}/metadata/`: a dataset's information as the catalog, the API and
+//! harvesters show it (title, description, themes, keywords, licence, publisher). Editors and
+//! admins change it; viewers read it.
+
+use super::datasets::can_edit;
+use crate::context::{form_value, query_value, see_other, Ctx};
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use portail_catalog::{check_metadata, CatalogError, MetadataError, MetadataForm, Problem};
+use portail_core::Code;
+use serde_json::json;
+
+/// Form field, label key, current value.
+fn fields(form: &MetadataForm) -> serde_json::Value {
+    json!([
+        {"name": "title", "label": "dm-field-title", "value": form.title, "kind": "line"},
+        {"name": "description", "label": "dm-field-description", "value": form.description, "kind": "text"},
+        {"name": "theme", "label": "dm-field-theme", "value": form.theme, "kind": "line"},
+        {"name": "keyword", "label": "dm-field-keyword", "value": form.keyword, "kind": "line"},
+        {"name": "license", "label": "dm-field-license", "value": form.license, "kind": "line"},
+        {"name": "license_url", "label": "dm-field-license-url", "value": form.license_url, "kind": "line"},
+        {"name": "publisher", "label": "dm-field-publisher", "value": form.publisher, "kind": "line"},
+    ])
+}
+
+fn error_text(ctx: &Ctx, e: &MetadataError) -> String {
+    let field = ctx.t(&format!("dm-field-{}", e.field.replace('_', "-")));
+    let (key, max) = match e.problem {
+        Problem::Empty => ("dm-error-empty", 0),
+        Problem::TooLong(max) => ("dm-error-too-long", max),
+        Problem::TooMany(max) => ("dm-error-too-many", max),
+        Problem::NotAnAddress => ("dm-error-address", 0),
+        Problem::ControlCharacters => ("dm-error-control", 0),
+        Problem::OneLine => ("dm-error-one-line", 0),
+    };
+    ctx.app.i18n.text(ctx.lang, key, &[("field", field), ("max", max.to_string())])
+}
+
+fn render(ctx: &Ctx, dataset_id: &str, form: &MetadataForm, saved: bool, error: Option<String>) -> Response {
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let page = ctx
+        .page("backoffice_dataset_metadata.html")
+        .status(status)
+        .with_form()
+        .with("dataset_id", dataset_id)
+        .with("fields", fields(form))
+        .with("can_edit", can_edit(ctx))
+        .with("saved", saved)
+        .with("error", error);
+    ctx.render(page)
+}
+
+async fn dataset(ctx: &Ctx, dataset_id: &str) -> Result<portail_store::DatasetRecord, Response> {
+    match ctx.app.catalog.dataset(ctx.site.portal.id, dataset_id).await {
+        Ok(d) => Ok(d),
+        Err(CatalogError::NotFound(_)) => Err(ctx.not_found()),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a dataset");
+            Err(ctx.error(Code::Internal, "error-500-body"))
+        }
+    }
+}
+
+fn sign_in_first(dataset_id: &str) -> Response {
+    see_other(&format!("/login/?next=/backoffice/datasets/{dataset_id}/metadata/"))
+}
+
+pub async fn page(ctx: Ctx, Path(dataset_id): Path<String>, uri: Uri) -> Response {
+    if ctx.identity.is_none() {
+        return sign_in_first(&dataset_id);
+    }
+    match dataset(&ctx, &dataset_id).await {
+        Ok(d) => render(&ctx, &dataset_id, &MetadataForm::of(&d), query_value(uri.query(), "saved").is_some(), None),
+        Err(answer) => answer,
+    }
+}
+
+pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Response {
+    if ctx.identity.is_none() {
+        return sign_in_first(&dataset_id);
+    }
+    if !can_edit(&ctx) {
+        return ctx.error(Code::Forbidden, "error-403-forbidden");
+    }
+    if let Err(answer) = dataset(&ctx, &dataset_id).await {
+        return answer;
+    }
+    let field = |name: &str| form_value(&body, name).unwrap_or_default();
+    let form = MetadataForm {
+        title: field("title"),
+        description: field("description"),
+        theme: field("theme"),
+        keyword: field("keyword"),
+        license: field("license"),
+        license_url: field("license_url"),
+        publisher: field("publisher"),
+    };
+    // Checked here first so that the page can say what is wrong in the visitor's language.
+    if let Err(e) = check_metadata(&form) {
+        return render(&ctx, &dataset_id, &form, false, Some(error_text(&ctx, &e)));
+    }
+    match ctx.app.catalog.set_metadata(ctx.site.portal.id, &dataset_id, &form).await {
+        Ok(_) => see_other(&format!("/backoffice/datasets/{dataset_id}/metadata/?saved=1")),
+        Err(CatalogError::NotFound(_)) => ctx.not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "saving dataset metadata failed");
+            ctx.error(Code::Internal, "error-500-body")
+        }
+    }
+}
