@@ -269,6 +269,67 @@ async fn v1_download_analyze_and_boundingbox() {
 }
 
 #[tokio::test]
+async fn v1_geopolygon_groups_records_by_shape_for_choropleth_maps() {
+    let app = with_datasets().await;
+    // Two records on one commune's shape, one on another, one without a shape.
+    let square = |x: f64| {
+        format!(
+            r#"{{"type": "Polygon", "coordinates": [[[{x}, 48.0], [{}, 48.0], [{}, 48.1], [{x}, 48.1], [{x}, 48.0]]]}}"#,
+            x + 0.1,
+            x + 0.1
+        )
+    };
+    let feature = |name: &str, n: &str, g: &str| {
+        format!(r#"{{"type": "Feature", "properties": {{"commune": "{name}", "n": {n}}}, "geometry": {g}}}"#)
+    };
+    let text = format!(
+        r#"{{"type": "FeatureCollection", "features": [{}, {}, {}, {}]}}"#,
+        feature("A", "3", &square(2.0)),
+        feature("A", "5", &square(2.0)),
+        feature("B", "10", &square(3.0)),
+        feature("C", "null", "null")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("communes.geojson");
+    std::fs::write(&file, text).unwrap();
+    let req = portail_catalog::ImportRequest {
+        portal_id: 1,
+        dataset_id: Some("communes".into()),
+        title: None,
+        file,
+        source: portail_ingest::SourceOptions::default(),
+        publish: true,
+    };
+    app.state.catalog.import(req, portail_catalog::no_progress()).await.unwrap();
+
+    let base = "/api/records/1.0/geopolygon/?dataset=communes";
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}&y.serie1.func=SUM&y.serie1.expr=n")).await;
+    assert_eq!(status, 200, "{v}");
+    let clusters = v["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 2, "{v}");
+    assert_eq!(clusters[0]["count"], 2);
+    assert_eq!(clusters[0]["series"]["serie1"], 8.0);
+    assert_eq!(clusters[0]["cluster"]["type"], "Polygon");
+    let corner = &clusters[0]["cluster"]["coordinates"][0][0];
+    assert_eq!((corner[0].as_f64(), corner[1].as_f64()), (Some(2.0), Some(48.0)), "{corner}");
+    assert_eq!(clusters[1]["series"]["serie1"], 10.0);
+    assert_ne!(clusters[0]["geo_digest"], clusters[1]["geo_digest"]);
+    assert_eq!(v["count"], j!({"min": 1, "max": 2}));
+    assert_eq!(v["series"], j!({"serie1": {"min": 8.0, "max": 10.0}}));
+    // The context applies; geo_field must name a geo field.
+    let (_, v, _) = json(&app, ALPHA, &format!("{base}&refine.commune=B")).await;
+    assert_eq!(v["clusters"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["series"], j!({}));
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}&geo_field=commune")).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("geo_field"));
+    // geopreview draws the shapes, not their centres.
+    let (_, v, _) = json(&app, ALPHA, "/api/records/1.0/geopreview/?dataset=communes").await;
+    let kinds: Vec<&str> = v.as_array().unwrap().iter().map(|g| g["geometry"]["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Polygon", "Polygon", "Polygon"], "{v}");
+}
+
+#[tokio::test]
 async fn v1_dataset_search_facets_refine_and_disjunctive() {
     let app = with_datasets().await;
     let base = "/api/datasets/1.0/search/?rows=0&facet=features";

@@ -306,6 +306,7 @@ fn the_cases_cover_every_function_clause_and_error_code() {
         "/api/records/1.0/analyze",
         "/api/records/1.0/geocluster",
         "/api/records/1.0/geopreview",
+        "/api/records/1.0/geopolygon",
         "/api/datasets/1.0/search",
     ];
     for path in paths {

@@ -1,5 +1,6 @@
 //! v1 map helpers called by ods-widgets maps: `geocluster` (points grouped per map cell, with
-//! optional series) and `geopreview` (the geometries of the first records).
+//! optional series), `geopreview` (the geometries of the first records) and `geopolygon` (records
+//! grouped by shape, for choropleth maps).
 
 use super::series::{series, Serie};
 use super::{context, geo_field, respond, v1_error, V1Params, V1Request};
@@ -35,12 +36,14 @@ fn cluster_grid(params: &V1Params) -> Result<(u8, f64), ApiError> {
     Ok((zoom, (pixels / 2.0).clamp(1.0, 256.0)))
 }
 
-/// `{"min", "max"}` of numbers, or nulls when there are none.
+/// `{"min", "max"}` of numbers (integers stay integers), or nulls when there are none.
 fn range(values: impl Iterator<Item = Value>) -> Value {
-    let numbers: Vec<f64> = values.filter_map(|v| v.as_f64()).collect();
-    let min = numbers.iter().copied().reduce(f64::min);
-    let max = numbers.iter().copied().reduce(f64::max);
-    json!({"min": min, "max": max})
+    let numbers: Vec<Value> = values.filter(Value::is_number).collect();
+    if let Some(ints) = numbers.iter().map(Value::as_i64).collect::<Option<Vec<i64>>>() {
+        return json!({"min": ints.iter().min(), "max": ints.iter().max()});
+    }
+    let floats: Vec<f64> = numbers.iter().filter_map(Value::as_f64).collect();
+    json!({"min": floats.iter().copied().reduce(f64::min), "max": floats.iter().copied().reduce(f64::max)})
 }
 
 /// `geocluster`: the matching points grouped in cells of `clusterdistance` pixels at zoom
@@ -136,13 +139,15 @@ fn geo_digest(geometry: &Value) -> String {
 }
 
 /// `geopreview`: the geometry of each of the first `rows` matching records (1,000 by default),
-/// as `[{"geometry": GeoJSON, "geo_digest": …}]`, for maps that draw shapes without their fields.
+/// as `[{"geometry": GeoJSON, "geo_digest": …}]`, for maps that draw shapes without their fields;
+/// the geometry is that of `geo_field`, else the first shape, else the first point.
 pub async fn geopreview(req: V1Request) -> Response {
     let run = async {
         let params = &req.params;
         let current = req.dataset().await?;
         let schema = &current.version.schema;
-        let geo = geo_field(schema).ok_or_else(|| ApiError::parameter("This dataset has no geo field"))?;
+        // Shapes first: maps ask for a preview to draw them.
+        let geo = polygon_field(params, schema)?;
         let rows = match params.one("rows") {
             None => DEFAULT_PREVIEW,
             Some(r) => r
@@ -182,6 +187,101 @@ pub async fn geopreview(req: V1Request) -> Response {
     run.await.unwrap_or_else(v1_error)
 }
 
+/// Records `geopolygon` reads at most; a map of every French commune (about 35,000) fits.
+const MAX_POLYGON_RECORDS: i64 = 50_000;
+
+/// The field `geopolygon` groups by: `geo_field` when given, else the first shape, else the
+/// first point.
+fn polygon_field<'a>(params: &V1Params, schema: &'a portail_core::Schema) -> Result<&'a portail_core::Field, ApiError> {
+    let is_geo = |f: &&portail_core::Field| matches!(f.field_type, FieldType::GeoShape | FieldType::GeoPoint2d);
+    match params.one("geo_field") {
+        Some(name) => schema
+            .field(name)
+            .filter(is_geo)
+            .ok_or_else(|| ApiError::parameter(format!("geo_field: {name} is not a geo field of this dataset"))),
+        None => schema
+            .fields
+            .iter()
+            .find(|f| f.field_type == FieldType::GeoShape)
+            .or_else(|| schema.fields.iter().find(is_geo))
+            .ok_or_else(|| ApiError::parameter("This dataset has no geo field")),
+    }
+}
+
+/// `geopolygon`: the matching records grouped by their geometry (records sharing one shape
+/// make one group), each with its count and series, as `geocluster` answers: `{"clusters":
+/// [{"cluster": GeoJSON, "geo_digest", "count", "series"}], "count", "series"}`.
+pub async fn geopolygon(req: V1Request) -> Response {
+    geopolygon_inner(&req).await.unwrap_or_else(v1_error)
+}
+
+struct Group {
+    geometry: Value,
+    count: usize,
+    inputs: Vec<Vec<f64>>,
+}
+
+async fn geopolygon_inner(req: &V1Request) -> Result<Response, ApiError> {
+    let params = &req.params;
+    let current = req.dataset().await?;
+    let schema = &current.version.schema;
+    let geo = polygon_field(params, schema)?;
+    let series: Vec<Serie> = series(params)?;
+    let field = format!("`{}`", geo.name);
+    let mut select = vec![format!("{field} as g")];
+    select.extend(series.iter().enumerate().filter_map(|(i, s)| s.input(i)));
+    let ctx = context(params, schema)?;
+    let mut wheres = ctx.all();
+    wheres.push(format!("{field} is not null"));
+    let select = select.join(", ");
+    let query = RecordsRequest {
+        select: Some(&select),
+        wheres: wheres.iter().map(String::as_str).collect(),
+        limit: MAX_POLYGON_RECORDS,
+        timezone: timezone(params.one("timezone"))?,
+        ..Default::default()
+    };
+    let ds = current.query();
+    let page = portail_query::records(&ds, &query).await?;
+    // Grouped by digest, in the order the shapes first appear.
+    let mut order: Vec<String> = vec![];
+    let mut groups: std::collections::HashMap<String, Group> = std::collections::HashMap::new();
+    for row in &page.results {
+        let geometry = match geo.field_type {
+            FieldType::GeoPoint2d => json!({"type": "Point", "coordinates": [row["g"]["lon"], row["g"]["lat"]]}),
+            _ => row["g"].get("geometry").cloned().unwrap_or(Value::Null),
+        };
+        let digest = geo_digest(&geometry);
+        let group = groups.entry(digest.clone()).or_insert_with(|| {
+            order.push(digest);
+            Group { geometry, count: 0, inputs: vec![vec![]; series.len()] }
+        });
+        group.count += 1;
+        for (i, values) in group.inputs.iter_mut().enumerate() {
+            if let Some(v) = row.get(&format!("e{i}")).and_then(Value::as_f64) {
+                values.push(v);
+            }
+        }
+    }
+    let clusters: Vec<Value> = order
+        .iter()
+        .map(|digest| {
+            let g = &groups[digest];
+            let values: Map<String, Value> =
+                series.iter().enumerate().map(|(i, s)| (s.name.clone(), s.fold(&g.inputs[i], g.count))).collect();
+            json!({"cluster": g.geometry, "geo_digest": digest, "count": g.count, "series": values})
+        })
+        .collect();
+    let serie_ranges: Map<String, Value> =
+        series.iter().map(|s| (s.name.clone(), range(clusters.iter().map(|c| c["series"][&s.name].clone())))).collect();
+    let body = json!({
+        "clusters": clusters,
+        "count": range(clusters.iter().map(|c| c["count"].clone())),
+        "series": serie_ranges,
+    });
+    Ok(respond(params, &body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +311,7 @@ mod tests {
     #[test]
     fn ranges_skip_what_is_not_a_number() {
         assert_eq!(range([json!(3), json!(null), json!(1.5)].into_iter()), json!({"min": 1.5, "max": 3.0}));
+        assert_eq!(range([json!(3), json!(1)].into_iter()), json!({"min": 1, "max": 3}), "counts stay integers");
         assert_eq!(range(std::iter::empty()), json!({"min": null, "max": null}));
     }
 }

@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         ("/api/records/1.0/boundingbox", get(records::boundingbox).post(records::boundingbox)),
         ("/api/records/1.0/geocluster", get(geo::geocluster).post(geo::geocluster)),
         ("/api/records/1.0/geopreview", get(geo::geopreview).post(geo::geopreview)),
+        ("/api/records/1.0/geopolygon", get(geo::geopolygon).post(geo::geopolygon)),
         ("/api/datasets/1.0/search", get(datasets::search).post(datasets::search)),
         ("/api/datasets/1.0/{dataset_id}", get(datasets::lookup).post(datasets::lookup)),
         ("/api/datasets/1.0/{dataset_id}/records/{record_id}", get(records::lookup).post(records::lookup)),

@@ -106,6 +106,39 @@ impl Serie {
     }
 }
 
+impl Serie {
+    /// The per-record `select` item feeding serie `i` when records are grouped outside the
+    /// engine (`geopolygon` groups by shape); `None` for a count.
+    pub fn input(&self, i: usize) -> Option<String> {
+        match self.func {
+            Func::Count => None,
+            _ => self.expr.as_ref().map(|e| format!("{e} as e{i}")),
+        }
+    }
+
+    /// The serie over one group: `values` are its records' non-null inputs, `count` its records.
+    pub fn fold(&self, values: &[f64], count: usize) -> Value {
+        let n = values.len() as f64;
+        let sum: f64 = values.iter().sum();
+        let number = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
+        if self.func != Func::Count && values.is_empty() {
+            return Value::Null;
+        }
+        match self.func {
+            Func::Count => Value::from(count as u64),
+            Func::Sum => number(sum),
+            Func::Avg => number(sum / n),
+            Func::Min => number(values.iter().copied().fold(f64::INFINITY, f64::min)),
+            Func::Max => number(values.iter().copied().fold(f64::NEG_INFINITY, f64::max)),
+            Func::Sumsquares => number(values.iter().map(|v| v * v).sum()),
+            Func::Stddev => {
+                let mean = sum / n;
+                number((values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt())
+            }
+        }
+    }
+}
+
 /// Replaces each point's `name` by the running total of the points so far (nulls add nothing
 /// and stay null).
 pub fn accumulate(points: &mut [Map<String, Value>], name: &str) {
@@ -158,6 +191,20 @@ mod tests {
         accumulate(&mut points, "n");
         let values: Vec<&Value> = points.iter().map(|p| &p["n"]).collect();
         assert_eq!(values, [&json!(2), &Value::Null, &json!(3.5), &json!(4)]);
+    }
+
+    #[test]
+    fn series_fold_a_group_of_values_as_the_engine_would() {
+        let all = series(&params(
+            "y.c.func=COUNT&y.s.func=SUM&y.s.expr=n&y.a.func=AVG&y.a.expr=n&y.lo.func=MIN&y.lo.expr=n&y.hi.func=MAX&y.hi.expr=n&y.d.func=STDDEV&y.d.expr=n&y.q.func=SUMSQUARES&y.q.expr=n",
+        ))
+        .unwrap();
+        let values = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let got: Vec<Value> = all.iter().map(|s| s.fold(&values, 9)).collect();
+        assert_eq!(got, [json!(9), json!(40.0), json!(5.0), json!(2.0), json!(9.0), json!(2.0), json!(232.0)]);
+        assert_eq!(all[1].input(1).as_deref(), Some("n as e1"));
+        assert_eq!(all[0].input(0), None);
+        assert_eq!(all[2].fold(&[], 3), Value::Null, "no value to average");
     }
 
     #[test]
