@@ -268,7 +268,7 @@ impl<'a> Binder<'a> {
                     return invalid("range() takes a field first");
                 };
                 let (x, kind) = self.value(field)?;
-                Ok((crate::buckets::range(x, kind, &args[1..])?, Kind::Text))
+                Ok((crate::buckets::range(x, kind, &args[1..], self.zone)?, Kind::Text))
             }
             "date_format" => match args {
                 [Arg::Expr(x), Arg::Expr(Expr::Literal { value: Literal::Str(pattern), .. })] => {

@@ -37,10 +37,16 @@ fn int_text(v: f64) -> String {
 }
 
 /// `range(field, …)` over a bound field.
-pub fn range(x: DfExpr, kind: Kind, args: &[Arg]) -> Result<DfExpr, QueryError> {
+/// Datetimes are bucketed on `zone`'s calendar; dates are days and never shift.
+pub fn range(x: DfExpr, kind: Kind, args: &[Arg], zone: crate::Zone) -> Result<DfExpr, QueryError> {
     // v2.0's `]10, 50[` brackets carry no meaning beyond the bounds.
     let args: Vec<&Arg> = args.iter().filter(|a| !matches!(a, Arg::Bracket { .. })).collect();
     match (kind, args.as_slice()) {
+        (Kind::Field(FieldType::Datetime), [Arg::Quantity { value, unit, .. }]) if !zone.is_utc() => {
+            let period = period(*value, unit)?;
+            let ts = cast(x, DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
+            Ok(crate::zoned_range::zoned_range(ts, zone, period))
+        }
         (Kind::Field(FieldType::Date | FieldType::Datetime), [Arg::Quantity { value, unit, .. }]) => {
             date_range(x, *value, unit)
         }
@@ -165,6 +171,26 @@ fn static_date_ranges(x: DfExpr, args: &[&Arg]) -> Result<DfExpr, QueryError> {
         labelled.push((cond, label));
     }
     buckets(labelled)
+}
+
+/// The period of `range(datetime, n unit)` on a zone's calendar.
+fn period(n: f64, unit: &str) -> Result<crate::zoned_range::Period, QueryError> {
+    use crate::zoned_range::Period;
+    if n < 1.0 || n.fract() != 0.0 || n > 10_000.0 {
+        return invalid("range() over a date takes a whole number of units, such as 15 days or 3 months");
+    }
+    let n = n as i64;
+    Ok(match unit {
+        "s" | "second" | "seconds" => Period::Seconds(n),
+        "m" | "minute" | "minutes" => Period::Seconds(60 * n),
+        "h" | "hour" | "hours" => Period::Seconds(3600 * n),
+        "d" | "day" | "days" => Period::Days(n),
+        "w" | "week" | "weeks" => Period::Weeks(n),
+        "M" | "month" | "months" => Period::Months(n),
+        "q" | "quarter" | "quarters" => Period::Months(3 * n),
+        "y" | "year" | "years" => Period::Months(12 * n),
+        other => return invalid(format!("range(): unknown interval unit {other}")),
+    })
 }
 
 /// `range(date, 1 month)`: the period's start and end as a half-open interval in UTC.

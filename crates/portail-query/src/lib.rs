@@ -29,6 +29,7 @@ mod time;
 mod udf;
 mod xlsx;
 mod zone;
+mod zoned_range;
 
 pub use bind::{has_aggregate, select_text_aggregates, FUNCTIONS};
 pub use crs::Crs;
