@@ -14,6 +14,7 @@ mod error;
 pub(crate) mod exports;
 mod facets;
 pub mod openapi;
+mod openapi_v1;
 pub(crate) mod params;
 pub(crate) mod records;
 pub(crate) mod v1;

@@ -19,8 +19,23 @@ pub async fn serve(Extension(site): Extension<Site>) -> Response {
     r
 }
 
-/// The whole document for a portal reached at `origin`.
+/// The whole document for a portal reached at `origin`: v2.1 under the server URL, v1 with
+/// path-level servers.
 pub fn document(origin: &str, portal_name: &str) -> Value {
+    let mut doc = v21_document(origin, portal_name);
+    let merge = |target: &mut Value, more: Map<String, Value>| {
+        if let Some(map) = target.as_object_mut() {
+            map.extend(more);
+        }
+    };
+    merge(&mut doc["paths"], super::openapi_v1::paths(origin));
+    merge(&mut doc["components"]["parameters"], super::openapi_v1::parameters());
+    merge(&mut doc["components"]["schemas"], super::openapi_v1::schemas());
+    merge(&mut doc["components"]["responses"], super::openapi_v1::responses());
+    doc
+}
+
+fn v21_document(origin: &str, portal_name: &str) -> Value {
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -32,6 +47,7 @@ pub fn document(origin: &str, portal_name: &str) -> Value {
         "tags": [
             {"name": "Catalog", "description": "The portal's datasets and their metadata."},
             {"name": "Dataset", "description": "One dataset's records, facets and exports."},
+            {"name": "v1", "description": "The older Search API (`/api/records/1.0/…`, `/api/datasets/1.0/…`), still called by ods-widgets; errors are `{\"error\"}`."},
         ],
         "paths": paths(),
         "components": {
@@ -54,7 +70,7 @@ pub fn document(origin: &str, portal_name: &str) -> Value {
 const DESCRIPTION: &str = "Opendatasoft-compatible data API of a portail portal. Queries are written in \
 ODSQL (`select`, `where`, `group_by`, `order_by`, `refine`, `exclude`). Every path is also answered with a \
 trailing slash. Errors have the body `{\"error_code\", \"message\"}`. Restricted and unknown datasets both \
-answer 404.";
+answer 404. The v1 Search API is described too, under its own paths.";
 
 fn reference(kind: &str, name: &str) -> Value {
     json!({"$ref": format!("#/components/{kind}/{name}")})
@@ -352,7 +368,7 @@ fn parameters() -> Value {
         "timezone",
         query_param(
             "timezone",
-            "IANA time zone of date values (accepted; values are given in UTC).",
+            "IANA time zone: datetimes are written with its offset; date parts, ranges, refines and datetime literals are read on its clock.",
             json!({"type": "string", "default": "UTC"}),
         ),
     );

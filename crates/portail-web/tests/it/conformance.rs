@@ -1,6 +1,6 @@
 //! The conformance suite: request → expected status and body, read from the case files in
 //! `fixtures/conformance/cases/` and run against the datasets beside them. Every JSON answer of
-//! the v2.1 API is also validated against the served OpenAPI description, and the suite fails
+//! the v2.1 and v1 APIs is also validated against the served OpenAPI description, and the suite fails
 //! if a function, clause, error code or described path is not exercised by some case.
 //!
 //! Case format (blank lines and `#` comments between cases are ignored):
@@ -241,7 +241,8 @@ async fn the_conformance_cases_pass() {
             }
         }
         // Unknown paths answer 404 without being described.
-        if case.uri.starts_with("/api/explore/v2.1/") && (case.status != 404 || described.describes(&case.uri)) {
+        let api = ["/api/explore/v2.1/", "/api/records/1.0/", "/api/datasets/1.0/"];
+        if api.iter().any(|p| case.uri.starts_with(p)) && (case.status != 404 || described.describes(&case.uri)) {
             let content_type = r.header("content-type").unwrap_or("");
             if let Err(e) = described.check(&case.uri, r.status.as_u16(), content_type, &r.bytes) {
                 problems.push(format!("OpenAPI: {e}"));

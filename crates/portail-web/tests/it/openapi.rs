@@ -18,9 +18,14 @@ impl Described {
         Described { doc }
     }
 
-    /// The path template of the description matching a concrete `/api/explore/v2.1/…` path.
+    /// The path template of the description matching a concrete path: `/api/explore/v2.1/…`
+    /// relative to the server URL, the v1 paths (which carry their own server) as they are.
     fn template(&self, path: &str) -> Option<String> {
-        let rest = path.strip_prefix("/api/explore/v2.1")?;
+        let rest = match path.strip_prefix("/api/explore/v2.1") {
+            Some(rest) => rest,
+            None if path.starts_with("/api/records/1.0/") || path.starts_with("/api/datasets/1.0/") => path,
+            None => return None,
+        };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         let rest = if rest.is_empty() { "/" } else { rest };
         let concrete: Vec<&str> = rest.split('/').collect();
@@ -59,8 +64,16 @@ impl Described {
         // Keys sent as query parameters are described as a security scheme, not a parameter.
         let schemes = self.doc["components"]["securitySchemes"].as_object().cloned().unwrap_or_default();
         let by_scheme = |name: &str| schemes.values().any(|s| s["in"] == "query" && s["name"] == name);
+        // A family such as `refine.<field>` stands for every `refine.` + a name.
+        let family = |declared: &str, name: &str| match declared.split_once('<') {
+            Some((before, rest)) => {
+                let after = rest.split_once('>').map_or("", |(_, a)| a);
+                name.len() > before.len() + after.len() && name.starts_with(before) && name.ends_with(after)
+            }
+            None => declared == name,
+        };
         for (name, _) in form_urlencoded::parse(query.as_bytes()) {
-            if !declared.iter().any(|d| *d == name) && !by_scheme(&name) {
+            if !declared.iter().any(|d| family(d, &name)) && !by_scheme(&name) {
                 return Err(format!("{template}: parameter {name} is not described"));
             }
         }
@@ -151,6 +164,20 @@ const REQUESTS: &[&str] = &[
     "/api/explore/v2.1/catalog/datasets/equipements/records?limit=101",
     "/api/explore/v2.1/catalog/datasets/equipements/records/unknown-id",
     "/api/explore/v2.1/catalog/datasets/equipements/exports/xml",
+    // v1, which ods-widgets call.
+    "/api/records/1.0/search/?dataset=equipements&q=sport&facet=categorie&refine.commune=Saint-%C3%89tienne&disjunctive.categorie=true&sort=-id",
+    "/api/records/1.0/search/?dataset=equipements&format=geojson&geofilter.distance=45.36,0.65,1000",
+    "/api/records/1.0/download/?dataset=equipements&format=json&fields=id,commune",
+    "/api/records/1.0/analyze/?dataset=equipements&x=categorie&y.n.func=COUNT&y.c.func=SUM&y.c.expr=capacite&y.c.cumulative=true",
+    "/api/records/1.0/boundingbox/?dataset=equipements",
+    "/api/records/1.0/geocluster/?dataset=equipements&clusterprecision=5&clusterdistance=50&y.serie1.func=AVG&y.serie1.expr=capacite",
+    "/api/records/1.0/geopreview/?dataset=equipements&rows=2",
+    "/api/records/1.0/geopolygon/?dataset=equipements&y.serie1.func=MAX&y.serie1.expr=capacite",
+    "/api/datasets/1.0/search/?rows=1&facet=features",
+    "/api/datasets/1.0/equipements/",
+    "/api/datasets/1.0/equipements/records/0000000000000000000000000000000000000000",
+    "/api/records/1.0/geocluster/?dataset=equipements",
+    "/api/records/1.0/search/?dataset=nope",
 ];
 
 #[tokio::test]
