@@ -383,7 +383,15 @@ impl<'a> Binder<'a> {
                         _ => return invalid("now() takes only named arguments, as in now(years=-1, month=1)"),
                     }
                 }
-                let at = crate::time::now_with(crate::time::now_micros(), &named).map_err(QueryError::invalid)?;
+                // Parts are set and shifted on the request zone's clock (`now(hour=0)` is its
+                // midnight), then read back as an instant.
+                let now = crate::time::now_micros();
+                let at = if named.is_empty() {
+                    now
+                } else {
+                    let local = crate::time::now_with(self.zone.local(now), &named).map_err(QueryError::invalid)?;
+                    self.zone.instant(local)
+                };
                 Ok((
                     lit(ScalarValue::TimestampMicrosecond(Some(at), Some("UTC".into()))),
                     Kind::Field(FieldType::Datetime),
