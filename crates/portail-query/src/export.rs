@@ -1,6 +1,6 @@
 //! Streaming exports: CSV, JSON, JSON Lines, GeoJSON, KML and GPX, encoded batch by batch as
 //! DataFusion produces them, so memory stays flat whatever the row count; Parquet streamed row
-//! group by row group; XLSX and Shapefile built whole, then sent.
+//! group by row group; XLSX, Shapefile and FlatGeobuf built whole, then sent.
 
 use crate::bind::Kind;
 use crate::crs::Crs;
@@ -33,6 +33,11 @@ pub enum ExportFormat {
         name: String,
         crs: Crs,
     },
+    /// A FlatGeobuf layer named `name` (see `fgb`).
+    FlatGeobuf {
+        name: String,
+        crs: Crs,
+    },
     /// Apache Parquet with the columns' own types (geo points as `{lon, lat}` structs, shapes
     /// as GeoJSON text), snappy- or zstd-compressed.
     Parquet {
@@ -54,6 +59,7 @@ impl ExportFormat {
             ExportFormat::Kml => "application/vnd.google-earth.kml+xml; charset=utf-8",
             ExportFormat::Gpx(_) => "application/gpx+xml; charset=utf-8",
             ExportFormat::Shapefile { .. } => "application/zip",
+            ExportFormat::FlatGeobuf { .. } => "application/flatgeobuf",
             ExportFormat::Parquet { .. } => "application/vnd.apache.parquet",
             ExportFormat::Xlsx { .. } => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
@@ -68,6 +74,7 @@ impl ExportFormat {
             ExportFormat::Kml => "kml",
             ExportFormat::Gpx(_) => "gpx",
             ExportFormat::Shapefile { .. } => "zip",
+            ExportFormat::FlatGeobuf { .. } => "fgb",
             ExportFormat::Parquet { .. } => "parquet",
             ExportFormat::Xlsx { .. } => "xlsx",
         }
@@ -113,6 +120,10 @@ pub async fn export(
     let zone = req.timezone;
     if let ExportFormat::Shapefile { name, crs } = &format {
         let bytes = crate::shapefile::shapefile(df, outputs, zone, name, *crs).await?;
+        return Ok(stream::once(async move { Ok(bytes) }).boxed());
+    }
+    if let ExportFormat::FlatGeobuf { name, crs } = &format {
+        let bytes = crate::fgb::flatgeobuf(df, outputs, zone, name, *crs).await?;
         return Ok(stream::once(async move { Ok(bytes) }).boxed());
     }
     if let ExportFormat::Gpx(options) = &format {
@@ -247,7 +258,10 @@ pub async fn export(
                     }
                     out.extend_from_slice(b"}}");
                 }
-                ExportFormat::Parquet { .. } | ExportFormat::Xlsx { .. } | ExportFormat::Shapefile { .. } => {
+                ExportFormat::Parquet { .. }
+                | ExportFormat::Xlsx { .. }
+                | ExportFormat::Shapefile { .. }
+                | ExportFormat::FlatGeobuf { .. } => {
                     unreachable!("encoded whole, not by batch")
                 }
             }

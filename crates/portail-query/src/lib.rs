@@ -17,6 +17,7 @@ mod dense;
 mod encode;
 mod error;
 mod export;
+mod fgb;
 mod format;
 mod geo_formats;
 mod geometry;

@@ -29,6 +29,7 @@ const DISTRIBUTIONS: &[(&str, &str, &str)] = &[
     ("kml", "KML", "application/vnd.google-earth.kml+xml"),
     ("gpx", "GPX", "application/gpx+xml"),
     ("shp", "Shapefile", "application/zip"),
+    ("fgb", "FlatGeobuf", "application/flatgeobuf"),
     ("parquet", "Parquet", "application/vnd.apache.parquet"),
     ("xlsx", "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 ];
@@ -726,7 +727,7 @@ fn data_json(site: &Site, page: &[&Entry]) -> String {
             let d = &e.dataset;
             let distribution: Vec<Value> = DISTRIBUTIONS
                 .iter()
-                .filter(|(f, _, _)| *f != "geojson" || e.features().contains(&"geo"))
+                .filter(|(f, _, _)| !super::exports::GEO_FORMATS.contains(f) || e.features().contains(&"geo"))
                 .map(|(f, label, media)| {
                     json!({"@type": "dcat:Distribution", "title": format!("{} ({label})", d.title),
                            "downloadURL": export_url(site, &d.dataset_id, f, true), "mediaType": media, "format": label})

@@ -15,9 +15,9 @@ use futures::StreamExt;
 use portail_query::{ExportFormat, RecordsRequest};
 use serde_json::json;
 
-pub(crate) const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "parquet", "xlsx"];
+pub(crate) const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "parquet", "xlsx"];
 /// Formats made of geometries: offered, and served, only for datasets with a geo field.
-pub(crate) const GEO_FORMATS: &[&str] = &["geojson", "kml", "gpx", "shp"];
+pub(crate) const GEO_FORMATS: &[&str] = &["geojson", "kml", "gpx", "shp", "fgb"];
 
 /// The export formats a dataset offers.
 pub(crate) fn formats_for(schema: &portail_core::Schema) -> impl Iterator<Item = &'static str> {
@@ -83,7 +83,7 @@ fn check_geo(format: &str, schema: &portail_core::Schema) -> Result<(), ApiError
     Ok(())
 }
 
-/// `epsg`: the coordinate system of GeoJSON and Shapefile exports (WGS 84 unless asked).
+/// `epsg`: the coordinate system of GeoJSON, Shapefile and FlatGeobuf exports (WGS 84 unless asked).
 fn crs(params: &Params) -> Result<portail_query::Crs, ApiError> {
     let Some(value) = params.one("epsg").map(str::trim) else { return Ok(portail_query::Crs::Wgs84) };
     value.trim_start_matches("EPSG:").parse().ok().and_then(portail_query::Crs::from_epsg).ok_or_else(|| {
@@ -124,6 +124,7 @@ pub async fn export(
         "kml" => ExportFormat::Kml,
         "gpx" => gpx_options(&params)?,
         "shp" => ExportFormat::Shapefile { name: dataset_id.clone(), crs },
+        "fgb" => ExportFormat::FlatGeobuf { name: dataset_id.clone(), crs },
         "xlsx" => ExportFormat::Xlsx { labels: params.flag("use_labels")? },
         "parquet" => match params.one("parquet_compression").unwrap_or("snappy") {
             "snappy" => ExportFormat::Parquet { zstd: false },

@@ -117,6 +117,7 @@ fn dataset_file() -> Value {
             ("application/vnd.google-earth.kml+xml", text.clone()),
             ("application/gpx+xml", text.clone()),
             ("application/zip", json!({"type": "string", "format": "binary"})),
+            ("application/flatgeobuf", json!({"type": "string", "format": "binary"})),
             ("application/gzip", json!({"type": "string", "format": "binary"})),
             ("application/vnd.apache.parquet", json!({"type": "string", "format": "binary"})),
             (

@@ -287,6 +287,82 @@ async fn geojson_and_shapefiles_are_written_in_lambert_93_or_web_mercator_on_req
     assert!(polygon.rings()[0].points().iter().all(|p| p.x > 100_000.0 && p.y > 6_000_000.0));
 }
 
+/// A geometry as short WKT, enough to compare: `POINT(x y)`, `POLYGON((x y,…))`, or its kind.
+fn wkt(g: &geo::Geometry) -> String {
+    let coords = |c: &[geo::Coord]| c.iter().map(|c| format!("{} {}", c.x, c.y)).collect::<Vec<_>>().join(",");
+    match g {
+        geo::Geometry::Point(p) => format!("POINT({} {})", p.x(), p.y()),
+        geo::Geometry::Polygon(p) => format!("POLYGON(({}))", coords(&p.exterior().0)),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A feature as read back: its geometry as short WKT and the asked properties as text.
+type FgbFeature = (String, Vec<Option<String>>);
+
+/// Every feature of a FlatGeobuf file, read with the `flatgeobuf` crate: geometry as WKT and
+/// the named properties as text (absent ones as `None`).
+fn read_fgb(bytes: &[u8], properties: &[&str]) -> (flatgeobuf::GeometryType, Option<i32>, Vec<FgbFeature>) {
+    use flatgeobuf::{FallibleStreamingIterator, FeatureProperties};
+    use geozero::ToGeo;
+    let reader = flatgeobuf::FgbReader::open(std::io::Cursor::new(bytes))
+        .unwrap_or_else(|e| panic!("not a FlatGeobuf file ({e}): {:?}", &bytes[..bytes.len().min(120)]));
+    let header = reader.header();
+    let (kind, epsg) = (header.geometry_type(), header.crs().map(|c| c.code()));
+    let mut features = reader.select_all().unwrap();
+    let mut out = vec![];
+    while let Some(f) = features.next().unwrap() {
+        let values = properties.iter().map(|p| f.property::<String>(p).ok()).collect();
+        out.push((wkt(&f.to_geo().unwrap()), values));
+    }
+    (kind, epsg, out)
+}
+
+#[tokio::test]
+async fn flatgeobuf_holds_the_geometries_with_typed_fields_in_the_asked_system() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, &format!("{EQUIPEMENTS}/fgb?order_by=id")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/flatgeobuf"));
+    assert!(r.header("content-disposition").unwrap().contains("equipements.fgb"));
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{EQUIPEMENTS}/fgb?order_by=id")).await;
+    let (kind, epsg, features) = read_fgb(&bytes, &["commune", "date_d_ouverture"]);
+    assert_eq!((kind, epsg), (flatgeobuf::GeometryType::Point, Some(4326)));
+    assert_eq!(features.len(), 3, "the record without a position is left out");
+    let mut wkts: Vec<&str> = features.iter().map(|(w, _)| w.as_str()).collect();
+    wkts.sort();
+    assert_eq!(wkts, ["POINT(0.65 45.36)", "POINT(2.34 48.78)", "POINT(4.39 45.43)"], "longitude first");
+    let brantome = features.iter().find(|(w, _)| w == "POINT(0.65 45.36)").unwrap();
+    assert_eq!(brantome.1, [Some("Brantôme".to_owned()), Some("2015-03-02".to_owned())]);
+    // Numbers are typed columns, nulls absent.
+    let reader = flatgeobuf::FgbReader::open(std::io::Cursor::new(&bytes[..])).unwrap();
+    let columns: Vec<(String, flatgeobuf::ColumnType)> =
+        reader.header().columns().unwrap().iter().map(|c| (c.name().to_owned(), c.type_())).collect();
+    assert!(columns.contains(&("capacite".into(), flatgeobuf::ColumnType::Long)), "{columns:?}");
+    assert!(columns.contains(&("montant".into(), flatgeobuf::ColumnType::Double)));
+    let mut all = reader.select_all().unwrap();
+    use flatgeobuf::{FallibleStreamingIterator, FeatureProperties};
+    let mut capacities = vec![];
+    while let Some(f) = all.next().unwrap() {
+        capacities.push((f.property::<i64>("capacite").ok(), f.property::<f64>("montant").ok()));
+    }
+    capacities.sort_by_key(|c| c.0);
+    assert_eq!(capacities, [(Some(0), None), (Some(120), Some(1520.5)), (Some(45000), Some(999999.99))]);
+
+    // Polygons and points of a shape dataset in Lambert-93; a dataset without geometry has none.
+    let (_, bytes) = app.get_bytes(BETA, &format!("{PARCS}/fgb?epsg=2154")).await;
+    let (kind, epsg, features) = read_fgb(&bytes, &["nom"]);
+    assert_eq!((kind, epsg), (flatgeobuf::GeometryType::Unknown, Some(2154)), "a polygon and a point");
+    assert_eq!(features.len(), 2);
+    // The spatial index orders features along its curve, not as the records came.
+    let polygon = features.iter().find(|(w, _)| w.starts_with("POLYGON((")).expect("the park's polygon");
+    assert!(!polygon.0.contains("48.0") && polygon.0.contains("6"), "projected: {}", polygon.0);
+    assert_eq!(polygon.1, [Some("Parc du Château".to_owned())]);
+    let (status, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/budget/exports/fgb").await;
+    assert_eq!(status, 400);
+    assert!(v["message"].as_str().unwrap().contains("geo field"), "{v}");
+}
+
 #[tokio::test]
 async fn geographic_formats_are_offered_only_for_datasets_with_geometry() {
     let app = with_datasets().await;
@@ -294,7 +370,7 @@ async fn geographic_formats_are_offered_only_for_datasets_with_geometry() {
         v["links"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap().to_owned()).collect()
     };
     let (_, v, _) = json(&app, ALPHA, EQUIPEMENTS).await;
-    assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "parquet", "xlsx"]);
+    assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "parquet", "xlsx"]);
     let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/budget/exports").await;
     assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "parquet", "xlsx"]);
     // The DCAT catalog export advertises the shapefile data.gouv.fr asks for.

@@ -130,6 +130,20 @@ async fn catalog_exports_csv_json_and_data_json() {
     assert_eq!(v["@type"], "dcat:Catalog");
     assert_eq!(v["dataset"].as_array().unwrap().len(), 2);
     assert!(v["dataset"][0]["distribution"][0]["downloadURL"].as_str().unwrap().contains("/exports/"));
+    // Geographic files only for the dataset with geometry.
+    let formats = |title: &str| -> Vec<String> {
+        let d = v["dataset"].as_array().unwrap().iter().find(|d| d["title"].as_str().unwrap().contains(title)).unwrap();
+        d["distribution"].as_array().unwrap().iter().map(|x| x["format"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(
+        formats("equipements").contains(&"Shapefile".to_owned())
+            && formats("equipements").contains(&"FlatGeobuf".to_owned())
+    );
+    assert!(
+        !formats("budget").iter().any(|f| ["GeoJSON", "KML", "GPX", "Shapefile", "FlatGeobuf"].contains(&f.as_str())),
+        "{:?}",
+        formats("budget")
+    );
 
     let (status, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/exports/xls").await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("InvalidRESTParameterError")), "{v}");

@@ -226,11 +226,12 @@ pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, 
             use_extension: true,
         }),
         "shp" => ExportFormat::Shapefile { name: current.dataset.dataset_id.clone(), crs: portail_query::Crs::Wgs84 },
+        "fgb" => ExportFormat::FlatGeobuf { name: current.dataset.dataset_id.clone(), crs: portail_query::Crs::Wgs84 },
         "parquet" => ExportFormat::Parquet { zstd: false },
         "xlsx" => ExportFormat::Xlsx { labels },
         other => {
             return Err(ApiError::parameter(format!(
-                "Unsupported format: {other} (available: csv, json, jsonl, geojson, kml, gpx, shp, parquet, xlsx)"
+                "Unsupported format: {other} (available: csv, json, jsonl, geojson, kml, gpx, shp, fgb, parquet, xlsx)"
             )))
         }
     };
