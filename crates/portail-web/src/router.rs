@@ -53,6 +53,8 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/backoffice/pages/{slug}/delete/",
     "/backoffice/privacy/policy-text/",
     "/backoffice/datasets/{dataset_id}/metadata/",
+    "/backoffice/datasets/{dataset_id}/restriction/",
+    "/backoffice/datasets/{dataset_id}/delete/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -101,6 +103,8 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[33], post(back::pages::delete))
         .route(PAGE_ROUTES[34], post(back::privacy::policy_text))
         .route(PAGE_ROUTES[35], get(back::metadata::page).post(back::metadata::save))
+        .route(PAGE_ROUTES[36], post(back::dataset_admin::restriction))
+        .route(PAGE_ROUTES[37], get(back::dataset_admin::confirm).post(back::dataset_admin::delete))
         .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → audience → identity → CSRF → handler.

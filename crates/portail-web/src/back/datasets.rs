@@ -77,6 +77,7 @@ async fn render(ctx: &Ctx, status: StatusCode, queued: Option<i64>, errors: Vec<
         .with("jobs", jobs)
         .with("can_edit", can_edit(ctx))
         .with("queued", queued)
+        .with("deleted", query_value(ctx.path_and_query.split_once('?').map(|(_, q)| q), "deleted").is_some())
         .with("errors", errors);
     ctx.render(page)
 }

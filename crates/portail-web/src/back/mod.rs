@@ -3,6 +3,7 @@
 pub mod apikeys;
 pub mod attachments;
 pub mod audience;
+pub mod dataset_admin;
 pub mod datasets;
 pub mod metadata;
 pub mod pages;

@@ -143,3 +143,57 @@ async fn uploads_need_the_token_first_and_an_editor() {
     // Anonymous visitors are sent to sign in.
     assert_eq!(app.get(ALPHA, "/backoffice/datasets/").await.status, 303);
 }
+
+#[tokio::test]
+async fn editors_restrict_and_admins_delete_a_dataset_after_confirming() {
+    use axum::http::StatusCode;
+    let app = crate::api::with_datasets().await;
+    let records = "/api/explore/v2.1/catalog/datasets/budget/records?limit=1";
+    assert_eq!(app.get(ALPHA, records).await.status, StatusCode::OK);
+
+    // An editor restricts it: anonymous callers get 404, the editor still sees it.
+    let mut editor = app.browser(ALPHA);
+    editor.sign_in(ALPHA_EDITOR, PASSWORD).await;
+    let page = editor.get("/backoffice/datasets/").await;
+    assert!(page.text().contains("action=\"/backoffice/datasets/budget/restriction/\""));
+    assert!(!page.text().contains("href=\"/backoffice/datasets/budget/delete/\""), "deleting is for admins");
+    let token = page.form_token().unwrap();
+    let restrict = [("csrfmiddlewaretoken", token.as_str()), ("restricted", "true")];
+    let r = editor.post("/backoffice/datasets/budget/restriction/", &restrict).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get(ALPHA, records).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(editor.get(records).await.status, StatusCode::OK);
+    assert_eq!(editor.post("/backoffice/datasets/budget/restriction/", &[("restricted", "false")]).await.status, 403);
+    let public = [("csrfmiddlewaretoken", token.as_str()), ("restricted", "false")];
+    editor.post("/backoffice/datasets/budget/restriction/", &public).await;
+    assert_eq!(app.get(ALPHA, records).await.status, StatusCode::OK);
+
+    // Editors may not delete; an admin confirms on a page naming what goes.
+    let confirm = [("csrfmiddlewaretoken", token.as_str()), ("confirm", "budget")];
+    assert_eq!(editor.post("/backoffice/datasets/budget/delete/", &confirm).await.status, StatusCode::FORBIDDEN);
+    let mut admin = app.browser(ALPHA);
+    admin.sign_in(ALPHA_ADMIN, PASSWORD).await;
+    assert!(admin.get("/backoffice/datasets/").await.text().contains("href=\"/backoffice/datasets/budget/delete/\""));
+    let form = admin.get("/backoffice/datasets/budget/delete/").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.text().contains("This cannot be undone") && form.text().contains("its kept versions (1)"),
+        "{}",
+        form.text()
+    );
+    let token = form.form_token().unwrap();
+    // Without the repeated identifier nothing is deleted.
+    let r = admin.post("/backoffice/datasets/budget/delete/", &[("csrfmiddlewaretoken", token.as_str())]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get(ALPHA, records).await.status, StatusCode::OK);
+    let confirm = [("csrfmiddlewaretoken", token.as_str()), ("confirm", "budget")];
+    let r = admin.post("/backoffice/datasets/budget/delete/", &confirm).await;
+    assert_eq!(r.location(), Some("/backoffice/datasets/?deleted=1"));
+    assert!(admin.get("/backoffice/datasets/?deleted=1").await.text().contains("The dataset was deleted."));
+    assert_eq!(app.get(ALPHA, records).await.status, StatusCode::NOT_FOUND);
+    assert!(app.store.dataset(1, "budget").await.unwrap().is_none());
+    // Another portal's admin cannot reach this portal's datasets.
+    let mut beta = app.browser(BETA);
+    beta.sign_in(BETA_ADMIN, PASSWORD).await;
+    assert_eq!(beta.get("/backoffice/datasets/equipements/delete/").await.status, StatusCode::NOT_FOUND);
+}
