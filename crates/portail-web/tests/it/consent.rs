@@ -432,6 +432,19 @@ async fn tp_3_4_7_map_tiles_only_once_granted_and_never_in_embeds() {
     }
 }
 
+/// An external analytics integration, a second consent purpose beside the video.
+fn statify() -> portail_store::privacy::IntegrationConfig {
+    portail_store::privacy::IntegrationConfig {
+        kind: "extanalytics".into(),
+        vendor: "Statify".into(),
+        origin: "https://stats.example.net".into(),
+        privacy_url: "https://stats.example.net/privacy".into(),
+        cookies: vec![],
+        enabled_at: START,
+        resource: "/s.js".into(),
+    }
+}
+
 /// The `<form>` of the banner, from its opening tag to its end.
 fn banner_of(html: &str) -> &str {
     let start = html.find(r#"id="consent-banner""#).expect("a banner");
@@ -460,16 +473,7 @@ async fn pur_1_3_purposes_are_the_necessary_cookies_the_audience_and_one_per_int
 
     // PUR-1: one consent purpose per enabled integration kind, off until granted.
     let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
-    let stats = portail_store::privacy::IntegrationConfig {
-        kind: "extanalytics".into(),
-        vendor: "Statify".into(),
-        origin: "https://stats.example.net".into(),
-        privacy_url: "https://stats.example.net/privacy".into(),
-        cookies: vec![],
-        enabled_at: START,
-        resource: "/s.js".into(),
-    };
-    app.store.put_integration(alpha.id, &stats, app.now()).await.unwrap();
+    app.store.put_integration(alpha.id, &statify(), app.now()).await.unwrap();
     let mut visitor = app.browser(ALPHA);
     let panel = visitor.get("/consent/").await.text();
     let controls: Vec<&str> = panel.match_indices("name=\"purpose_").map(|(i, _)| &panel[i + 14..i + 40]).collect();
@@ -550,16 +554,7 @@ async fn pan_4_ask_6_withdrawing_takes_the_two_steps_granting_takes_and_the_pane
 async fn sig_3_an_explicit_grant_under_a_signal_is_kept_for_that_purpose_only() {
     let app = app_with_video().await;
     let alpha = app.store.portal_by_slug("alpha").await.unwrap().unwrap();
-    let stats = portail_store::privacy::IntegrationConfig {
-        kind: "extanalytics".into(),
-        vendor: "Statify".into(),
-        origin: "https://stats.example.net".into(),
-        privacy_url: "https://stats.example.net/privacy".into(),
-        cookies: vec![],
-        enabled_at: START,
-        resource: "/s.js".into(),
-    };
-    app.store.put_integration(alpha.id, &stats, app.now()).await.unwrap();
+    app.store.put_integration(alpha.id, &statify(), app.now()).await.unwrap();
     let mut visitor = app.browser(ALPHA);
     let gpc_get = |path: &str| Request::get(path).header("sec-gpc", "1").body(Body::empty()).unwrap();
     let before = visitor.send(gpc_get("/pages/video/")).await.text();

@@ -36,6 +36,14 @@ fn cluster_grid(params: &V1Params) -> Result<(u8, f64), ApiError> {
     Ok((zoom, (pixels / 2.0).clamp(1.0, 256.0)))
 }
 
+/// The request's context as conditions, plus one: records without a value in `field` (a
+/// quoted geo field) are on no map.
+fn located(params: &V1Params, schema: &portail_core::Schema, field: &str) -> Result<Vec<String>, ApiError> {
+    let mut wheres = context(params, schema)?.all();
+    wheres.push(format!("{field} is not null"));
+    Ok(wheres)
+}
+
 /// `{"min", "max"}` of numbers (integers stay integers), or nulls when there are none.
 fn range(values: impl Iterator<Item = Value>) -> Value {
     let numbers: Vec<Value> = values.filter(Value::is_number).collect();
@@ -74,10 +82,7 @@ async fn geocluster_inner(req: &V1Request) -> Result<Response, ApiError> {
         select.push(format!("envelope({field}) as hull"));
     }
     select.extend(series.iter().enumerate().map(|(i, s)| s.select(i)));
-    let ctx = context(params, schema)?;
-    let mut wheres = ctx.all();
-    // Records without a point are in no cluster.
-    wheres.push(format!("{field} is not null"));
+    let wheres = located(params, schema, &field)?;
     let select = select.join(", ");
     let query = RecordsRequest {
         select: Some(&select),
@@ -157,9 +162,7 @@ pub async fn geopreview(req: V1Request) -> Response {
                 .ok_or_else(|| ApiError::parameter(format!("Invalid value for rows: {r} (0 to {MAX_PREVIEW})")))?,
         };
         let field = format!("`{}`", geo.name);
-        let ctx = context(params, schema)?;
-        let mut wheres = ctx.all();
-        wheres.push(format!("{field} is not null"));
+        let wheres = located(params, schema, &field)?;
         let query = RecordsRequest {
             select: Some(&field),
             wheres: wheres.iter().map(String::as_str).collect(),
@@ -230,9 +233,7 @@ async fn geopolygon_inner(req: &V1Request) -> Result<Response, ApiError> {
     let field = format!("`{}`", geo.name);
     let mut select = vec![format!("{field} as g")];
     select.extend(series.iter().enumerate().filter_map(|(i, s)| s.input(i)));
-    let ctx = context(params, schema)?;
-    let mut wheres = ctx.all();
-    wheres.push(format!("{field} is not null"));
+    let wheres = located(params, schema, &field)?;
     let select = select.join(", ");
     let query = RecordsRequest {
         select: Some(&select),
