@@ -388,6 +388,28 @@ impl<F: Fn(&str) -> Option<V1Field>> Parser<'_, F> {
                     None => self.error("#polygon() takes a field and \"(lat,lon),(lat,lon),(lat,lon)…\""),
                 }
             }
+            "geometry" => {
+                // `#geometry(f, "WKT"[, INTERSECTS|DISJOINT|WITHIN])`, intersects when left out.
+                let f = field_arg(0)?;
+                let wkt = args.get(1).map(|(a, _)| a.trim()).unwrap_or("");
+                let kinds = ["POINT", "MULTIPOINT", "LINESTRING", "MULTILINESTRING", "POLYGON", "MULTIPOLYGON"];
+                let upper = wkt.to_ascii_uppercase();
+                let is_wkt =
+                    kinds.iter().any(|k| upper.strip_prefix(k).is_some_and(|r| r.trim_start().starts_with('(')));
+                if !is_wkt || wkt.contains('\'') {
+                    return self.error("#geometry() takes a field and a WKT geometry such as \"POLYGON((2.3 48.8, 2.4 48.8, 2.4 48.9, 2.3 48.8))\"");
+                }
+                let function = match args.get(2).map(|(a, _)| a.to_ascii_uppercase()) {
+                    None => "intersects",
+                    Some(m) if m == "INTERSECTS" => "intersects",
+                    Some(m) if m == "DISJOINT" => "disjoint",
+                    Some(m) if m == "WITHIN" => "within",
+                    Some(m) => {
+                        return self.error(format!("#geometry(): {m} is not a mode (INTERSECTS, DISJOINT, WITHIN)"))
+                    }
+                };
+                Ok(format!("{function}({f}, geom'{wkt}')"))
+            }
             other => self.error(format!("#{other}() is not supported")),
         }
     }
@@ -488,6 +510,18 @@ mod tests {
             "intersects(`geo`, geom'POLYGON((2.3 48.8, 2.3 48.9, 2.4 48.9, 2.3 48.8))')"
         );
         assert!(translate_q("#polygon(geo, \"(48.8,2.3)\")", &fields).is_err());
+        assert_eq!(
+            t("#geometry(geo, \"POLYGON((2.3 48.8, 2.4 48.8, 2.4 48.9, 2.3 48.8))\")"),
+            "intersects(`geo`, geom'POLYGON((2.3 48.8, 2.4 48.8, 2.4 48.9, 2.3 48.8))')"
+        );
+        assert_eq!(t("#geometry(geo, \"POINT(2.3 48.8)\", within)"), "within(`geo`, geom'POINT(2.3 48.8)')");
+        for bad in [
+            "#geometry(geo, \"{}\")",
+            "#geometry(geo, \"POINT(1 2)\", near)",
+            "#geometry(geo, \"POINT(1 2)') or (1=1\")",
+        ] {
+            assert!(translate_q(bad, &fields).is_err(), "{bad}");
+        }
     }
 
     #[test]
