@@ -1,9 +1,13 @@
 //! `/catalog/datasets/{id}/facets`: value counts of the requested fields over the matching
-//! records. Text, numeric and boolean fields count by value, date fields by year.
+//! records. Text, numeric and boolean fields count by value; date fields by year, with the
+//! months of a refined year and the days of a refined month nested under it, in calendar order
+//! (other facets most frequent first). A facet asked as
+//! `facet(name="x", disjunctive=true, sort="-count", limit=20)` takes those options.
 
 use super::catalog::DatasetRequest;
 use super::catalog::Served;
-use super::records::request_wheres;
+use super::params::split_refinement;
+use super::records::request_wheres_except;
 use super::{api_headers, ApiError};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,19 +18,77 @@ use serde_json::{json, Value};
 /// Most values returned per facet.
 const MAX_FACET_VALUES: i64 = 1000;
 
-/// The facet name of `facet=name` or `facet=facet(name="x", …)`.
-pub(crate) fn facet_name(spec: &str) -> String {
-    let s = spec.trim();
-    if let Some(inner) = s.strip_prefix("facet(").and_then(|r| r.strip_suffix(')')) {
-        for part in inner.split(',') {
-            if let Some((k, v)) = part.split_once('=') {
-                if k.trim() == "name" {
-                    return v.trim().trim_matches('"').trim_matches('\'').to_owned();
-                }
-            }
+/// How a facet's values are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FacetSort {
+    Count { descending: bool },
+    Alphanum { descending: bool },
+    Num { descending: bool },
+}
+
+/// A `facet` parameter: its field and options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FacetSpec {
+    pub name: String,
+    pub disjunctive: bool,
+    pub sort: Option<FacetSort>,
+    pub limit: Option<usize>,
+}
+
+/// `key=value` pairs of `facet(…)`, commas inside quotes kept.
+fn arguments(inner: &str) -> Vec<(String, String)> {
+    let mut parts = vec![];
+    let (mut current, mut quote) = (String::new(), None);
+    for c in inner.chars() {
+        match (c, quote) {
+            ('"' | '\'', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            (',', None) => parts.push(std::mem::take(&mut current)),
+            _ => current.push(c),
         }
     }
-    s.to_owned()
+    parts.push(current);
+    parts.iter().filter_map(|p| p.split_once('=')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect()
+}
+
+impl FacetSpec {
+    /// `facet=name` or `facet=facet(name="x", disjunctive=true, sort="-count", limit=20)`.
+    pub fn parse(spec: &str) -> Result<FacetSpec, ApiError> {
+        let s = spec.trim();
+        let Some(inner) = s.strip_prefix("facet(").and_then(|r| r.strip_suffix(')')) else {
+            return Ok(FacetSpec { name: s.trim_matches('`').to_owned(), disjunctive: false, sort: None, limit: None });
+        };
+        let mut out = FacetSpec { name: String::new(), disjunctive: false, sort: None, limit: None };
+        for (key, value) in arguments(inner) {
+            let bad = || ApiError::parameter(format!("Invalid value for facet API parameter: {key}={value} in {s}"));
+            match key.as_str() {
+                "name" => out.name = value.trim_matches('`').to_owned(),
+                "disjunctive" => out.disjunctive = value.eq_ignore_ascii_case("true"),
+                "sort" => {
+                    let (descending, kind) = value.strip_prefix('-').map_or((false, value.as_str()), |k| (true, k));
+                    out.sort = Some(match kind {
+                        "count" => FacetSort::Count { descending: !descending },
+                        "alphanum" => FacetSort::Alphanum { descending },
+                        "num" => FacetSort::Num { descending },
+                        _ => return Err(bad()),
+                    });
+                }
+                "limit" => out.limit = Some(value.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(bad)?),
+                // Hierarchical text facets are not built; the options are accepted.
+                "hierarchical" | "separator" => {}
+                _ => return Err(bad()),
+            }
+        }
+        if out.name.is_empty() {
+            return Err(ApiError::parameter(format!("Invalid value for facet API parameter: {s} names no field")));
+        }
+        Ok(out)
+    }
+}
+
+/// The facet name of `facet=name` or `facet=facet(name="x", …)` (catalog facets take no options).
+pub(crate) fn facet_name(spec: &str) -> String {
+    FacetSpec::parse(spec).map(|s| s.name).unwrap_or_else(|_| spec.trim().to_owned())
 }
 
 fn text_of(v: &Value) -> String {
@@ -37,24 +99,35 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-/// Counts of one field's values over the records matching `wheres`, most frequent first:
-/// `(value as text, count)`. Dates count by year; geo fields cannot be facets.
-pub(crate) async fn facet_counts(
+/// One value of a facet, with the values nested under it (months of a year, days of a month).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FacetValue {
+    pub name: String,
+    /// The refine token: the value, or a date path (`2024/03`).
+    pub value: String,
+    pub count: Value,
+    pub state: &'static str,
+    pub children: Vec<FacetValue>,
+}
+
+impl FacetValue {
+    /// As v2.1 writes it (`value`), or v1 (`path`).
+    pub fn json(&self, key: &str) -> Value {
+        let mut out = json!({"name": self.name, key: self.value, "count": self.count, "state": self.state});
+        if !self.children.is_empty() {
+            out["facets"] = Value::Array(self.children.iter().map(|c| c.json(key)).collect());
+        }
+        out
+    }
+}
+
+/// `(value, count)` of `key` over the records matching `wheres`, most frequent first.
+async fn counts(
     current: &Served,
     wheres: &[String],
-    name: &str,
+    key: &str,
     timezone: portail_query::Zone,
 ) -> Result<Vec<(String, Value)>, ApiError> {
-    let schema = &current.version.schema;
-    let field = schema.field(name).ok_or_else(|| ApiError::odsql(schema.unknown_field(name)))?;
-    let quoted = format!("`{}`", field.name.replace('`', "\\`"));
-    let key = match field.field_type {
-        FieldType::Date | FieldType::Datetime => format!("year({quoted})"),
-        FieldType::GeoPoint2d | FieldType::GeoShape => {
-            return Err(ApiError::odsql(format!("{name} is a geo field and cannot be a facet")))
-        }
-        _ => quoted,
-    };
     let select = format!("{key} as facet_value, count(*) as facet_count");
     let group_by = format!("{key} as facet_value");
     let req = RecordsRequest {
@@ -77,25 +150,181 @@ pub(crate) async fn facet_counts(
         .collect())
 }
 
+/// What a facet request knows of the field's refinements and exclusions.
+pub(crate) struct Selection<'a> {
+    pub refined: &'a [String],
+    pub excluded: &'a [String],
+}
+
+impl Selection<'_> {
+    /// A value is refined when it, or a path below it, was refined.
+    fn state(&self, value: &str) -> &'static str {
+        let on_path = |r: &String| r == value || r.starts_with(&format!("{value}/"));
+        if self.refined.iter().any(on_path) {
+            "refined"
+        } else if self.excluded.iter().any(|x| x == value) {
+            "excluded"
+        } else {
+            "displayed"
+        }
+    }
+}
+
+fn sort_values(values: &mut [FacetValue], sort: FacetSort) {
+    let number = |v: &FacetValue| v.value.parse::<f64>().unwrap_or(f64::NAN);
+    let count = |v: &FacetValue| v.count.as_i64().unwrap_or(0);
+    let ordered = |o: std::cmp::Ordering, descending: bool| if descending { o.reverse() } else { o };
+    values.sort_by(|a, b| match sort {
+        FacetSort::Count { descending } => ordered(count(a).cmp(&count(b)), descending).then(a.value.cmp(&b.value)),
+        FacetSort::Alphanum { descending } => ordered(a.value.to_lowercase().cmp(&b.value.to_lowercase()), descending),
+        FacetSort::Num { descending } => ordered(number(a).total_cmp(&number(b)), descending),
+    });
+}
+
+/// The values of one facet over the records matching `wheres` (which, for a disjunctive facet,
+/// leave out the facet's own refinements): dates as years, with the months of a refined year and
+/// the days of a refined month; excluded values listed last with no count.
+pub(crate) async fn facet_values(
+    current: &Served,
+    wheres: &[String],
+    spec: &FacetSpec,
+    selection: &Selection<'_>,
+    timezone: portail_query::Zone,
+) -> Result<Vec<FacetValue>, ApiError> {
+    let schema = &current.version.schema;
+    let field = schema.field(&spec.name).ok_or_else(|| ApiError::odsql(schema.unknown_field(&spec.name)))?;
+    let quoted = format!("`{}`", field.name.replace('`', "\\`"));
+    let is_date = matches!(field.field_type, FieldType::Date | FieldType::Datetime);
+    if matches!(field.field_type, FieldType::GeoPoint2d | FieldType::GeoShape) {
+        return Err(ApiError::odsql(format!("{} is a geo field and cannot be a facet", spec.name)));
+    }
+    let node = |name: String, value: String, count: Value| {
+        let state = selection.state(&value);
+        FacetValue { name, value, count, state, children: vec![] }
+    };
+    let mut values: Vec<FacetValue> = if is_date {
+        let mut years = vec![];
+        for (year, count) in counts(current, wheres, &format!("year({quoted})"), timezone).await? {
+            let mut y = node(year.clone(), year.clone(), count);
+            // Months of a refined year, days of a refined month, in calendar order.
+            if y.state == "refined" {
+                let mut within = wheres.to_vec();
+                within.push(format!("year({quoted}) = {year}"));
+                for (month, count) in counts(current, &within, &format!("month({quoted})"), timezone).await? {
+                    let path = format!("{year}/{:0>2}", month);
+                    let mut m = node(format!("{:0>2}", month), path.clone(), count);
+                    if m.state == "refined" {
+                        let mut within = within.clone();
+                        within.push(format!("month({quoted}) = {month}"));
+                        for (day, count) in counts(current, &within, &format!("day({quoted})"), timezone).await? {
+                            m.children.push(node(format!("{:0>2}", day), format!("{path}/{:0>2}", day), count));
+                        }
+                        sort_values(&mut m.children, FacetSort::Alphanum { descending: false });
+                    }
+                    y.children.push(m);
+                }
+                sort_values(&mut y.children, FacetSort::Alphanum { descending: false });
+            }
+            years.push(y);
+        }
+        years
+    } else {
+        counts(current, wheres, &quoted, timezone).await?.into_iter().map(|(v, c)| node(v.clone(), v, c)).collect()
+    };
+    let default_sort =
+        if is_date { FacetSort::Alphanum { descending: false } } else { FacetSort::Count { descending: true } };
+    sort_values(&mut values, spec.sort.unwrap_or(default_sort));
+    if let Some(limit) = spec.limit {
+        values.truncate(limit);
+    }
+    let missing: Vec<&String> = selection.excluded.iter().filter(|x| !values.iter().any(|v| &v.value == *x)).collect();
+    for x in missing {
+        values.push(FacetValue {
+            name: x.rsplit('/').next().unwrap_or(x).to_owned(),
+            value: x.clone(),
+            count: Value::from(0),
+            state: "excluded",
+            children: vec![],
+        });
+    }
+    Ok(values)
+}
+
+/// The refine (or exclude) values the request gives for `field`.
+pub(crate) fn values_of(params: &[&str], field: &str) -> Vec<String> {
+    params
+        .iter()
+        .filter_map(|r| split_refinement(r).ok())
+        .filter(|(f, _)| f.trim_matches('`') == field)
+        .map(|(_, v)| v.to_owned())
+        .collect()
+}
+
 pub async fn facets(DatasetRequest { current, params, .. }: DatasetRequest) -> Result<Response, ApiError> {
-    let wheres = request_wheres(&params, &current.version.schema)?;
-    let refined = params.refinements();
+    let schema = &current.version.schema;
     let timezone = params.timezone()?;
     let mut groups = vec![];
-    for spec in params.all("facet") {
-        let name = facet_name(spec);
-        let values: Vec<Value> = facet_counts(&current, &wheres, &name, timezone)
-            .await?
-            .into_iter()
-            .map(|(value, count)| {
-                let state =
-                    if refined.iter().any(|(f, v)| *f == name && *v == value) { "refined" } else { "displayed" };
-                json!({"name": value, "value": value, "count": count, "state": state})
-            })
-            .collect();
-        groups.push(json!({"name": name, "facets": values}));
+    for raw in params.all("facet") {
+        let spec = FacetSpec::parse(raw)?;
+        let wheres = request_wheres_except(&params, schema, spec.disjunctive.then_some(spec.name.as_str()))?;
+        let refined = values_of(&params.all("refine"), &spec.name);
+        let excluded = values_of(&params.all("exclude"), &spec.name);
+        let selection = Selection { refined: &refined, excluded: &excluded };
+        let values = facet_values(&current, &wheres, &spec, &selection, timezone).await?;
+        groups.push(json!({"name": spec.name, "facets": values.iter().map(|v| v.json("value")).collect::<Vec<_>>()}));
     }
     let mut r = Json(json!({"links": [], "facets": groups})).into_response();
     api_headers(&mut r);
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facet_specs_take_their_options() {
+        let s = FacetSpec::parse(r#"facet(name="city", disjunctive=true, sort="-alphanum", limit=5)"#).unwrap();
+        assert_eq!(s.name, "city");
+        assert!(s.disjunctive);
+        assert_eq!(s.sort, Some(FacetSort::Alphanum { descending: true }));
+        assert_eq!(s.limit, Some(5));
+        assert_eq!(FacetSpec::parse("city").unwrap().name, "city");
+        assert_eq!(FacetSpec::parse(r#"facet(name="a,b", separator=",")"#).unwrap().name, "a,b");
+        assert_eq!(
+            FacetSpec::parse(r#"facet(name="n", sort="count")"#).unwrap().sort,
+            Some(FacetSort::Count { descending: true })
+        );
+        for bad in [
+            r#"facet(name="x", sort="size")"#,
+            r#"facet(name="x", limit=0)"#,
+            r#"facet(sort="count")"#,
+            r#"facet(name="x", colour=1)"#,
+        ] {
+            assert!(FacetSpec::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_sort_by_count_name_or_number() {
+        let v = |value: &str, count: i64| FacetValue {
+            name: value.into(),
+            value: value.into(),
+            count: Value::from(count),
+            state: "displayed",
+            children: vec![],
+        };
+        let mut values = vec![v("b", 1), v("10", 3), v("9", 3), v("A", 2)];
+        sort_values(&mut values, FacetSort::Count { descending: true });
+        assert_eq!(values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(), ["10", "9", "A", "b"]);
+        sort_values(&mut values, FacetSort::Alphanum { descending: false });
+        assert_eq!(values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(), ["10", "9", "A", "b"]);
+        sort_values(&mut values[..2], FacetSort::Num { descending: false });
+        assert_eq!(values[0].value, "9");
+        let sel = Selection { refined: &["2024/03".to_owned()], excluded: &["2020".to_owned()] };
+        assert_eq!(
+            (sel.state("2024"), sel.state("2024/03"), sel.state("2024/04"), sel.state("2020")),
+            ("refined", "refined", "displayed", "excluded")
+        );
+    }
 }

@@ -19,7 +19,8 @@ pub fn split_refinement(spec: &str) -> Result<(&str, &str), ApiError> {
     let (facet, raw) = spec.split_once(':').ok_or_else(|| {
         ApiError::parameter(format!("Invalid value for refine API parameter: {spec} (expected facet:value)"))
     })?;
-    Ok((facet.trim(), raw.trim().trim_matches('"').trim_matches('\'')))
+    // The facet may come back-quoted (`` `city`:Paris ``), as ods-widgets write it.
+    Ok((facet.trim().trim_matches('`'), raw.trim().trim_matches('"').trim_matches('\'')))
 }
 
 /// `timezone`: an IANA name (UTC when absent); an unknown name is a 400.

@@ -47,6 +47,12 @@ pub(crate) fn refine_condition(schema: &Schema, field: &str, value: &str) -> Res
 
 /// Every `where`, plus `refine` and `exclude` as conditions.
 pub fn request_wheres(params: &Params, schema: &Schema) -> Result<Vec<String>, ApiError> {
+    request_wheres_except(params, schema, None)
+}
+
+/// The same, leaving out the refinements of `field` (a disjunctive facet counts its values
+/// without its own).
+pub fn request_wheres_except(params: &Params, schema: &Schema, field: Option<&str>) -> Result<Vec<String>, ApiError> {
     let mut wheres: Vec<String> =
         params.all("where").into_iter().filter(|w| !w.trim().is_empty()).map(str::to_owned).collect();
     // `qv1`: a v1 query that widgets add when they translate a v1 context for v2.1.
@@ -57,8 +63,10 @@ pub fn request_wheres(params: &Params, schema: &Schema) -> Result<Vec<String>, A
         }
     }
     for r in params.all("refine") {
-        let (field, value) = split_refinement(r)?;
-        wheres.push(refine_condition(schema, field, value)?);
+        let (facet, value) = split_refinement(r)?;
+        if Some(facet) != field {
+            wheres.push(refine_condition(schema, facet, value)?);
+        }
     }
     for x in params.all("exclude") {
         let (field, value) = split_refinement(x)?;

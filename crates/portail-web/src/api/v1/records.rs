@@ -4,7 +4,7 @@ use super::{context, geo_field, order_by, respond, v1_error, Context, V1Params, 
 use crate::api::catalog::find_visible;
 use crate::api::catalog::Served;
 use crate::api::exports::{stream_export, ExportArgs};
-use crate::api::facets::facet_counts;
+use crate::api::facets::{facet_values, FacetSpec, Selection};
 use crate::api::params::timezone;
 use crate::api::ApiError;
 use axum::extract::Path;
@@ -89,16 +89,14 @@ async fn facet_groups(current: &Served, params: &V1Params, ctx: &Context) -> Res
         let name = name.trim();
         let disjunctive = params.flag(&format!("disjunctive.{name}"));
         let wheres = if disjunctive { ctx.without_refines_of(name) } else { ctx.all() };
-        let refined: Vec<&str> = params.prefixed("refine.").filter(|(f, _)| *f == name).map(|(_, v)| v).collect();
-        let facets: Vec<Value> = facet_counts(current, &wheres, name, timezone(params.one("timezone"))?)
-            .await?
-            .into_iter()
-            .map(|(value, count)| {
-                let state = if refined.contains(&value.as_str()) { "refined" } else { "displayed" };
-                json!({"name": value, "path": value, "count": count, "state": state})
-            })
-            .collect();
-        groups.push(json!({"name": name, "facets": facets}));
+        let pick = |prefix: &str| -> Vec<String> {
+            params.prefixed(prefix).filter(|(f, _)| *f == name).map(|(_, v)| v.to_owned()).collect()
+        };
+        let (refined, excluded) = (pick("refine."), pick("exclude."));
+        let selection = Selection { refined: &refined, excluded: &excluded };
+        let spec = FacetSpec { name: name.to_owned(), disjunctive, sort: None, limit: None };
+        let values = facet_values(current, &wheres, &spec, &selection, timezone(params.one("timezone"))?).await?;
+        groups.push(json!({"name": name, "facets": values.iter().map(|v| v.json("path")).collect::<Vec<_>>()}));
     }
     Ok(groups)
 }
