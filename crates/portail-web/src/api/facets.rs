@@ -67,7 +67,8 @@ impl FacetSpec {
                 "sort" => {
                     let (descending, kind) = value.strip_prefix('-').map_or((false, value.as_str()), |k| (true, k));
                     out.sort = Some(match kind {
-                        "count" => FacetSort::Count { descending: !descending },
+                        // A leading minus is descending, as in `-count` (the usual choice).
+                        "count" => FacetSort::Count { descending },
                         "alphanum" => FacetSort::Alphanum { descending },
                         "num" => FacetSort::Num { descending },
                         _ => return Err(bad()),
