@@ -292,10 +292,9 @@ mod tests {
         assert_eq!(s.limit, Some(5));
         assert_eq!(FacetSpec::parse("city").unwrap().name, "city");
         assert_eq!(FacetSpec::parse(r#"facet(name="a,b", separator=",")"#).unwrap().name, "a,b");
-        assert_eq!(
-            FacetSpec::parse(r#"facet(name="n", sort="count")"#).unwrap().sort,
-            Some(FacetSort::Count { descending: true })
-        );
+        let sort = |text: &str| FacetSpec::parse(&format!(r#"facet(name="n", sort="{text}")"#)).unwrap().sort;
+        assert_eq!(sort("-count"), Some(FacetSort::Count { descending: true }));
+        assert_eq!(sort("count"), Some(FacetSort::Count { descending: false }));
         for bad in [
             r#"facet(name="x", sort="size")"#,
             r#"facet(name="x", limit=0)"#,
