@@ -74,6 +74,8 @@ pub struct ApiKeyRecord {
     pub key_prefix: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// The key reads only what anonymous callers read, whatever its owner may see.
+    pub public_only: bool,
 }
 
 /// What publishers say about a dataset beyond its title and description: the rest of

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/0009_audience_country.sql")),
     (10, include_str!("../migrations/0010_policy_text.sql")),
     (11, include_str!("../migrations/0011_dataset_metas.sql")),
+    (12, include_str!("../migrations/0012_api_key_scope.sql")),
 ];
 
 pub async fn run(pool: &SqlitePool) -> Result<(), StoreError> {

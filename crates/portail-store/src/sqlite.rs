@@ -151,7 +151,7 @@ fn to_json(value: &impl serde::Serialize) -> Result<String> {
 
 const PORTAL_COLUMNS: &str = "id, slug, name, default_lang, langs, title_en, title_fr, description_en, description_fr";
 
-const API_KEY_COLUMNS: &str = "id, portal_id, user_id, name, key_prefix, created_at, last_used_at";
+const API_KEY_COLUMNS: &str = "id, portal_id, user_id, name, key_prefix, created_at, last_used_at, public_only";
 
 fn api_key_row(r: &SqliteRow) -> ApiKeyRecord {
     ApiKeyRecord {
@@ -160,6 +160,7 @@ fn api_key_row(r: &SqliteRow) -> ApiKeyRecord {
         user_id: r.get("user_id"),
         name: r.get("name"),
         key_prefix: r.get("key_prefix"),
+        public_only: r.get::<i64, _>("public_only") != 0,
         created_at: r.get("created_at"),
         last_used_at: r.get("last_used_at"),
     }
@@ -377,7 +378,8 @@ impl MetadataStore for SqliteStore {
 
     async fn create_api_key(&self, key: &ApiKeyRecord, key_digest: &str) -> Result<i64> {
         let done = sqlx::query(
-            "INSERT INTO api_keys (portal_id, user_id, name, key_digest, key_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (portal_id, user_id, name, key_digest, key_prefix, created_at, public_only) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(key.portal_id)
         .bind(key.user_id)
@@ -385,6 +387,7 @@ impl MetadataStore for SqliteStore {
         .bind(key_digest)
         .bind(&key.key_prefix)
         .bind(key.created_at)
+        .bind(key.public_only)
         .execute(&self.pool)
         .await?;
         Ok(done.last_insert_rowid())
@@ -859,12 +862,18 @@ mod tests {
             key_prefix: "abcd".into(),
             created_at: 5,
             last_used_at: None,
+            public_only: false,
         };
         let id = store.create_api_key(&key, "digest-1").await.unwrap();
         store
-            .create_api_key(&ApiKeyRecord { name: "later".into(), created_at: 6, ..key.clone() }, "digest-2")
+            .create_api_key(
+                &ApiKeyRecord { name: "later".into(), created_at: 6, public_only: true, ..key.clone() },
+                "digest-2",
+            )
             .await
             .unwrap();
+        assert!(store.api_key("digest-2").await.unwrap().unwrap().public_only, "the scope is kept");
+        assert!(!store.api_key("digest-1").await.unwrap().unwrap().public_only);
         let found = store.api_key("digest-1").await.unwrap().unwrap();
         assert_eq!((found.id, found.name.as_str(), found.user_id), (id, "script", owner.id));
         assert!(store.api_key("digest-x").await.unwrap().is_none());

@@ -419,3 +419,6 @@ ds-delete-submit = Delete { $id } for good
 ds-deleted = The dataset was deleted.
 ds-error-busy = An import of this dataset is running; try again once it has finished.
 ds-error-confirm = The deletion was not confirmed: use the button of the confirmation page.
+apikeys-scope = Access
+apikeys-scope-owner = Everything I can see (restricted datasets included)
+apikeys-scope-public = Public data only

@@ -419,3 +419,6 @@ ds-delete-submit = Supprimer { $id } définitivement
 ds-deleted = Le jeu de données a été supprimé.
 ds-error-busy = Un import de ce jeu de données est en cours ; réessayez une fois qu'il sera terminé.
 ds-error-confirm = La suppression n'a pas été confirmée : utilisez le bouton de la page de confirmation.
+apikeys-scope = Accès
+apikeys-scope-owner = Tout ce que je peux voir (jeux de données restreints compris)
+apikeys-scope-public = Données publiques uniquement

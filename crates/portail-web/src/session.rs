@@ -69,10 +69,14 @@ pub async fn identify(State(app): State<AppState>, mut req: Request, next: Next)
         _ => None,
     };
     if let (None, Some(site), Some(key)) = (&identity, &site, api_key_of(&req)) {
-        identity = load_api_key(&app, site, &key).await;
-        if identity.is_none() {
-            let error = crate::api::ApiError::new(portail_core::Code::InvalidApiKey, "Invalid API key.");
-            return axum::response::IntoResponse::into_response(error);
+        match load_api_key(&app, site, &key).await {
+            Some(KeyAccess::Owner(owner)) => identity = Some(owner),
+            // A public-data key is valid, and reads as an anonymous caller does.
+            Some(KeyAccess::PublicOnly) => {}
+            None => {
+                let error = crate::api::ApiError::new(portail_core::Code::InvalidApiKey, "Invalid API key.");
+                return axum::response::IntoResponse::into_response(error);
+            }
         }
     }
     req.extensions_mut().insert(identity);
@@ -108,7 +112,15 @@ fn api_key_given(req: &Request) -> Option<String> {
         .map(|(_, v)| v.trim().to_owned())
 }
 
-async fn load_api_key(app: &AppState, site: &Site, key: &str) -> Option<Identity> {
+/// What a valid API key lets its request do.
+enum KeyAccess {
+    /// Read what its owner reads.
+    Owner(Identity),
+    /// Read what anonymous callers read.
+    PublicOnly,
+}
+
+async fn load_api_key(app: &AppState, site: &Site, key: &str) -> Option<KeyAccess> {
     let record = app.store.api_key(&digest(key)).await.ok().flatten()?;
     // A key of another portal is worthless here, like a session.
     if record.portal_id != site.portal.id {
@@ -123,7 +135,15 @@ async fn load_api_key(app: &AppState, site: &Site, key: &str) -> Option<Identity
     if record.last_used_at.is_none_or(|t| now - t >= 60) {
         let _ = app.store.touch_api_key(record.id, now).await;
     }
-    Some(Identity { user_id: user.id, email: user.email, role: user.role, session_digest: String::new() })
+    if record.public_only {
+        return Some(KeyAccess::PublicOnly);
+    }
+    Some(KeyAccess::Owner(Identity {
+        user_id: user.id,
+        email: user.email,
+        role: user.role,
+        session_digest: String::new(),
+    }))
 }
 
 async fn load(app: &AppState, site: &Site, digest: &str) -> Option<Identity> {

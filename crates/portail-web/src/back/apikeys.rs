@@ -1,5 +1,6 @@
 //! `/backoffice/apikeys/`: each user's API keys. A key lets scripts call the API as its owner
-//! (restricted datasets included); it is shown once, when created, and only its digest is kept.
+//! (restricted datasets included), or, when created for public data only, as an anonymous
+//! caller; it is shown once, when created, and only its digest is kept.
 
 use crate::context::{form_value, see_other, Ctx};
 use crate::session::{digest, new_api_key};
@@ -39,6 +40,7 @@ async fn render(ctx: &Ctx, created: Option<(&str, &str)>, error: Option<&str>) -
                 "prefix": k.key_prefix,
                 "created": iso_utc(k.created_at)[..10],
                 "last_used": k.last_used_at.map(|t| iso_utc(t)[..10].to_owned()),
+                "public_only": k.public_only,
             })
         })
         .collect();
@@ -73,6 +75,7 @@ pub async fn create(ctx: Ctx, body: Bytes) -> Response {
         key_prefix: key[..PREFIX_CHARS].to_owned(),
         created_at: ctx.app.now(),
         last_used_at: None,
+        public_only: form_value(&body, "scope").as_deref() == Some("public"),
     };
     if let Err(err) = ctx.app.store.create_api_key(&record, &digest(&key)).await {
         tracing::error!(error = %err, "api key creation failed");

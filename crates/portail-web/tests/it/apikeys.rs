@@ -96,3 +96,31 @@ async fn keys_are_revoked_by_their_owner_and_need_a_name_and_a_token() {
     let r = app.get(ALPHA, "/backoffice/apikeys/").await;
     assert_eq!(r.location(), Some("/login/?next=/backoffice/apikeys/"));
 }
+
+#[tokio::test]
+async fn a_public_data_key_reads_what_anonymous_callers_read() {
+    let app = with_datasets().await;
+    let mut b = app.browser(ALPHA);
+    b.sign_in(ALPHA_ADMIN, PASSWORD).await;
+    let token = b.get("/backoffice/apikeys/").await.form_token().unwrap();
+    let r = b
+        .post(
+            "/backoffice/apikeys/",
+            &[("csrfmiddlewaretoken", &token), ("name", "open data robot"), ("scope", "public")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let key = r.body.split("<code id=\"new-api-key\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert!(r.text().contains("Public data only"), "the list says what the key may read");
+
+    // Valid (not a 401), but the admin's restricted dataset stays out of reach, as for anyone.
+    let public = "/api/explore/v2.1/catalog/datasets/equipements/records?limit=1";
+    assert_eq!(with_key(&app, ALPHA, public, &format!("Apikey {key}")).await.status, 200);
+    assert_eq!(with_key(&app, ALPHA, RESTRICTED, &format!("Apikey {key}")).await.status, 404);
+    let r = app.get(ALPHA, &format!("/api/explore/v2.1/catalog/datasets?apikey={key}&select=dataset_id")).await;
+    assert!(!r.body.contains("\"interne\"") && r.body.contains("\"equipements\""), "{}", r.body);
+    // The admin's own session still sees it.
+    assert_eq!(b.get(RESTRICTED).await.status, 200);
+    // Another portal refuses it like any foreign key.
+    assert_eq!(with_key(&app, BETA, "/api/explore/v2.1/catalog/datasets", &format!("Apikey {key}")).await.status, 401);
+}
