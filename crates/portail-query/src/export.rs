@@ -5,7 +5,7 @@
 use crate::bind::Kind;
 use crate::crs::Crs;
 use crate::encode::{float, json_string, Column};
-use crate::geo_formats::{gpx_record, kml_placemark, GpxOptions, GPX_HEAD, GPX_TAIL, KML_HEAD, KML_TAIL};
+use crate::geo_formats::{gpx_record, kml_placemark, ov2_record, GpxOptions, GPX_HEAD, GPX_TAIL, KML_HEAD, KML_TAIL};
 use crate::records::{plan, Dataset, RecordsRequest, Rows};
 use crate::QueryError;
 use futures::stream::{self, BoxStream, StreamExt};
@@ -28,6 +28,10 @@ pub enum ExportFormat {
     },
     Kml,
     Gpx(GpxOptions),
+    /// TomTom OV2 points of interest, named by `name_field` (else the first text field).
+    Ov2 {
+        name_field: Option<String>,
+    },
     /// A zipped Shapefile whose files are called `name.*` (see `shapefile`).
     Shapefile {
         name: String,
@@ -58,6 +62,7 @@ impl ExportFormat {
             ExportFormat::GeoJson { .. } => "application/geo+json; charset=utf-8",
             ExportFormat::Kml => "application/vnd.google-earth.kml+xml; charset=utf-8",
             ExportFormat::Gpx(_) => "application/gpx+xml; charset=utf-8",
+            ExportFormat::Ov2 { .. } => "application/octet-stream",
             ExportFormat::Shapefile { .. } => "application/zip",
             ExportFormat::FlatGeobuf { .. } => "application/flatgeobuf",
             ExportFormat::Parquet { .. } => "application/vnd.apache.parquet",
@@ -73,6 +78,7 @@ impl ExportFormat {
             ExportFormat::GeoJson { .. } => "geojson",
             ExportFormat::Kml => "kml",
             ExportFormat::Gpx(_) => "gpx",
+            ExportFormat::Ov2 { .. } => "ov2",
             ExportFormat::Shapefile { .. } => "zip",
             ExportFormat::FlatGeobuf { .. } => "fgb",
             ExportFormat::Parquet { .. } => "parquet",
@@ -184,6 +190,18 @@ pub async fn export(
     };
     let names: Vec<String> = outputs.iter().map(|(name, _)| name.clone()).collect();
     let geometry_column = geometry_column(&outputs);
+    // The field naming OV2 points: the one asked for, else the first text field.
+    let ov2_name = match &format {
+        ExportFormat::Ov2 { name_field: Some(field) } => {
+            Some(names.iter().position(|n| n == field).ok_or_else(|| {
+                QueryError::invalid(format!("Unknown field in name_field: {field} (it names an exported field)"))
+            })?)
+        }
+        ExportFormat::Ov2 { name_field: None } => outputs
+            .iter()
+            .position(|(_, kind)| matches!(kind, crate::bind::Kind::Field(FieldType::Text) | crate::bind::Kind::Text)),
+        _ => None,
+    };
     // Object keys, escaped once: `"name":`.
     let mut keys = vec![];
     for (name, _) in &outputs {
@@ -217,6 +235,7 @@ pub async fn export(
                 }
                 ExportFormat::Kml => kml_placemark(&names, &columns, geometry_column, row, &mut out)?,
                 ExportFormat::Gpx(options) => gpx_record(options, &names, &columns, geometry_column, row, &mut out)?,
+                ExportFormat::Ov2 { .. } => ov2_record(ov2_name, &columns, geometry_column, row, &mut out)?,
                 ExportFormat::Json | ExportFormat::Jsonl => {
                     if format == ExportFormat::Json && !first {
                         out.push(b',');

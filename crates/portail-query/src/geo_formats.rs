@@ -284,6 +284,37 @@ pub(crate) fn gpx_record(
     Ok(())
 }
 
+/// One TomTom OV2 point of interest (a "simple POI" record): type 2, the record's length,
+/// longitude and latitude in hundred-thousandths of a degree, then its name ended by a zero
+/// byte, in Windows-1252 as TomTom devices read it. Lines and shapes are placed at their
+/// centroid; a record without geometry is left out.
+pub(crate) fn ov2_record(
+    name: Option<usize>,
+    columns: &[Column],
+    geometry: Option<usize>,
+    row: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), QueryError> {
+    use geo::Centroid;
+    let Some(g) = geometry_at(columns, geometry, row)? else { return Ok(()) };
+    let Some(at) = g.centroid() else { return Ok(()) };
+    let mut text = vec![];
+    if let Some(n) = name {
+        columns[n].csv_text(row, &mut text)?;
+    }
+    let text = String::from_utf8_lossy(&text);
+    let (encoded, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+    let name: Vec<u8> = encoded.iter().copied().filter(|b| *b != 0).collect();
+    let length = 1 + 4 + 4 + 4 + name.len() + 1;
+    out.push(2);
+    out.extend_from_slice(&(length as u32).to_le_bytes());
+    out.extend_from_slice(&((at.x() * 100_000.0).round() as i32).to_le_bytes());
+    out.extend_from_slice(&((at.y() * 100_000.0).round() as i32).to_le_bytes());
+    out.extend_from_slice(&name);
+    out.push(0);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

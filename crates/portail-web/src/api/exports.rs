@@ -15,9 +15,10 @@ use futures::StreamExt;
 use portail_query::{ExportFormat, RecordsRequest};
 use serde_json::json;
 
-pub(crate) const FORMATS: &[&str] = &["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "parquet", "xlsx"];
+pub(crate) const FORMATS: &[&str] =
+    &["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "parquet", "xlsx"];
 /// Formats made of geometries: offered, and served, only for datasets with a geo field.
-pub(crate) const GEO_FORMATS: &[&str] = &["geojson", "kml", "gpx", "shp", "fgb"];
+pub(crate) const GEO_FORMATS: &[&str] = &["geojson", "kml", "gpx", "shp", "fgb", "ov2"];
 
 /// The export formats a dataset offers.
 pub(crate) fn formats_for(schema: &portail_core::Schema) -> impl Iterator<Item = &'static str> {
@@ -125,6 +126,7 @@ pub async fn export(
         "gpx" => gpx_options(&params)?,
         "shp" => ExportFormat::Shapefile { name: dataset_id.clone(), crs },
         "fgb" => ExportFormat::FlatGeobuf { name: dataset_id.clone(), crs },
+        "ov2" => ExportFormat::Ov2 { name_field: params.one("name_field").map(|f| f.trim().to_owned()) },
         "xlsx" => ExportFormat::Xlsx { labels: params.flag("use_labels")? },
         "parquet" => match params.one("parquet_compression").unwrap_or("snappy") {
             "snappy" => ExportFormat::Parquet { zstd: false },

@@ -118,6 +118,7 @@ fn dataset_file() -> Value {
             ("application/gpx+xml", text.clone()),
             ("application/zip", json!({"type": "string", "format": "binary"})),
             ("application/flatgeobuf", json!({"type": "string", "format": "binary"})),
+            ("application/octet-stream", json!({"type": "string", "format": "binary", "description": "TomTom OV2."})),
             ("application/gzip", json!({"type": "string", "format": "binary"})),
             ("application/vnd.apache.parquet", json!({"type": "string", "format": "binary"})),
             (
@@ -386,7 +387,7 @@ fn parameters() -> Value {
             json!({"type": "integer", "enum": [4326, 3857, 2154], "default": 4326}),
         ),
     );
-    add("name_field", query_param("name_field", "GPX: the field naming each point or track.", text.clone()));
+    add("name_field", query_param("name_field", "GPX and OV2: the field naming each point or track.", text.clone()));
     add(
         "description_field_list",
         query_param("description_field_list", "GPX: comma-separated fields written in each description.", text.clone()),

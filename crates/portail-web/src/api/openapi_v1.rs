@@ -90,6 +90,7 @@ pub(crate) fn paths(origin: &str) -> Map<String, Value> {
                 "application/gpx+xml": {"schema": {"type": "string"}},
                 "application/zip": {"schema": {"type": "string", "format": "binary"}},
                 "application/flatgeobuf": {"schema": {"type": "string", "format": "binary"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
                 "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
             }}),
@@ -274,7 +275,7 @@ pub(crate) fn parameters() -> Map<String, Value> {
         query(
             "format",
             "File format.",
-            json!({"type": "string", "enum": ["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "parquet", "xlsx"], "default": "csv"}),
+            json!({"type": "string", "enum": ["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "parquet", "xlsx"], "default": "csv"}),
         ),
     );
     add(

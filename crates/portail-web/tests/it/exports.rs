@@ -363,6 +363,41 @@ async fn flatgeobuf_holds_the_geometries_with_typed_fields_in_the_asked_system()
     assert!(v["message"].as_str().unwrap().contains("geo field"), "{v}");
 }
 
+/// The records of a TomTom OV2 file: (type, longitude × 100,000, latitude × 100,000, name bytes).
+fn read_ov2(mut bytes: &[u8]) -> Vec<(u8, i32, i32, Vec<u8>)> {
+    let mut out = vec![];
+    while !bytes.is_empty() {
+        let length = u32::from_le_bytes(bytes[1..5].try_into().unwrap()) as usize;
+        let record = &bytes[..length];
+        let int = |at: usize| i32::from_le_bytes(record[at..at + 4].try_into().unwrap());
+        assert_eq!(*record.last().unwrap(), 0, "names end with a zero byte");
+        out.push((record[0], int(5), int(9), record[13..length - 1].to_vec()));
+        bytes = &bytes[length..];
+    }
+    out
+}
+
+#[tokio::test]
+async fn ov2_has_one_point_of_interest_per_located_record() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, &format!("{EQUIPEMENTS}/ov2?order_by=id&name_field=commune")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("content-disposition").unwrap().contains("equipements.ov2"));
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{EQUIPEMENTS}/ov2?order_by=id&name_field=commune")).await;
+    let pois = read_ov2(&bytes);
+    assert_eq!(pois.len(), 3, "the record without a position is left out");
+    assert_eq!(pois[0], (2, 65_000, 4_536_000, b"Brant\xf4me".to_vec()), "Windows-1252, longitude first");
+    // The first text field names points by default; shapes are placed at their centroid.
+    let (_, bytes) = app.get_bytes(BETA, &format!("{PARCS}/ov2")).await;
+    let pois = read_ov2(&bytes);
+    assert_eq!(pois.len(), 2);
+    let park = pois.iter().find(|p| p.3.starts_with(b"Parc")).expect("the park");
+    assert_eq!((park.1, park.2), (201_000, 4_801_000), "the square's centre");
+    let (status, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/ov2?name_field=nope")).await;
+    assert_eq!(status, 400);
+    assert!(v["message"].as_str().unwrap().contains("name_field"), "{v}");
+}
+
 #[tokio::test]
 async fn geographic_formats_are_offered_only_for_datasets_with_geometry() {
     let app = with_datasets().await;
@@ -370,7 +405,10 @@ async fn geographic_formats_are_offered_only_for_datasets_with_geometry() {
         v["links"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap().to_owned()).collect()
     };
     let (_, v, _) = json(&app, ALPHA, EQUIPEMENTS).await;
-    assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "parquet", "xlsx"]);
+    assert_eq!(
+        rels(&v),
+        ["self", "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "parquet", "xlsx"]
+    );
     let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/budget/exports").await;
     assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "parquet", "xlsx"]);
     // The DCAT catalog export advertises the shapefile data.gouv.fr asks for.

@@ -225,11 +225,12 @@ pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, 
         }),
         "shp" => ExportFormat::Shapefile { name: current.dataset.dataset_id.clone(), crs: portail_query::Crs::Wgs84 },
         "fgb" => ExportFormat::FlatGeobuf { name: current.dataset.dataset_id.clone(), crs: portail_query::Crs::Wgs84 },
+        "ov2" => ExportFormat::Ov2 { name_field: None },
         "parquet" => ExportFormat::Parquet { zstd: false },
         "xlsx" => ExportFormat::Xlsx { labels },
         other => {
             return Err(ApiError::parameter(format!(
-                "Unsupported format: {other} (available: csv, json, jsonl, geojson, kml, gpx, shp, fgb, parquet, xlsx)"
+                "Unsupported format: {other} (available: csv, json, jsonl, geojson, kml, gpx, shp, fgb, ov2, parquet, xlsx)"
             )))
         }
     };
