@@ -28,6 +28,8 @@ pub enum ExportFormat {
     },
     Kml,
     Gpx(GpxOptions),
+    /// iCalendar events (see `ical`).
+    Ical,
     /// TomTom OV2 points of interest, named by `name_field` (else the first text field).
     Ov2 {
         name_field: Option<String>,
@@ -63,6 +65,7 @@ impl ExportFormat {
             ExportFormat::Kml => "application/vnd.google-earth.kml+xml; charset=utf-8",
             ExportFormat::Gpx(_) => "application/gpx+xml; charset=utf-8",
             ExportFormat::Ov2 { .. } => "application/octet-stream",
+            ExportFormat::Ical => "text/calendar; charset=utf-8",
             ExportFormat::Shapefile { .. } => "application/zip",
             ExportFormat::FlatGeobuf { .. } => "application/flatgeobuf",
             ExportFormat::Parquet { .. } => "application/vnd.apache.parquet",
@@ -79,6 +82,7 @@ impl ExportFormat {
             ExportFormat::Kml => "kml",
             ExportFormat::Gpx(_) => "gpx",
             ExportFormat::Ov2 { .. } => "ov2",
+            ExportFormat::Ical => "ics",
             ExportFormat::Shapefile { .. } => "zip",
             ExportFormat::FlatGeobuf { .. } => "fgb",
             ExportFormat::Parquet { .. } => "parquet",
@@ -172,6 +176,7 @@ pub async fn export(
         ExportFormat::Json => b"[".to_vec(),
         ExportFormat::Kml => KML_HEAD.to_vec(),
         ExportFormat::Gpx(_) => GPX_HEAD.to_vec(),
+        ExportFormat::Ical => crate::ical::ICAL_HEAD.to_vec(),
         ExportFormat::GeoJson { crs: Crs::Wgs84 } => b"{\"type\": \"FeatureCollection\", \"features\": [".to_vec(),
         // GeoJSON of 2008 named other systems this way; GDAL and QGIS still read it.
         ExportFormat::GeoJson { crs } => format!(
@@ -186,6 +191,7 @@ pub async fn export(
         ExportFormat::GeoJson { .. } => b"]}\n".to_vec(),
         ExportFormat::Kml => KML_TAIL.to_vec(),
         ExportFormat::Gpx(_) => GPX_TAIL.to_vec(),
+        ExportFormat::Ical => crate::ical::ICAL_TAIL.to_vec(),
         _ => vec![],
     };
     let names: Vec<String> = outputs.iter().map(|(name, _)| name.clone()).collect();
@@ -202,6 +208,13 @@ pub async fn export(
             .position(|(_, kind)| matches!(kind, crate::bind::Kind::Field(FieldType::Text) | crate::bind::Kind::Text)),
         _ => None,
     };
+    let events = match format {
+        ExportFormat::Ical => Some(crate::ical::event_fields(&outputs).ok_or_else(|| {
+            QueryError::invalid("The ical export needs a date or datetime field, and this query exports none.")
+        })?),
+        _ => None,
+    };
+    let stamp = crate::ical::stamp();
     // Object keys, escaped once: `"name":`.
     let mut keys = vec![];
     for (name, _) in &outputs {
@@ -236,6 +249,11 @@ pub async fn export(
                 ExportFormat::Kml => kml_placemark(&names, &columns, geometry_column, row, &mut out)?,
                 ExportFormat::Gpx(options) => gpx_record(options, &names, &columns, geometry_column, row, &mut out)?,
                 ExportFormat::Ov2 { .. } => ov2_record(ov2_name, &columns, geometry_column, row, &mut out)?,
+                ExportFormat::Ical => {
+                    if let Some(fields) = &events {
+                        crate::ical::ical_event(fields, &names, &columns, row, &stamp, &mut out)?;
+                    }
+                }
                 ExportFormat::Json | ExportFormat::Jsonl => {
                     if format == ExportFormat::Json && !first {
                         out.push(b',');

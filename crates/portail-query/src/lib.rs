@@ -21,6 +21,7 @@ mod fgb;
 mod format;
 mod geo_formats;
 mod geometry;
+mod ical;
 mod page;
 mod records;
 mod selection;

@@ -305,6 +305,7 @@ export-format-gpx = GPX (GPS devices)
 export-format-shp = Shapefile (zipped, at most 50,000 records)
 export-format-fgb = FlatGeobuf (QGIS, GDAL)
 export-format-ov2 = TomTom OV2 (points of interest)
+export-format-ical = iCalendar (events)
 api-intro = This dataset is served by an Opendatasoft-compatible API (Explore v2.1). Scripts and tools written for Opendatasoft portals work unchanged.
 api-example-dataset = Dataset description
 api-example-records = First records

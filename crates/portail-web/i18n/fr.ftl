@@ -305,6 +305,7 @@ export-format-gpx = GPX (appareils GPS)
 export-format-shp = Shapefile (zip, 50 000 enregistrements au plus)
 export-format-fgb = FlatGeobuf (QGIS, GDAL)
 export-format-ov2 = TomTom OV2 (points d'intérêt)
+export-format-ical = iCalendar (événements)
 api-intro = Ce jeu de données est servi par une API compatible Opendatasoft (Explore v2.1). Les scripts et outils écrits pour les portails Opendatasoft fonctionnent sans changement.
 api-example-dataset = Description du jeu de données
 api-example-records = Premiers enregistrements

@@ -16,14 +16,20 @@ use portail_query::{ExportFormat, RecordsRequest};
 use serde_json::json;
 
 pub(crate) const FORMATS: &[&str] =
-    &["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "parquet", "xlsx"];
+    &["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "ical", "parquet", "xlsx"];
 /// Formats made of geometries: offered, and served, only for datasets with a geo field.
 pub(crate) const GEO_FORMATS: &[&str] = &["geojson", "kml", "gpx", "shp", "fgb", "ov2"];
 
-/// The export formats a dataset offers.
+/// The export formats a dataset offers: geographic ones with a geo field, `ical` with a date.
 pub(crate) fn formats_for(schema: &portail_core::Schema) -> impl Iterator<Item = &'static str> {
     let geo = has_geo(schema);
-    FORMATS.iter().copied().filter(move |f| geo || !GEO_FORMATS.contains(f))
+    let dates = has_dates(schema);
+    FORMATS.iter().copied().filter(move |f| (geo || !GEO_FORMATS.contains(f)) && (dates || *f != "ical"))
+}
+
+fn has_dates(schema: &portail_core::Schema) -> bool {
+    use portail_core::FieldType;
+    schema.fields.iter().any(|f| matches!(f.field_type, FieldType::Date | FieldType::Datetime))
 }
 
 fn has_geo(schema: &portail_core::Schema) -> bool {
@@ -126,6 +132,7 @@ pub async fn export(
         "gpx" => gpx_options(&params)?,
         "shp" => ExportFormat::Shapefile { name: dataset_id.clone(), crs },
         "fgb" => ExportFormat::FlatGeobuf { name: dataset_id.clone(), crs },
+        "ical" => ExportFormat::Ical,
         "ov2" => ExportFormat::Ov2 { name_field: params.one("name_field").map(|f| f.trim().to_owned()) },
         "xlsx" => ExportFormat::Xlsx { labels: params.flag("use_labels")? },
         "parquet" => match params.one("parquet_compression").unwrap_or("snappy") {

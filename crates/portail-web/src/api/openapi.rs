@@ -119,6 +119,7 @@ fn dataset_file() -> Value {
             ("application/zip", json!({"type": "string", "format": "binary"})),
             ("application/flatgeobuf", json!({"type": "string", "format": "binary"})),
             ("application/octet-stream", json!({"type": "string", "format": "binary", "description": "TomTom OV2."})),
+            ("text/calendar", text.clone()),
             ("application/gzip", json!({"type": "string", "format": "binary"})),
             ("application/vnd.apache.parquet", json!({"type": "string", "format": "binary"})),
             (

@@ -399,6 +399,32 @@ async fn ov2_has_one_point_of_interest_per_located_record() {
 }
 
 #[tokio::test]
+async fn ical_has_one_event_per_dated_record() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, &format!("{EQUIPEMENTS}/ical?order_by=id")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("text/calendar; charset=utf-8"));
+    assert!(r.header("content-disposition").unwrap().contains("equipements.ics"));
+    let text = r.body.replace("\r\n ", "");
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") && text.ends_with("END:VCALENDAR\r\n"));
+    assert!(r.body.split("\r\n").all(|l| l.len() <= 75), "lines folded at 75 octets");
+    let events: Vec<&str> = text.split("BEGIN:VEVENT\r\n").skip(1).collect();
+    assert_eq!(events.len(), 4);
+    // The opening date starts an all-day event; the commune is its summary; the rest describes it.
+    let first = events[0];
+    assert!(first.contains("DTSTART;VALUE=DATE:20150302\r\n") && first.contains("SUMMARY:Brantôme\r\n"), "{first}");
+    assert!(first.contains("DESCRIPTION:id: 1\\ncategorie: Éducation\\ncapacite: 120"), "{first}");
+    assert!(first.starts_with("UID:") && first.contains("\r\nDTSTAMP:"), "{first}");
+    // The same record keeps its identifier from one export to the next.
+    let uid = |t: &str| t.split("UID:").nth(1).unwrap().split("\r\n").next().unwrap().to_owned();
+    let again = app.get(ALPHA, &format!("{EQUIPEMENTS}/ical?order_by=id")).await.body.replace("\r\n ", "");
+    assert_eq!(uid(first), uid(again.split("BEGIN:VEVENT\r\n").nth(1).unwrap()));
+    let (status, v, _) = json(&app, BETA, &format!("{PARCS}/ical")).await;
+    assert_eq!(status, 400);
+    assert!(v["message"].as_str().unwrap().contains("date"), "{v}");
+}
+
+#[tokio::test]
 async fn geographic_formats_are_offered_only_for_datasets_with_geometry() {
     let app = with_datasets().await;
     let rels = |v: &Value| -> Vec<String> {
@@ -407,10 +433,12 @@ async fn geographic_formats_are_offered_only_for_datasets_with_geometry() {
     let (_, v, _) = json(&app, ALPHA, EQUIPEMENTS).await;
     assert_eq!(
         rels(&v),
-        ["self", "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "parquet", "xlsx"]
+        ["self", "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "ical", "parquet", "xlsx"]
     );
     let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/budget/exports").await;
-    assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "parquet", "xlsx"]);
+    assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "ical", "parquet", "xlsx"], "a date, no geometry");
+    let (_, v, _) = json(&app, BETA, "/api/explore/v2.1/catalog/datasets/parcs/exports").await;
+    assert!(!rels(&v).contains(&"ical".to_owned()), "no date, no calendar: {v}");
     // The DCAT catalog export advertises the shapefile data.gouv.fr asks for.
     let r = app.get(ALPHA, "/api/explore/v2.1/catalog/exports/dcat?include_exports=json,csv,shp,geojson").await;
     assert!(r.body.contains("/catalog/datasets/equipements/exports/shp"), "{}", r.body);
