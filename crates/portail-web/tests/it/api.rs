@@ -342,7 +342,7 @@ async fn exports_stream_every_format() {
 
     let (_, v, _) = json(&app, ALPHA, base).await;
     assert!(v["links"].as_array().unwrap().iter().any(|l| l["rel"] == "geojson"));
-    let (status, v, _) = json(&app, ALPHA, &format!("{base}/ov2")).await;
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}/n3")).await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("InvalidRESTParameterError")));
     let (status, v, _) = json(&app, ALPHA, &format!("{base}/csv?where=nope%3D1")).await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")));
@@ -397,7 +397,7 @@ async fn the_front_office_download_url_serves_exports_with_v1_parameters() {
     assert_eq!(v.as_array().unwrap().len(), 1);
     for (path, status) in [
         ("/explore/dataset/nope/download/?format=csv", 404),
-        ("/explore/dataset/equipements/download/?format=ov2", 400),
+        ("/explore/dataset/equipements/download/?format=n3", 400),
         ("/explore/dataset/equipements/download/?refine.nope=1", 400),
     ] {
         let r = app.get(ALPHA, path).await;
