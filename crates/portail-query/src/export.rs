@@ -214,7 +214,7 @@ pub async fn export(
         })?),
         _ => None,
     };
-    let stamp = crate::ical::stamp();
+    let stamp = if events.is_some() { crate::ical::stamp() } else { String::new() };
     // Object keys, escaped once: `"name":`.
     let mut keys = vec![];
     for (name, _) in &outputs {

@@ -142,13 +142,8 @@ pub async fn search(req: V1Request) -> Response {
                 groups.push(group);
             }
             body["parameters"]["facet"] = json!(facets);
-            let disjunctive: serde_json::Map<String, Value> = params
-                .prefixed("disjunctive.")
-                .filter(|(_, v)| v.eq_ignore_ascii_case("true"))
-                .map(|(f, _)| (f.to_owned(), json!(true)))
-                .collect();
-            if !disjunctive.is_empty() {
-                body["parameters"]["disjunctive"] = Value::Object(disjunctive);
+            if let Some(disjunctive) = super::disjunctive_echo(params) {
+                body["parameters"]["disjunctive"] = disjunctive;
             }
             body["facet_groups"] = json!(groups);
         }

@@ -150,6 +150,16 @@ pub fn caller(method: &Method, identity: Option<Identity>) -> Option<Identity> {
     }
 }
 
+/// `parameters.disjunctive` as v1 echoes it, `{facet: true}` (ods-widgets read it), or `None`.
+pub fn disjunctive_echo(params: &V1Params) -> Option<Value> {
+    let facets: serde_json::Map<String, Value> = params
+        .prefixed("disjunctive.")
+        .filter(|(_, v)| v.eq_ignore_ascii_case("true"))
+        .map(|(f, _)| (f.to_owned(), Value::Bool(true)))
+        .collect();
+    (!facets.is_empty()).then_some(Value::Object(facets))
+}
+
 /// The v1 error body, `{"error": "..."}`, with the status of the error's code.
 pub fn v1_error(e: ApiError) -> Response {
     let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);

@@ -122,13 +122,8 @@ fn echo(params: &V1Params, dataset_id: Option<&str>, rows: i64, start: i64) -> V
             p[key] = Value::Object(m);
         }
     }
-    let disjunctive: Map<String, Value> = params
-        .prefixed("disjunctive.")
-        .filter(|(_, v)| v.eq_ignore_ascii_case("true"))
-        .map(|(f, _)| (f.to_owned(), json!(true)))
-        .collect();
-    if !disjunctive.is_empty() {
-        p["disjunctive"] = Value::Object(disjunctive);
+    if let Some(disjunctive) = super::disjunctive_echo(params) {
+        p["disjunctive"] = disjunctive;
     }
     if let Some(sort) = params.one("sort") {
         p["sort"] = json!(sort.split(',').map(str::trim).collect::<Vec<_>>());
