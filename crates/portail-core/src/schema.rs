@@ -153,6 +153,12 @@ pub fn field_names(headers: &[String]) -> Vec<String> {
     out
 }
 
+/// A text as it sorts for readers: accents folded and case ignored, so that "Éducation" comes
+/// between "Culture" and "Finances" rather than after "Zoologie".
+pub fn collation_key(text: &str) -> String {
+    text.chars().flat_map(fold_char).flat_map(char::to_lowercase).collect()
+}
+
 /// Latin letters with diacritics to their base letters (the ones French, Spanish, German and
 /// Nordic headers use); other characters pass through.
 pub fn fold_char(c: char) -> impl Iterator<Item = char> {
@@ -186,6 +192,14 @@ pub fn fold_char(c: char) -> impl Iterator<Item = char> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn collation_ignores_accents_and_case() {
+        let mut themes = vec!["Équipements", "services", "Culture", "Éducation", "Finances"];
+        themes.sort_by_key(|t| collation_key(t));
+        assert_eq!(themes, ["Culture", "Éducation", "Équipements", "Finances", "services"]);
+    }
+
     #[test]
     fn an_unknown_field_names_the_nearest_one() {
         use super::*;

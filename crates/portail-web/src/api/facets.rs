@@ -11,6 +11,7 @@ use super::records::request_wheres_except;
 use super::{api_headers, ApiError};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use portail_core::schema::collation_key;
 use portail_core::FieldType;
 use portail_query::RecordsRequest;
 use serde_json::{json, Value};
@@ -177,7 +178,9 @@ fn sort_values(values: &mut [FacetValue], sort: FacetSort) {
     let ordered = |o: std::cmp::Ordering, descending: bool| if descending { o.reverse() } else { o };
     values.sort_by(|a, b| match sort {
         FacetSort::Count { descending } => ordered(count(a).cmp(&count(b)), descending).then(a.value.cmp(&b.value)),
-        FacetSort::Alphanum { descending } => ordered(a.value.to_lowercase().cmp(&b.value.to_lowercase()), descending),
+        FacetSort::Alphanum { descending } => {
+            ordered(collation_key(&a.value).cmp(&collation_key(&b.value)), descending)
+        }
         FacetSort::Num { descending } => ordered(number(a).total_cmp(&number(b)), descending),
     });
 }

@@ -7,6 +7,7 @@ use crate::audience::SearchOutcome;
 use crate::context::{query_value, Ctx};
 use crate::front::format;
 use axum::response::Response;
+use portail_core::schema::collation_key;
 use portail_core::time::iso_utc;
 use serde_json::{json, Value};
 
@@ -111,7 +112,7 @@ pub async fn page(ctx: Ctx) -> Response {
         theme_counts.entry(theme.as_str()).or_default();
     }
     let mut themes: Vec<(&str, usize)> = theme_counts.into_iter().collect();
-    themes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    themes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| collation_key(a.0).cmp(&collation_key(b.0))));
     let themes: Vec<Value> = themes
         .into_iter()
         .map(|(t, count)| {
