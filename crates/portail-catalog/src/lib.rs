@@ -12,7 +12,7 @@ mod jobs;
 mod metadata;
 
 pub use jobs::{run_worker, JobParams};
-pub use metadata::{check as check_metadata, MetadataError, MetadataForm, Problem};
+pub use metadata::{can_be_facet, check as check_metadata, MetadataError, MetadataForm, Problem};
 
 use portail_core::{FieldOverride, Schema};
 use portail_ingest::{IngestError, SourceOptions};

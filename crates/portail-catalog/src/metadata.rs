@@ -20,6 +20,8 @@ pub struct MetadataForm {
     pub license: String,
     pub license_url: String,
     pub publisher: String,
+    /// Field names to make facets.
+    pub facets: Vec<String>,
 }
 
 impl MetadataForm {
@@ -33,6 +35,7 @@ impl MetadataForm {
             license: d.metas.license.clone(),
             license_url: d.metas.license_url.clone(),
             publisher: d.metas.publisher.clone(),
+            facets: d.metas.facets.clone(),
         }
     }
 }
@@ -128,6 +131,7 @@ pub fn check(form: &MetadataForm) -> Result<(String, String, DatasetMetas), Meta
         license: text("license", &form.license, MAX_TEXT)?,
         license_url,
         publisher: text("publisher", &form.publisher, MAX_TEXT)?,
+        facets: form.facets.iter().map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect(),
     };
     for (field, value) in [("license", &metas.license), ("publisher", &metas.publisher)] {
         if value.contains('\n') {
@@ -135,6 +139,12 @@ pub fn check(form: &MetadataForm) -> Result<(String, String, DatasetMetas), Meta
         }
     }
     Ok((title, description, metas))
+}
+
+/// Text, numbers, booleans and dates can be counted by value; geometries cannot.
+pub fn can_be_facet(schema: &portail_core::Schema, name: &str) -> bool {
+    use portail_core::FieldType;
+    schema.field(name).is_some_and(|f| !matches!(f.field_type, FieldType::GeoPoint2d | FieldType::GeoShape))
 }
 
 impl Catalog {
@@ -146,7 +156,13 @@ impl Catalog {
         form: &MetadataForm,
     ) -> Result<DatasetRecord, CatalogError> {
         let dataset = self.dataset(portal_id, dataset_id).await?;
-        let (title, description, metas) = check(form).map_err(|e| CatalogError::Invalid(e.to_string()))?;
+        let (title, description, mut metas) = check(form).map_err(|e| CatalogError::Invalid(e.to_string()))?;
+        // Facets are fields of the data as it is now, kept in schema order.
+        let schema = self.current(&dataset).await?.map(|c| c.version.schema).unwrap_or_default();
+        if let Some(unknown) = metas.facets.iter().find(|f| !can_be_facet(&schema, f)) {
+            return Err(CatalogError::Invalid(format!("facets: `{unknown}` is not a field that can be a facet")));
+        }
+        metas.facets = schema.fields.iter().map(|f| f.name.clone()).filter(|n| metas.facets.contains(n)).collect();
         self.store.set_dataset_metadata(&dataset.uid, &title, &description, &metas, now()).await?;
         self.dataset(portal_id, dataset_id).await
     }

@@ -103,6 +103,9 @@ pub enum DatasetCommand {
         license_url: Option<String>,
         #[arg(long)]
         publisher: Option<String>,
+        /// Fields to count as facets, comma-separated ('' for none)
+        #[arg(long)]
+        facets: Option<String>,
     },
     /// Show the schema; with --type or --label, change fields and re-process the data
     Schema {
@@ -279,7 +282,18 @@ pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
                 versions.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
             );
         }
-        DatasetCommand::Meta { portal, id, title, description, theme, keyword, license, license_url, publisher } => {
+        DatasetCommand::Meta {
+            portal,
+            id,
+            title,
+            description,
+            theme,
+            keyword,
+            license,
+            license_url,
+            publisher,
+            facets,
+        } => {
             let portal = portal_of(portal).await?;
             let d = catalog.dataset(portal.id, &id).await?;
             let mut form = portail_catalog::MetadataForm::of(&d);
@@ -293,6 +307,10 @@ pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
                 (&mut form.publisher, publisher),
             ];
             let mut changed = false;
+            if let Some(list) = facets {
+                form.facets = list.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect();
+                changed = true;
+            }
             for (slot, value) in changes {
                 if let Some(v) = value {
                     *slot = v;
@@ -313,6 +331,7 @@ pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
             println!("license\t{}", m.license);
             println!("license_url\t{}", m.license_url);
             println!("publisher\t{}", m.publisher);
+            println!("facets\t{}", m.facets.join(", "));
         }
         DatasetCommand::Schema { portal, id, types, labels } => {
             let portal = portal_of(portal).await?;

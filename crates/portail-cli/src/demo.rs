@@ -177,6 +177,7 @@ fn demo_information(d: &DemoDataset, demo: &DemoPortal) -> portail_catalog::Meta
             "https://www.etalab.gouv.fr/licence-ouverte-open-licence/".to_owned()
         },
         publisher: demo.name.to_owned(),
+        facets: vec![],
     }
 }
 

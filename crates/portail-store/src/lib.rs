@@ -88,6 +88,8 @@ pub struct DatasetMetas {
     pub license: String,
     pub license_url: String,
     pub publisher: String,
+    /// Fields the publisher made facets (`annotations.facet`), in schema order.
+    pub facets: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -909,6 +909,7 @@ mod tests {
             license: "Licence Ouverte v2.0".into(),
             license_url: "https://www.etalab.gouv.fr/licence-ouverte-open-licence/".into(),
             publisher: "Direction des espaces verts".into(),
+            facets: vec!["espece".into()],
         };
         store.set_dataset_metadata("da_1", "Arbres remarquables", "Les arbres.", &metas, 5).await.unwrap();
         let d = store.dataset(p.id, "arbres").await.unwrap().unwrap();

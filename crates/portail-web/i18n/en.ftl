@@ -424,3 +424,6 @@ ds-error-confirm = The deletion was not confirmed: use the button of the confirm
 apikeys-scope = Access
 apikeys-scope-owner = Everything I can see (restricted datasets included)
 apikeys-scope-public = Public data only
+dm-field-facets = Facets
+dm-facets-help = Fields visitors and widgets can filter on (value counts on the API's facets and in ods-widgets).
+dm-error-facet = Facets: only this dataset's fields other than geometries can be facets.

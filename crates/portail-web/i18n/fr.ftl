@@ -424,3 +424,6 @@ ds-error-confirm = La suppression n'a pas été confirmée : utilisez le bouton 
 apikeys-scope = Accès
 apikeys-scope-owner = Tout ce que je peux voir (jeux de données restreints compris)
 apikeys-scope-public = Données publiques uniquement
+dm-field-facets = Facettes
+dm-facets-help = Champs sur lesquels les visiteurs et les widgets peuvent filtrer (comptes de valeurs des facettes de l'API et d'ods-widgets).
+dm-error-facet = Facettes : seuls les champs de ce jeu de données autres que les géométries peuvent être des facettes.

@@ -344,6 +344,11 @@ fn dataset_information_is_shown_changed_and_checked() {
     let o = portail(d, &["dataset", "meta", "--portal", "demo", "equipements", "--license-url", "etalab"], None);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(stderr(&o).contains("license_url"), "{}", stderr(&o));
+    let out =
+        ok(portail(d, &["dataset", "meta", "--portal", "demo", "equipements", "--facets", "categorie, commune"], None));
+    assert!(out.contains("facets\tcommune, categorie\n"), "schema order: {out}");
+    let o = portail(d, &["dataset", "meta", "--portal", "demo", "equipements", "--facets", "geo_point_2d"], None);
+    assert_eq!(o.status.code(), Some(2), "a geometry is no facet");
     let o = portail(d, &["dataset", "meta", "--portal", "demo", "nope"], None);
     assert_eq!(o.status.code(), Some(2));
     // A new import keeps the information.

@@ -174,7 +174,11 @@ pub(crate) fn dataset_json(site: &Site, e: &Entry, extras: Extras) -> Value {
         .version
         .iter()
         .flat_map(|v| v.schema.fields.iter())
-        .map(|f| json!({"name": f.name, "label": f.label, "type": f.field_type.as_str(), "description": f.description, "annotations": {}}))
+        .map(|f| {
+            // Annotations as v2.1 writes them: name → arguments.
+            let annotations = if d.metas.facets.contains(&f.name) { json!({"facet": []}) } else { json!({}) };
+            json!({"name": f.name, "label": f.label, "type": f.field_type.as_str(), "description": f.description, "annotations": annotations})
+        })
         .collect();
     let mut out = json!({
         "dataset_id": d.dataset_id,

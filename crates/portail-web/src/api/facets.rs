@@ -2,7 +2,8 @@
 //! records. Text, numeric and boolean fields count by value; date fields by year, with the
 //! months of a refined year and the days of a refined month nested under it, in calendar order
 //! (other facets most frequent first). A facet asked as
-//! `facet(name="x", disjunctive=true, sort="-count", limit=20)` takes those options.
+//! `facet(name="x", disjunctive=true, sort="-count", limit=20)` takes those options. Without
+//! `facet`, the fields the publisher made facets are counted.
 
 use super::catalog::DatasetRequest;
 use super::catalog::Served;
@@ -268,7 +269,10 @@ pub async fn facets(DatasetRequest { current, params, .. }: DatasetRequest) -> R
     let schema = &current.version.schema;
     let timezone = params.timezone()?;
     let mut groups = vec![];
-    for raw in params.all("facet") {
+    // Without `facet`, the fields the publisher made facets.
+    let asked: Vec<String> = params.all("facet").into_iter().map(str::to_owned).collect();
+    let specs = if asked.is_empty() { current.dataset.metas.facets.clone() } else { asked };
+    for raw in &specs {
         let spec = FacetSpec::parse(raw)?;
         let wheres = request_wheres_except(&params, schema, spec.disjunctive.then_some(spec.name.as_str()))?;
         let refined = values_of(&params.all("refine"), &spec.name);

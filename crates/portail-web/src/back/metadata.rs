@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use portail_catalog::{check_metadata, CatalogError, MetadataError, MetadataForm, Problem};
+use portail_catalog::{can_be_facet, check_metadata, CatalogError, MetadataError, MetadataForm, Problem};
 use portail_core::Code;
 use serde_json::json;
 
@@ -38,7 +38,28 @@ fn error_text(ctx: &Ctx, e: &MetadataError) -> String {
     ctx.app.i18n.text(ctx.lang, key, &[("field", field), ("max", max.to_string())])
 }
 
-fn render(ctx: &Ctx, dataset_id: &str, form: &MetadataForm, saved: bool, error: Option<String>) -> Response {
+/// The fields that can be facets, each with whether it is one.
+async fn facet_choices(ctx: &Ctx, d: &portail_store::DatasetRecord, chosen: &[String]) -> Vec<serde_json::Value> {
+    let schema = match ctx.app.catalog.current(d).await {
+        Ok(Some(c)) => c.version.schema,
+        _ => portail_core::Schema::default(),
+    };
+    schema
+        .fields
+        .iter()
+        .filter(|f| can_be_facet(&schema, &f.name))
+        .map(|f| json!({"name": f.name, "label": f.label, "checked": chosen.contains(&f.name)}))
+        .collect()
+}
+
+fn render(
+    ctx: &Ctx,
+    dataset_id: &str,
+    form: &MetadataForm,
+    facets: Vec<serde_json::Value>,
+    saved: bool,
+    error: Option<String>,
+) -> Response {
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = ctx
         .page("backoffice_dataset_metadata.html")
@@ -46,6 +67,7 @@ fn render(ctx: &Ctx, dataset_id: &str, form: &MetadataForm, saved: bool, error: 
         .with_form()
         .with("dataset_id", dataset_id)
         .with("fields", fields(form))
+        .with("facets", facets)
         .with("can_edit", can_edit(ctx))
         .with("saved", saved)
         .with("error", error);
@@ -72,7 +94,11 @@ pub async fn page(ctx: Ctx, Path(dataset_id): Path<String>, uri: Uri) -> Respons
         return sign_in_first(&dataset_id);
     }
     match dataset(&ctx, &dataset_id).await {
-        Ok(d) => render(&ctx, &dataset_id, &MetadataForm::of(&d), query_value(uri.query(), "saved").is_some(), None),
+        Ok(d) => {
+            let form = MetadataForm::of(&d);
+            let facets = facet_choices(&ctx, &d, &form.facets).await;
+            render(&ctx, &dataset_id, &form, facets, query_value(uri.query(), "saved").is_some(), None)
+        }
         Err(answer) => answer,
     }
 }
@@ -84,10 +110,14 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
     if !can_edit(&ctx) {
         return ctx.error(Code::Forbidden, "error-403-forbidden");
     }
-    if let Err(answer) = dataset(&ctx, &dataset_id).await {
-        return answer;
-    }
+    let d = match dataset(&ctx, &dataset_id).await {
+        Ok(d) => d,
+        Err(answer) => return answer,
+    };
     let field = |name: &str| form_value(&body, name).unwrap_or_default();
+    // One `facet` per ticked box.
+    let facets: Vec<String> =
+        form_urlencoded::parse(&body).filter(|(k, _)| k == "facet").map(|(_, v)| v.into_owned()).collect();
     let form = MetadataForm {
         title: field("title"),
         description: field("description"),
@@ -96,14 +126,18 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
         license: field("license"),
         license_url: field("license_url"),
         publisher: field("publisher"),
+        facets,
     };
     // Checked here first so that the page can say what is wrong in the visitor's language.
     if let Err(e) = check_metadata(&form) {
-        return render(&ctx, &dataset_id, &form, false, Some(error_text(&ctx, &e)));
+        let facets = facet_choices(&ctx, &d, &form.facets).await;
+        return render(&ctx, &dataset_id, &form, facets, false, Some(error_text(&ctx, &e)));
     }
     match ctx.app.catalog.set_metadata(ctx.site.portal.id, &dataset_id, &form).await {
         Ok(_) => see_other(&format!("/backoffice/datasets/{dataset_id}/metadata/?saved=1")),
         Err(CatalogError::NotFound(_)) => ctx.not_found(),
+        // Only a forged form names a field the page does not offer.
+        Err(CatalogError::Invalid(_)) => ctx.error(Code::InvalidParameter, "dm-error-facet"),
         Err(e) => {
             tracing::error!(error = %e, "saving dataset metadata failed");
             ctx.error(Code::Internal, "error-500-body")

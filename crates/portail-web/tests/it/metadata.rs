@@ -155,3 +155,49 @@ async fn only_editors_of_the_portal_change_information() {
     let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements").await;
     assert_ne!(v["metas"]["default"]["title"], "Pris");
 }
+
+#[tokio::test]
+async fn publishers_choose_the_facets_the_api_and_widgets_count() {
+    let app = with_datasets().await;
+    let facets = "/api/explore/v2.1/catalog/datasets/equipements/facets";
+    let (_, v, _) = json(&app, ALPHA, facets).await;
+    assert_eq!(v["facets"], j!([]), "no facet chosen yet");
+
+    let mut editor = app.browser(ALPHA);
+    editor.sign_in(ALPHA_EDITOR, PASSWORD).await;
+    let form = editor.get(FORM).await.text();
+    assert!(
+        form.contains(r#"name="facet" value="categorie""#) && !form.contains(r#"value="geo_point_2d""#),
+        "geometries are not offered"
+    );
+    let mut fields = FULL.to_vec();
+    fields.extend([("facet", "commune"), ("facet", "categorie")]);
+    assert_eq!(save(&mut editor, &fields).await.status, StatusCode::SEE_OTHER);
+    assert!(editor.get(FORM).await.text().contains(r#"name="facet" value="categorie" checked"#));
+
+    // Annotated in the dataset object (v2.1 and v1), and counted when no facet is asked.
+    let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements").await;
+    let annotations: Vec<(String, serde_json::Value)> = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap().to_owned(), f["annotations"].clone()))
+        .collect();
+    assert!(annotations.contains(&("categorie".into(), j!({"facet": []}))), "{annotations:?}");
+    assert!(annotations.contains(&("capacite".into(), j!({}))));
+    let (_, v, _) = json(&app, ALPHA, "/api/datasets/1.0/equipements/").await;
+    let commune = v["fields"].as_array().unwrap().iter().find(|f| f["name"] == "commune").unwrap().clone();
+    assert_eq!(commune["annotations"], j!([{"name": "facet"}]));
+    let (_, v, _) = json(&app, ALPHA, facets).await;
+    let names: Vec<&str> = v["facets"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["commune", "categorie"], "in schema order");
+    let (_, v, _) = json(&app, ALPHA, &format!("{facets}?facet=montant")).await;
+    assert_eq!(v["facets"][0]["name"], "montant", "an explicit facet still wins");
+
+    // A forged form naming a geometry is refused and changes nothing.
+    let token = editor.get(FORM).await.form_token().unwrap();
+    let r = editor.post(FORM, &[("csrfmiddlewaretoken", &token), ("title", "x"), ("facet", "geo_point_2d")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements").await;
+    assert_eq!(v["metas"]["default"]["title"], "Équipements municipaux");
+}

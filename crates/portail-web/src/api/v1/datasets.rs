@@ -20,7 +20,10 @@ fn v1_dataset(site: &Site, e: &Entry) -> Value {
         .iter()
         .flat_map(|v| v.schema.fields.iter())
         .map(|f| {
-            let mut field = json!({"name": f.name, "label": f.label, "type": f.field_type.as_str(), "annotations": []});
+            // v1 writes annotations as a list of `{"name": …}`.
+            let annotations = if d.metas.facets.contains(&f.name) { json!([{"name": "facet"}]) } else { json!([]) };
+            let mut field =
+                json!({"name": f.name, "label": f.label, "type": f.field_type.as_str(), "annotations": annotations});
             if let Some(desc) = &f.description {
                 field["description"] = json!(desc);
             }
