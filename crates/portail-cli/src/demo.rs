@@ -154,7 +154,11 @@ fn write_source(
 
 /// What a publisher would have filled in for a demo dataset: a theme by kind, keywords, the
 /// French open licence most French portals use, the portal's organisation as publisher.
-fn demo_information(d: &DemoDataset, demo: &DemoPortal) -> portail_catalog::MetadataForm {
+fn demo_information(
+    d: &DemoDataset,
+    demo: &DemoPortal,
+    schema: &portail_core::Schema,
+) -> portail_catalog::MetadataForm {
     let (theme, keyword) = match d.kind {
         Kind::BigFacilities | Kind::Facilities(_) => ("Équipements, Services", "équipements, services publics"),
         Kind::Budget => ("Finances", "budget, finances publiques"),
@@ -165,6 +169,24 @@ fn demo_information(d: &DemoDataset, demo: &DemoPortal) -> portail_catalog::Meta
         Kind::Requests => ("Services", "demandes, suivi"),
     };
     let restricted = d.restricted;
+    // The fields a publisher would filter on, where the demo file has them.
+    let facets = [
+        "commune",
+        "category",
+        "equipment",
+        "section",
+        "chapitre",
+        "type",
+        "secteur",
+        "jeux_enfants",
+        "status",
+        "statut",
+        "categorie",
+    ]
+    .iter()
+    .filter(|f| schema.field(f).is_some())
+    .map(|f| f.to_string())
+    .collect();
     portail_catalog::MetadataForm {
         title: d.title.to_owned(),
         description: String::new(),
@@ -177,7 +199,7 @@ fn demo_information(d: &DemoDataset, demo: &DemoPortal) -> portail_catalog::Meta
             "https://www.etalab.gouv.fr/licence-ouverte-open-licence/".to_owned()
         },
         publisher: demo.name.to_owned(),
-        facets: vec![],
+        facets,
     }
 }
 
@@ -206,7 +228,9 @@ pub async fn ensure_datasets(
             publish: true,
         };
         catalog.import(req, no_progress()).await?;
-        catalog.set_metadata(portal_id, d.id, &demo_information(d, demo)).await?;
+        let record = catalog.dataset(portal_id, d.id).await?;
+        let schema = catalog.current(&record).await?.map(|c| c.version.schema).unwrap_or_default();
+        catalog.set_metadata(portal_id, d.id, &demo_information(d, demo, &schema)).await?;
         if d.restricted {
             let record = catalog.dataset(portal_id, d.id).await?;
             catalog.store.set_restricted(&record.uid, true, now()).await?;
