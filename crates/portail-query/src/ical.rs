@@ -87,18 +87,7 @@ fn instant(name: &str, column: &Column, row: usize, end: bool) -> Option<String>
     }
     match column {
         Column::Date(a) => Some(format!("{name};VALUE=DATE:{}", day(a.value(row) + i32::from(end)))),
-        Column::Micros(a, _) => {
-            let micros = a.value(row);
-            let secs = micros.div_euclid(1_000_000);
-            let of_day = secs.rem_euclid(86_400);
-            Some(format!(
-                "{name}:{}T{:02}{:02}{:02}Z",
-                day(secs.div_euclid(86_400) as i32),
-                of_day / 3600,
-                of_day / 60 % 60,
-                of_day % 60
-            ))
-        }
+        Column::Micros(a, _) => Some(format!("{name}:{}", utc(a.value(row)))),
         _ => None,
     }
 }
@@ -148,11 +137,16 @@ pub(crate) fn ical_event(
     Ok(())
 }
 
-/// The export's `DTSTAMP`: now, in UTC.
-pub(crate) fn stamp() -> String {
-    let secs = crate::time::now_micros().div_euclid(1_000_000);
+/// An instant in iCalendar's UTC form, `20240502T093000Z`.
+fn utc(micros: i64) -> String {
+    let secs = micros.div_euclid(1_000_000);
     let of_day = secs.rem_euclid(86_400);
     format!("{}T{:02}{:02}{:02}Z", day(secs.div_euclid(86_400) as i32), of_day / 3600, of_day / 60 % 60, of_day % 60)
+}
+
+/// The export's `DTSTAMP`: now.
+pub(crate) fn stamp() -> String {
+    utc(crate::time::now_micros())
 }
 
 #[cfg(test)]
@@ -171,6 +165,12 @@ mod tests {
         assert_eq!(event_fields(&outputs), Some(EventFields { start: 2, end: Some(3), summary: Some(0) }));
         assert_eq!(event_fields(&outputs[..2]), Some(EventFields { start: 1, end: None, summary: Some(0) }));
         assert_eq!(event_fields(&outputs[..1]), None, "no date, no calendar");
+    }
+
+    #[test]
+    fn instants_are_written_in_utc() {
+        assert_eq!(utc(1_714_642_200_000_000), "20240502T093000Z");
+        assert_eq!(utc(-1_000_000), "19691231T235959Z");
     }
 
     #[test]
