@@ -72,7 +72,7 @@ ODSQL (`select`, `where`, `group_by`, `order_by`, `refine`, `exclude`). Every pa
 trailing slash. Errors have the body `{\"error_code\", \"message\"}`. Restricted and unknown datasets both \
 answer 404. The v1 Search API is described too, under its own paths.";
 
-fn reference(kind: &str, name: &str) -> Value {
+pub(super) fn reference(kind: &str, name: &str) -> Value {
     json!({"$ref": format!("#/components/{kind}/{name}")})
 }
 
@@ -297,7 +297,7 @@ fn paths() -> Value {
     Value::Object(paths)
 }
 
-fn query_param(name: &str, description: &str, schema: Value) -> Value {
+pub(super) fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
 }
 

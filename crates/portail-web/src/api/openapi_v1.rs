@@ -2,15 +2,8 @@
 //! each carries its own `servers` entry (the portal's origin). Parameter families such as
 //! `refine.<field>` are described under that name; clients replace `<field>` by a field.
 
+use super::openapi::{query_param as query, reference};
 use serde_json::{json, Map, Value};
-
-fn reference(kind: &str, name: &str) -> Value {
-    json!({"$ref": format!("#/components/{kind}/{name}")})
-}
-
-fn query(name: &str, description: &str, schema: Value) -> Value {
-    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
-}
 
 /// Parameters every v1 records endpoint takes: the dataset and its "context".
 const CONTEXT: &[&str] = &[
