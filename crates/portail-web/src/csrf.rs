@@ -160,9 +160,16 @@ pub async fn protect(State(app): State<AppState>, req: Request, next: Next) -> R
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let refuse = |parts: &axum::http::request::Parts, key: &str| match Ctx::from_parts(&app, parts) {
-        Some(ctx) => ctx.error(Code::CsrfFailure, key),
-        None => crate::error::bare_internal_error(),
+    let refuse = |parts: &axum::http::request::Parts, key: &str| {
+        // API callers get the API's error body, not a page.
+        if parts.uri.path().starts_with("/api/") {
+            let message = "This request changes state and needs the page's CSRF token (or an API key).";
+            return axum::response::IntoResponse::into_response(crate::api::ApiError::new(Code::CsrfFailure, message));
+        }
+        match Ctx::from_parts(&app, parts) {
+            Some(ctx) => ctx.error(Code::CsrfFailure, key),
+            None => crate::error::bare_internal_error(),
+        }
     };
     let Some(site) = parts.extensions.get::<Site>().cloned() else {
         return crate::error::bare_internal_error();

@@ -584,3 +584,19 @@ async fn the_catalog_exports_as_a_workbook_and_a_feed() {
     assert_eq!(items, 2);
     assert!(!r.body.contains("interne"), "restricted datasets stay out of the feed");
 }
+
+#[tokio::test]
+async fn an_unsafe_api_call_without_token_is_refused_in_the_apis_error_format() {
+    let app = TestApp::new().await;
+    for (method, path) in [("POST", "/api/explore/v2.1/catalog/datasets"), ("DELETE", "/api/explore/v2.1/nowhere")] {
+        let req = Request::builder().method(method).uri(path).header("host", ALPHA).body(Body::empty()).unwrap();
+        let r = app.send(req).await;
+        assert_eq!(r.status, 403, "{method} {path}");
+        assert!(r.header("content-type").unwrap().starts_with("application/json"), "{method} {path}");
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["error_code"], "CSRFVerificationFailed", "{v}");
+    }
+    // Pages keep their page.
+    let req = Request::post("/login/").header("host", ALPHA).body(Body::empty()).unwrap();
+    assert!(app.send(req).await.header("content-type").unwrap().starts_with("text/html"));
+}
