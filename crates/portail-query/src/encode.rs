@@ -8,6 +8,7 @@ use crate::format::cell;
 use crate::{QueryError, Zone};
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, PrimitiveArray, StringArray, StringViewArray};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType};
+use datafusion::arrow::record_batch::RecordBatch;
 use portail_core::time::civil_from_days;
 use portail_core::FieldType;
 use serde_json::Value;
@@ -56,6 +57,11 @@ impl<'a> Column<'a> {
             }
             _ => Column::Other(array, kind, zone),
         }
+    }
+
+    /// Every column of `batch`, read as the export's `outputs` say.
+    pub fn all(batch: &'a RecordBatch, outputs: &[(String, Kind)], zone: Zone) -> Vec<Column<'a>> {
+        outputs.iter().enumerate().map(|(i, (_, kind))| Column::new(batch.column(i).as_ref(), *kind, zone)).collect()
     }
 
     fn array(&self) -> &dyn Array {

@@ -227,11 +227,7 @@ pub async fn export(
     let body = batches.map(move |batch| -> Result<Vec<u8>, QueryError> {
         let batch = batch?;
         let mut out = Vec::with_capacity(batch.num_rows() * 128);
-        let columns: Vec<Column> = outputs
-            .iter()
-            .enumerate()
-            .map(|(i, (_, kind))| Column::new(batch.column(i).as_ref(), *kind, zone))
-            .collect();
+        let columns: Vec<Column> = Column::all(&batch, &outputs, zone);
         let mut text = Vec::with_capacity(256);
         for row in 0..batch.num_rows() {
             match &format {

@@ -57,8 +57,7 @@ pub(crate) async fn flatgeobuf(
     // First pass: one geometry type for the layer, or "any" when they differ.
     let mut layer: Option<GeometryType> = None;
     for batch in &batches {
-        let columns: Vec<Column> =
-            outputs.iter().enumerate().map(|(i, (_, k))| Column::new(batch.column(i).as_ref(), *k, zone)).collect();
+        let columns: Vec<Column> = Column::all(batch, &outputs, zone);
         for row in 0..batch.num_rows() {
             if let Some(g) = geometry_at(&columns, geometry, row)? {
                 let t = layer_type(&g);
@@ -88,8 +87,7 @@ pub(crate) async fn flatgeobuf(
 
     let mut text = Vec::with_capacity(64);
     for batch in &batches {
-        let columns: Vec<Column> =
-            outputs.iter().enumerate().map(|(i, (_, k))| Column::new(batch.column(i).as_ref(), *k, zone)).collect();
+        let columns: Vec<Column> = Column::all(batch, &outputs, zone);
         for row in 0..batch.num_rows() {
             let Some(g) = geometry_at(&columns, geometry, row)? else { continue };
             let g = crs.geometry(&g);

@@ -297,8 +297,7 @@ pub(crate) async fn shapefile(
     let mut widths = vec![1usize; outputs.len()];
     let mut text = Vec::with_capacity(64);
     for batch in &batches {
-        let columns: Vec<Column> =
-            outputs.iter().enumerate().map(|(i, (_, k))| Column::new(batch.column(i).as_ref(), *k, zone)).collect();
+        let columns: Vec<Column> = Column::all(batch, &outputs, zone);
         for row in 0..batch.num_rows() {
             if layer == ShapeType::Null {
                 if let Some(g) = geometry_at(&columns, geometry, row)? {
@@ -340,8 +339,7 @@ pub(crate) async fn shapefile(
     let mut bounds: Option<Rect> = None;
     let mut record = 0i32;
     for batch in &batches {
-        let columns: Vec<Column> =
-            outputs.iter().enumerate().map(|(i, (_, k))| Column::new(batch.column(i).as_ref(), *k, zone)).collect();
+        let columns: Vec<Column> = Column::all(batch, &outputs, zone);
         for row in 0..batch.num_rows() {
             record += 1;
             let g = geometry_at(&columns, geometry, row)?.map(|g| crs.geometry(&g));

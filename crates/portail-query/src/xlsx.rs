@@ -103,11 +103,7 @@ pub async fn workbook(
         if u64::from(row) + batch.num_rows() as u64 > u64::from(MAX_ROWS) {
             return Err(too_many_rows());
         }
-        let columns: Vec<Column> = outputs
-            .iter()
-            .enumerate()
-            .map(|(i, (_, kind))| Column::new(batch.column(i).as_ref(), *kind, zone))
-            .collect();
+        let columns: Vec<Column> = Column::all(&batch, &outputs, zone);
         for index in 0..batch.num_rows() {
             for (col, column) in columns.iter().enumerate() {
                 write_cell(&mut sheet, &formats, column, index, (row, col as u16), &mut text)?;
