@@ -175,7 +175,8 @@ impl Catalog {
     /// The serving version of a dataset, if it has one.
     pub async fn current(&self, dataset: &DatasetRecord) -> Result<Option<CurrentVersion>, CatalogError> {
         let Some(v) = dataset.current_version else { return Ok(None) };
-        let Some(version) = self.store.version(&dataset.uid, v).await? else { return Ok(None) };
+        let Some(mut version) = self.store.version(&dataset.uid, v).await? else { return Ok(None) };
+        dataset.metas.annotate(&mut version.schema);
         let dir = self.dataset_dir(dataset.portal_id, &dataset.uid).join(format!("v{v}"));
         Ok(Some(CurrentVersion { dataset: dataset.clone(), version, dir }))
     }

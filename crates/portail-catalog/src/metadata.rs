@@ -2,7 +2,9 @@
 //! checked in one place for the back office and the CLI, then stored together.
 
 use crate::{now, Catalog, CatalogError};
+use portail_core::Annotations;
 use portail_store::{DatasetMetas, DatasetRecord};
+use std::collections::BTreeMap;
 
 const MAX_TITLE: usize = 300;
 const MAX_DESCRIPTION: usize = 20_000;
@@ -132,6 +134,7 @@ pub fn check(form: &MetadataForm) -> Result<(String, String, DatasetMetas), Meta
         license_url,
         publisher: text("publisher", &form.publisher, MAX_TEXT)?,
         facets: form.facets.iter().map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect(),
+        fields: BTreeMap::new(),
     };
     for (field, value) in [("license", &metas.license), ("publisher", &metas.publisher)] {
         if value.contains('\n') {
@@ -163,7 +166,44 @@ impl Catalog {
             return Err(CatalogError::Invalid(format!("facets: `{unknown}` is not a field that can be a facet")));
         }
         metas.facets = schema.fields.iter().map(|f| f.name.clone()).filter(|n| metas.facets.contains(n)).collect();
+        // The information form does not carry the fields' other annotations.
+        metas.fields = dataset.metas.fields.clone();
         self.store.set_dataset_metadata(&dataset.uid, &title, &description, &metas, now()).await?;
+        self.dataset(portal_id, dataset_id).await
+    }
+
+    /// Replaces the annotations of the fields named in `changes` (the others are kept): whether
+    /// each is a facet, and the rest. Checked against the data as it is now; nothing is
+    /// re-imported, as annotations change how values are read, not what is stored.
+    pub async fn set_annotations(
+        &self,
+        portal_id: i64,
+        dataset_id: &str,
+        changes: &BTreeMap<String, Annotations>,
+    ) -> Result<DatasetRecord, CatalogError> {
+        let dataset = self.dataset(portal_id, dataset_id).await?;
+        let schema = self.current(&dataset).await?.map(|c| c.version.schema).unwrap_or_default();
+        let mut metas = dataset.metas.clone();
+        for (name, annotations) in changes {
+            let field = schema.field(name).ok_or_else(|| CatalogError::Invalid(schema.unknown_field(name)))?;
+            annotations.check(field.field_type).map_err(|e| CatalogError::Invalid(format!("{name}: {e}")))?;
+            if annotations.facet && !can_be_facet(&schema, name) {
+                return Err(CatalogError::Invalid(format!("{name}: a geometry cannot be a facet")));
+            }
+            if annotations.facet && !metas.facets.contains(name) {
+                metas.facets.push(name.clone());
+            } else if !annotations.facet {
+                metas.facets.retain(|f| f != name);
+            }
+            let rest = Annotations { facet: false, ..annotations.clone() };
+            if rest.is_empty() {
+                metas.fields.remove(name);
+            } else {
+                metas.fields.insert(name.clone(), rest);
+            }
+        }
+        metas.facets = schema.fields.iter().map(|f| f.name.clone()).filter(|n| metas.facets.contains(n)).collect();
+        self.store.set_dataset_metadata(&dataset.uid, &dataset.title, &dataset.description, &metas, now()).await?;
         self.dataset(portal_id, dataset_id).await
     }
 }

@@ -119,6 +119,52 @@ pub enum DatasetCommand {
         #[arg(long = "label", value_name = "FIELD=LABEL")]
         labels: Vec<String>,
     },
+    /// Show the fields' annotations; with --set, change them (nothing is re-processed)
+    Annotate {
+        #[arg(long)]
+        portal: String,
+        id: String,
+        /// FIELD.ANNOTATION=VALUE, an empty value to remove it; annotations: facet, disjunctive
+        /// (true/false), facetsort (-count, count, alphanum, -alphanum, num, -num), multivalued and
+        /// hierarchical (a separator character), unit, decimals, timeserie_precision; repeatable
+        #[arg(long = "set", value_name = "FIELD.ANNOTATION=VALUE")]
+        set: Vec<String>,
+    },
+}
+
+/// Applies one `ANNOTATION=VALUE` to `a`.
+fn set_annotation(a: &mut portail_core::Annotations, name: &str, value: &str) -> Result<(), String> {
+    let flag = |v: &str| match v {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" | "" => Ok(false),
+        _ => Err(format!("{name} is true or false, not `{v}`")),
+    };
+    let text = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
+    let separator = |v: &str| {
+        let mut chars = v.chars();
+        match (chars.next(), chars.next()) {
+            (None, _) => Ok(None),
+            (Some(c), None) => Ok(Some(c)),
+            _ => Err(format!("{name} is one separator character, not `{v}`")),
+        }
+    };
+    match name {
+        "facet" => a.facet = flag(value)?,
+        "disjunctive" => a.disjunctive = flag(value)?,
+        "facetsort" => a.facetsort = text(value),
+        "multivalued" => a.multivalued = separator(value)?,
+        "hierarchical" => a.hierarchical = separator(value)?,
+        "unit" => a.unit = text(value),
+        "decimals" => {
+            a.decimals = match value {
+                "" => None,
+                v => Some(v.parse().map_err(|_| format!("decimals is a number from 0 to 10, not `{v}`"))?),
+            }
+        }
+        "timeserie_precision" => a.timeserie_precision = text(value),
+        other => return Err(format!("unknown annotation `{other}`")),
+    }
+    Ok(())
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {
@@ -332,6 +378,34 @@ pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
             println!("license_url\t{}", m.license_url);
             println!("publisher\t{}", m.publisher);
             println!("facets\t{}", m.facets.join(", "));
+        }
+        DatasetCommand::Annotate { portal, id, set } => {
+            let portal = portal_of(portal).await?;
+            let d = catalog.dataset(portal.id, &id).await?;
+            let current =
+                catalog.current(&d).await?.ok_or_else(|| Failure::Input(format!("`{id}` has no data yet")))?;
+            let mut changes: BTreeMap<String, portail_core::Annotations> = BTreeMap::new();
+            for (key, value) in parse_pairs(&set, "set")? {
+                let (field, name) = key
+                    .rsplit_once('.')
+                    .ok_or_else(|| Failure::Input(format!("--set expects FIELD.ANNOTATION=VALUE, found `{key}`")))?;
+                let f = current
+                    .version
+                    .schema
+                    .field(field)
+                    .ok_or_else(|| Failure::Input(current.version.schema.unknown_field(field)))?;
+                let entry = changes.entry(field.to_owned()).or_insert_with(|| f.annotations.clone());
+                set_annotation(entry, name, &value).map_err(|e| Failure::Input(format!("{field}: {e}")))?;
+            }
+            let schema = if changes.is_empty() {
+                current.version.schema
+            } else {
+                let d = catalog.set_annotations(portal.id, &id, &changes).await?;
+                catalog.current(&d).await?.map(|c| c.version.schema).unwrap_or_default()
+            };
+            for f in &schema.fields {
+                println!("  {:<28} {:<13} {}", f.name, f.field_type.as_str(), f.annotations.v2_json());
+            }
         }
         DatasetCommand::Schema { portal, id, types, labels } => {
             let portal = portal_of(portal).await?;

@@ -13,5 +13,5 @@ pub mod user;
 pub use error::Code;
 pub use lang::Lang;
 pub use portal::{Localized, Portal, SlugError};
-pub use schema::{Field, FieldOverride, FieldType, Schema};
+pub use schema::{Annotations, Field, FieldOverride, FieldType, Schema};
 pub use user::Role;

@@ -71,6 +71,155 @@ pub struct Field {
     pub field_type: FieldType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// What the publisher says of the field beyond its type; not part of a version's schema
+    /// on disk, but merged in from the dataset's metadata when it is served.
+    #[serde(default, skip_serializing_if = "Annotations::is_empty")]
+    pub annotations: Annotations,
+}
+
+impl Field {
+    pub fn new(name: &str, label: &str, field_type: FieldType) -> Field {
+        Field {
+            name: name.into(),
+            label: label.into(),
+            field_type,
+            description: None,
+            annotations: Annotations::default(),
+        }
+    }
+
+    /// The separator of a multivalued text field.
+    pub fn multivalued(&self) -> Option<char> {
+        self.annotations.multivalued.filter(|_| self.field_type == FieldType::Text)
+    }
+
+    /// The separator of a hierarchical text field's path (`Europe/Paris`).
+    pub fn hierarchical(&self) -> Option<char> {
+        self.annotations.hierarchical.filter(|_| self.field_type == FieldType::Text)
+    }
+}
+
+/// Opendatasoft's field annotations (`fields[].annotations`) that portail stores: how a field is
+/// counted as a facet, split into values, and displayed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Annotations {
+    /// The field is one of the dataset's facets.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub facet: bool,
+    /// Default order of the facet's values: `count`, `alphanum` or `num`, `-` for descending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facetsort: Option<String>,
+    /// Refinements of several values of the facet match any of them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disjunctive: bool,
+    /// Text holding several values separated by this character (`a, b`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multivalued: Option<char>,
+    /// Text holding a path whose levels this character separates (`Europe/Paris`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hierarchical: Option<char>,
+    /// Display precision of a date or datetime: year, month, day, hour or minute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeserie_precision: Option<String>,
+    /// Unit of a number (`km2`, `€`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Decimals a number is displayed with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u8>,
+}
+
+/// Facet orders a `facetsort` annotation may name.
+pub const FACET_SORTS: [&str; 6] = ["-count", "count", "alphanum", "-alphanum", "num", "-num"];
+/// Precisions a `timeserie_precision` annotation may name.
+pub const PRECISIONS: [&str; 5] = ["year", "month", "day", "hour", "minute"];
+
+impl Annotations {
+    pub fn is_empty(&self) -> bool {
+        self == &Annotations::default()
+    }
+
+    /// Checks values for `field_type`, naming the annotation that is wrong.
+    pub fn check(&self, field_type: FieldType) -> Result<(), String> {
+        let text = field_type == FieldType::Text;
+        let number = matches!(field_type, FieldType::Int | FieldType::Double);
+        let dated = matches!(field_type, FieldType::Date | FieldType::Datetime);
+        let separator = |name: &str, c: Option<char>| match c {
+            Some(_) if !text => Err(format!("{name}: only text fields hold several values or paths")),
+            Some(c) if c.is_alphanumeric() || c.is_control() => Err(format!(
+                "{name}: `{}` cannot separate values (a punctuation character or a space)",
+                c.escape_default()
+            )),
+            _ => Ok(()),
+        };
+        separator("multivalued", self.multivalued)?;
+        separator("hierarchical", self.hierarchical)?;
+        if let Some(sort) = &self.facetsort {
+            if !FACET_SORTS.contains(&sort.as_str()) {
+                return Err(format!("facetsort: `{sort}` is not one of {}", FACET_SORTS.join(", ")));
+            }
+            if sort.ends_with("num") && !sort.ends_with("alphanum") && !number {
+                return Err(format!("facetsort: `{sort}` sorts numbers, and this field holds none"));
+            }
+        }
+        match &self.timeserie_precision {
+            Some(_) if !dated => return Err("timeserie_precision: only dates and datetimes have one".into()),
+            Some(p) if !PRECISIONS.contains(&p.as_str()) => {
+                return Err(format!("timeserie_precision: `{p}` is not one of {}", PRECISIONS.join(", ")))
+            }
+            _ => {}
+        }
+        if (self.unit.is_some() || self.decimals.is_some()) && !number {
+            return Err("unit and decimals: only numbers have them".into());
+        }
+        if let Some(unit) = &self.unit {
+            if unit.trim().is_empty() || unit.chars().count() > 20 || unit.chars().any(char::is_control) {
+                return Err(format!("unit: `{unit}` is not a short unit (1 to 20 characters)"));
+            }
+        }
+        if self.decimals.is_some_and(|d| d > 10) {
+            return Err("decimals: at most 10".into());
+        }
+        Ok(())
+    }
+
+    /// As the v2.1 dataset object writes them: `{"facet": [], "multivalued": [","]}`.
+    pub fn v2_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.pairs().map(|(name, args)| (name.to_owned(), args.into())).collect())
+    }
+
+    /// As v1 writes them: `[{"name": "facet"}, {"name": "multivalued", "args": [","]}]`.
+    pub fn v1_json(&self) -> serde_json::Value {
+        self.pairs()
+            .map(|(name, args)| match args.is_empty() {
+                true => serde_json::json!({"name": name}),
+                false => serde_json::json!({"name": name, "args": args}),
+            })
+            .collect()
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (&'static str, Vec<serde_json::Value>)> + '_ {
+        let text = |s: &String| vec![serde_json::Value::from(s.as_str())];
+        let sep = |c: &char| vec![serde_json::Value::from(c.to_string())];
+        [
+            self.facet.then(Vec::new).map(|a| ("facet", a)),
+            self.facetsort.as_ref().map(text).map(|a| ("facetsort", a)),
+            self.disjunctive.then(Vec::new).map(|a| ("disjunctive", a)),
+            self.multivalued.as_ref().map(sep).map(|a| ("multivalued", a)),
+            self.hierarchical.as_ref().map(sep).map(|a| ("hierarchical", a)),
+            self.timeserie_precision.as_ref().map(text).map(|a| ("timeserie_precision", a)),
+            self.unit.as_ref().map(text).map(|a| ("unit", a)),
+            self.decimals.map(|d| ("decimals", vec![serde_json::Value::from(d)])),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// The values of a multivalued cell: split on `separator`, trimmed, empties dropped.
+pub fn split_values(text: &str, separator: char) -> impl Iterator<Item = &str> {
+    text.split(separator).map(str::trim).filter(|v| !v.is_empty())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,12 +352,7 @@ mod tests {
     #[test]
     fn an_unknown_field_names_the_nearest_one() {
         use super::*;
-        let field = |name: &str| Field {
-            name: name.into(),
-            label: name.into(),
-            field_type: FieldType::Text,
-            description: None,
-        };
+        let field = |name: &str| Field::new(name, name, FieldType::Text);
         let schema = Schema { fields: vec![field("hauteur"), field("commune"), field("date_d_ouverture")] };
         assert_eq!(schema.unknown_field("hauter"), "Unknown field: hauter. Did you mean hauteur?");
         assert_eq!(schema.unknown_field("Commune"), "Unknown field: Commune. Did you mean commune?");

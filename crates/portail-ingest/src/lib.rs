@@ -184,7 +184,7 @@ fn plan_schema(
     let mut plans = vec![];
     for (i, (name, header)) in names.iter().zip(headers).enumerate() {
         let label = if header.trim().is_empty() { name.clone() } else { header.trim().to_owned() };
-        fields.push(Field { name: name.clone(), label, field_type: columns[i].field_type(), description: None });
+        fields.push(Field::new(name, &label, columns[i].field_type()));
         plans.push(ColumnPlan {
             origin: Origin::Cell(i),
             field_type: columns[i].field_type(),
@@ -199,7 +199,7 @@ fn plan_schema(
             name = format!("geo_point_2d_{n}");
             n += 1;
         }
-        fields.push(Field { name, label: "Geo Point".into(), field_type: FieldType::GeoPoint2d, description: None });
+        fields.push(Field::new(&name, "Geo Point", FieldType::GeoPoint2d));
         plans.push(ColumnPlan {
             origin: Origin::LatLon(lat, lon),
             field_type: FieldType::GeoPoint2d,

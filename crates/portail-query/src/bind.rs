@@ -43,10 +43,17 @@ pub enum Kind {
     Aggregate,
     /// Text holding JSON (`json_format`): the API shows it parsed, exports other than JSON raw.
     Json,
+    /// A multivalued text field shown as it is read: its values split on the separator.
+    List(char),
     Other,
 }
 
 impl Kind {
+    /// How a field of the schema is shown when selected as it is.
+    pub fn of_field(f: &portail_core::Field) -> Kind {
+        f.multivalued().map_or(Kind::Field(f.field_type), Kind::List)
+    }
+
     pub fn field_type(self) -> Option<FieldType> {
         match self {
             Kind::Field(t) => Some(t),
@@ -455,6 +462,13 @@ impl<'a> Binder<'a> {
         }))
     }
 
+    /// The separators of a multivalued or hierarchical text field named by `e`.
+    fn split_field(&self, e: &Expr) -> Option<(Option<char>, Option<char>)> {
+        let f = self.schema.field(e.as_field()?)?;
+        let seps = (f.multivalued(), f.hierarchical());
+        (seps != (None, None)).then_some(seps)
+    }
+
     fn side(&mut self, e: &Expr, other: Kind) -> Result<DfExpr, QueryError> {
         if let Some(t) = other.field_type() {
             if let Some(x) = self.literal_for(t, e)? {
@@ -560,6 +574,22 @@ impl<'a> Binder<'a> {
                 self.full_text(&fields, pattern, Match::Words)?
             }
             Cond::Like { .. } => return invalid("LIKE applies to a text field"),
+            // A multivalued field equals a value when one of its values does (as the API shows
+            // such a field: a list).
+            Cond::Compare {
+                left,
+                op: op @ (CmpOp::Eq | CmpOp::Ne),
+                right: Expr::Literal { value: Literal::Str(text), .. },
+                ..
+            } if self.split_field(left).is_some_and(|(multivalued, _)| multivalued.is_some()) => {
+                let (multivalued, _) = self.split_field(left).expect("checked by the guard");
+                let holds = udf::holds_value(self.value(left)?.0, text, multivalued, None);
+                if *op == CmpOp::Eq {
+                    holds
+                } else {
+                    holds.not()
+                }
+            }
             Cond::Compare { left, op: CmpOp::Eq, right: Expr::Literal { value: Literal::Str(text), .. }, .. }
                 if self.coded(left).is_some() =>
             {
@@ -605,8 +635,15 @@ impl<'a> Binder<'a> {
                 let upper = if high.inclusive { x.lt_eq(hi) } else { x.lt(hi) };
                 lower.and(upper)
             }
+            Cond::Member { value: Expr::Literal { value: Literal::Str(text), .. }, field, .. }
+                if self.split_field(field).is_some() =>
+            {
+                // One of the values, or (for a path) the value or a level above it.
+                let (multivalued, hierarchical) = self.split_field(field).expect("checked by the guard");
+                udf::holds_value(self.value(field)?.0, text, multivalued, hierarchical)
+            }
             Cond::Member { value, field, .. } => {
-                // Fields are single-valued for now: membership is equality.
+                // A field with one value: membership is equality.
                 let (x, k) = self.value(field)?;
                 x.eq(self.side(value, k)?)
             }

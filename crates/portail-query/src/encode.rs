@@ -27,6 +27,12 @@ pub(crate) enum Column<'a> {
         lat: &'a PrimitiveArray<Float64Type>,
         lon: &'a PrimitiveArray<Float64Type>,
     },
+    /// A multivalued text field: a JSON array of its values, joined by `join` in text formats.
+    List {
+        array: &'a dyn Array,
+        separator: char,
+        join: &'a str,
+    },
     /// Rendered through `format::cell` (shapes, computed values).
     Other(&'a dyn Array, Kind, Zone),
 }
@@ -35,6 +41,9 @@ impl<'a> Column<'a> {
     pub fn new(array: &'a dyn Array, kind: Kind, zone: Zone) -> Column<'a> {
         if matches!(kind, Kind::Field(FieldType::GeoShape) | Kind::Json) {
             return Column::Other(array, kind, zone);
+        }
+        if let (Kind::List(separator), DataType::Utf8 | DataType::Utf8View) = (kind, array.data_type()) {
+            return Column::List { array, separator, join: "," };
         }
         match array.data_type() {
             DataType::Int64 => Column::Int(array.as_primitive()),
@@ -64,6 +73,41 @@ impl<'a> Column<'a> {
         outputs.iter().enumerate().map(|(i, (_, kind))| Column::new(batch.column(i).as_ref(), *kind, zone)).collect()
     }
 
+    /// The same, multivalued cells joined by `list_separator` in text.
+    pub fn all_joined(
+        batch: &'a RecordBatch,
+        outputs: &[(String, Kind)],
+        zone: Zone,
+        list_separator: &'a str,
+    ) -> Vec<Column<'a>> {
+        let mut columns = Column::all(batch, outputs, zone);
+        for c in &mut columns {
+            if let Column::List { join, .. } = c {
+                *join = list_separator;
+            }
+        }
+        columns
+    }
+
+    /// The values of a multivalued cell (none for other columns).
+    pub fn list_values(&self, row: usize) -> Vec<String> {
+        match self {
+            Column::List { array, separator, .. } if !self.is_null(row) => {
+                Column::values(*array, *separator, row).map(str::to_owned).collect()
+            }
+            _ => vec![],
+        }
+    }
+
+    /// The values of a multivalued cell.
+    fn values(array: &'a dyn Array, separator: char, row: usize) -> impl Iterator<Item = &'a str> {
+        let text = match array.data_type() {
+            DataType::Utf8View => array.as_string_view().value(row),
+            _ => array.as_string::<i32>().value(row),
+        };
+        portail_core::schema::split_values(text, separator)
+    }
+
     fn array(&self) -> &dyn Array {
         match self {
             Column::Int(a) => *a,
@@ -73,7 +117,7 @@ impl<'a> Column<'a> {
             Column::Bool(a) => *a,
             Column::View(a) => *a,
             Column::Text(a) => *a,
-            Column::Point { array, .. } | Column::Other(array, ..) => *array,
+            Column::Point { array, .. } | Column::List { array, .. } | Column::Other(array, ..) => *array,
         }
     }
 
@@ -94,6 +138,14 @@ impl<'a> Column<'a> {
             Column::Bool(a) => out.extend_from_slice(if a.value(row) { b"true" } else { b"false" }),
             Column::View(a) => out.extend_from_slice(a.value(row).as_bytes()),
             Column::Text(a) => out.extend_from_slice(a.value(row).as_bytes()),
+            Column::List { array, separator, join } => {
+                for (i, value) in Column::values(*array, *separator, row).enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(join.as_bytes());
+                    }
+                    out.extend_from_slice(value.as_bytes());
+                }
+            }
             Column::Point { lat, lon, .. } => {
                 float(lat.value(row), out);
                 out.extend_from_slice(b", ");
@@ -149,6 +201,16 @@ impl<'a> Column<'a> {
             }
             Column::View(a) => json_string(a.value(row), out)?,
             Column::Text(a) => json_string(a.value(row), out)?,
+            Column::List { array, separator, .. } => {
+                out.push(b'[');
+                for (i, value) in Column::values(*array, *separator, row).enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    json_string(value, out)?;
+                }
+                out.push(b']');
+            }
             Column::Point { lat, lon, .. } => {
                 out.extend_from_slice(b"{\"lon\":");
                 float(lon.value(row), out);
@@ -312,6 +374,8 @@ mod tests {
             (Arc::new(StringViewArray::from(vec![Some("L'Haÿ \"x\"\n"), Some("")])), Kind::Field(FieldType::Text)),
             (Arc::new(StringArray::from(vec![Some("a;b"), None])), Kind::Text),
             (Arc::new(point), Kind::Field(FieldType::GeoPoint2d)),
+            (Arc::new(StringViewArray::from(vec![Some(" Sport ; \"Jeu\";;"), Some("")])), Kind::List(';')),
+            (Arc::new(StringArray::from(vec![Some("x"), None])), Kind::List(',')),
         ];
         // `format::cell` writes dates through this module too: check those against the calendar.
         let text = |array: &ArrayRef, kind, row| {
@@ -342,6 +406,7 @@ mod tests {
                     Value::Null => String::new(),
                     Value::String(s) => s.clone(),
                     Value::Object(o) => format!("{}, {}", o["lat"], o["lon"]),
+                    Value::Array(items) => items.iter().map(|v| v.as_str().unwrap()).collect::<Vec<_>>().join(","),
                     other => other.to_string(),
                 };
                 assert_eq!(String::from_utf8(text).unwrap(), want, "{:?} row {row}", array.data_type());

@@ -6,6 +6,7 @@ use crate::bind::Kind;
 use crate::crs::Crs;
 use crate::encode::{float, json_string, Column};
 use crate::geo_formats::{gpx_record, kml_placemark, ov2_record, GpxOptions, GPX_HEAD, GPX_TAIL, KML_HEAD, KML_TAIL};
+use crate::rdf::{RdfOptions, RdfSyntax, RdfWriter};
 use crate::records::{plan, Dataset, RecordsRequest, Rows};
 use crate::QueryError;
 use futures::stream::{self, BoxStream, StreamExt};
@@ -19,6 +20,8 @@ pub enum ExportFormat {
         labels: bool,
         /// Quote every field, not only those that need it.
         quote_all: bool,
+        /// Joins the values of multivalued fields.
+        list_separator: String,
     },
     Json,
     Jsonl,
@@ -53,6 +56,8 @@ pub enum ExportFormat {
     Xlsx {
         labels: bool,
     },
+    /// Records as RDF through portail's default mapping (see `rdf`); `_id` must be selected.
+    Rdf(RdfOptions),
 }
 
 impl ExportFormat {
@@ -70,6 +75,12 @@ impl ExportFormat {
             ExportFormat::FlatGeobuf { .. } => "application/flatgeobuf",
             ExportFormat::Parquet { .. } => "application/vnd.apache.parquet",
             ExportFormat::Xlsx { .. } => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ExportFormat::Rdf(o) => match o.syntax {
+                RdfSyntax::Turtle => "text/turtle; charset=utf-8",
+                RdfSyntax::N3 => "text/n3; charset=utf-8",
+                RdfSyntax::RdfXml => "application/rdf+xml; charset=utf-8",
+                RdfSyntax::JsonLd => "application/ld+json; charset=utf-8",
+            },
         }
     }
 
@@ -87,6 +98,12 @@ impl ExportFormat {
             ExportFormat::FlatGeobuf { .. } => "fgb",
             ExportFormat::Parquet { .. } => "parquet",
             ExportFormat::Xlsx { .. } => "xlsx",
+            ExportFormat::Rdf(o) => match o.syntax {
+                RdfSyntax::Turtle => "ttl",
+                RdfSyntax::N3 => "n3",
+                RdfSyntax::RdfXml => "rdf",
+                RdfSyntax::JsonLd => "jsonld",
+            },
         }
     }
 }
@@ -156,10 +173,14 @@ pub async fn export(
         let bytes = crate::xlsx::workbook(df, header, outputs, zone).await?;
         return Ok(stream::once(async move { Ok(bytes) }).boxed());
     }
+    let rdf = match &format {
+        ExportFormat::Rdf(options) => Some(RdfWriter::new(options.clone(), &outputs)?),
+        _ => None,
+    };
     let batches = df.execute_stream().await?;
 
     let head: Vec<u8> = match &format {
-        ExportFormat::Csv { delimiter, bom, labels, quote_all } => {
+        ExportFormat::Csv { delimiter, bom, labels, quote_all, .. } => {
             let (delimiter, bom, labels, quote_all) = (*delimiter, *bom, *labels, *quote_all);
             let mut h = if bom { "\u{feff}".as_bytes().to_vec() } else { vec![] };
             for (i, (name, _)) in outputs.iter().enumerate() {
@@ -174,6 +195,7 @@ pub async fn export(
             h
         }
         ExportFormat::Json => b"[".to_vec(),
+        ExportFormat::Rdf(_) => rdf.as_ref().map(|w| w.head(ds.schema, &outputs)).unwrap_or_default(),
         ExportFormat::Kml => KML_HEAD.to_vec(),
         ExportFormat::Gpx(_) => GPX_HEAD.to_vec(),
         ExportFormat::Ical => crate::ical::ICAL_HEAD.to_vec(),
@@ -192,6 +214,7 @@ pub async fn export(
         ExportFormat::Kml => KML_TAIL.to_vec(),
         ExportFormat::Gpx(_) => GPX_TAIL.to_vec(),
         ExportFormat::Ical => crate::ical::ICAL_TAIL.to_vec(),
+        ExportFormat::Rdf(_) => rdf.as_ref().map(|w| w.tail().to_vec()).unwrap_or_default(),
         _ => vec![],
     };
     let names: Vec<String> = outputs.iter().map(|(name, _)| name.clone()).collect();
@@ -227,7 +250,10 @@ pub async fn export(
     let body = batches.map(move |batch| -> Result<Vec<u8>, QueryError> {
         let batch = batch?;
         let mut out = Vec::with_capacity(batch.num_rows() * 128);
-        let columns: Vec<Column> = Column::all(&batch, &outputs, zone);
+        let columns: Vec<Column> = match &format {
+            ExportFormat::Csv { list_separator, .. } => Column::all_joined(&batch, &outputs, zone, list_separator),
+            _ => Column::all(&batch, &outputs, zone),
+        };
         let mut text = Vec::with_capacity(256);
         for row in 0..batch.num_rows() {
             match &format {
@@ -243,6 +269,11 @@ pub async fn export(
                     out.push(b'\n');
                 }
                 ExportFormat::Kml => kml_placemark(&names, &columns, geometry_column, row, &mut out)?,
+                ExportFormat::Rdf(_) => {
+                    if let Some(writer) = &rdf {
+                        writer.record(&columns, row, first, &mut out)?;
+                    }
+                }
                 ExportFormat::Gpx(options) => gpx_record(options, &names, &columns, geometry_column, row, &mut out)?,
                 ExportFormat::Ov2 { .. } => ov2_record(ov2_name, &columns, geometry_column, row, &mut out)?,
                 ExportFormat::Ical => {

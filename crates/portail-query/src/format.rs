@@ -51,7 +51,9 @@ pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind, zone: Zone) -> Res
                 DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_owned(),
                 _ => array.as_string_view().value(row).to_owned(),
             };
-            if kind == Kind::Json {
+            if let Kind::List(separator) = kind {
+                Value::Array(portail_core::schema::split_values(&text, separator).map(Value::from).collect())
+            } else if kind == Kind::Json {
                 serde_json::from_str(&text).unwrap_or(Value::String(text))
             } else if kind == Kind::Field(FieldType::GeoShape) {
                 let geometry: Value = serde_json::from_str(&text).unwrap_or(Value::Null);

@@ -74,7 +74,7 @@ fn plain_outputs(binder: &mut Binder, select: &Option<Vec<SelectItem>>) -> Resul
             .schema
             .fields
             .iter()
-            .map(|f| Output { name: f.name.clone(), expr: ident(&f.name), kind: Kind::Field(f.field_type) })
+            .map(|f| Output { name: f.name.clone(), expr: ident(&f.name), kind: Kind::of_field(f) })
             .collect()
     };
     let Some(items) = select else { return Ok(all(binder)) };
@@ -84,7 +84,7 @@ fn plain_outputs(binder: &mut Binder, select: &Option<Vec<SelectItem>>) -> Resul
             SelectItem::All(_) => out.extend(all(binder)),
             SelectItem::Include { patterns, .. } => {
                 for f in binder.schema.fields.iter().filter(|f| patterns.iter().any(|p| matches_pattern(&f.name, p))) {
-                    out.push(Output { name: f.name.clone(), expr: ident(&f.name), kind: Kind::Field(f.field_type) });
+                    out.push(Output { name: f.name.clone(), expr: ident(&f.name), kind: Kind::of_field(f) });
                 }
             }
             SelectItem::Exclude { patterns, .. } => {
@@ -94,7 +94,10 @@ fn plain_outputs(binder: &mut Binder, select: &Option<Vec<SelectItem>>) -> Resul
                 out.retain(|o| !patterns.iter().any(|p| matches_pattern(&o.name, p)));
             }
             SelectItem::Expr { expr, alias, text, .. } => {
-                let (e, kind) = binder.value(expr)?;
+                let (e, mut kind) = binder.value(expr)?;
+                if let Some(f) = expr.as_field().and_then(|name| binder.schema.field(name)) {
+                    kind = Kind::of_field(f);
+                }
                 let name = output_name(expr, alias, text);
                 out.push(Output { expr: e.alias(&name), name, kind });
             }

@@ -602,3 +602,64 @@ mod tests {
         assert!(!set.contains(-1));
     }
 }
+
+/// `value ∈ field` for a multivalued or hierarchical text field: one of the cell's values (split
+/// on `multivalued`) is `value`, or, for a path (levels split on `hierarchical`), lies under it
+/// (`Europe` holds `Europe/Paris`). The refinements of such facets and ODSQL's `"v" IN field`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct HoldsValue {
+    value: String,
+    multivalued: Option<char>,
+    hierarchical: Option<char>,
+    signature: Signature,
+}
+
+impl HoldsValue {
+    fn holds(&self, cell: &str) -> bool {
+        let one = |v: &str| {
+            v == self.value
+                || self
+                    .hierarchical
+                    .is_some_and(|sep| v.strip_prefix(self.value.as_str()).is_some_and(|rest| rest.starts_with(sep)))
+        };
+        match self.multivalued {
+            Some(sep) => portail_core::schema::split_values(cell, sep).any(one),
+            None => one(cell.trim()),
+        }
+    }
+}
+
+impl ScalarUDFImpl for HoldsValue {
+    fn name(&self) -> &str {
+        "portail_holds_value"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let cells = one_array(&args)?;
+        let out: BooleanArray = match cells.data_type() {
+            DataType::Utf8View => {
+                cells.as_string_view().iter().map(|c| Some(c.is_some_and(|c| self.holds(c)))).collect()
+            }
+            DataType::Utf8 => cells.as_string::<i32>().iter().map(|c| Some(c.is_some_and(|c| self.holds(c)))).collect(),
+            DataType::Null => BooleanArray::from(vec![false; cells.len()]),
+            other => return exec_err!("portail_holds_value reads text, not {other}"),
+        };
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+/// Whether the text `field` holds `value`, as `HoldsValue` reads it.
+pub(crate) fn holds_value(field: Expr, value: &str, multivalued: Option<char>, hierarchical: Option<char>) -> Expr {
+    let udf = HoldsValue {
+        value: value.to_owned(),
+        multivalued,
+        hierarchical,
+        signature: Signature::variadic_any(Volatility::Immutable),
+    };
+    ScalarUDF::from(udf).call(vec![field])
+}

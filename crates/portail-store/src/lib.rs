@@ -90,6 +90,25 @@ pub struct DatasetMetas {
     pub publisher: String,
     /// Fields the publisher made facets (`annotations.facet`), in schema order.
     pub facets: Vec<String>,
+    /// The fields' other annotations (separators, facet order, units…), by field name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, portail_core::Annotations>,
+}
+
+impl DatasetMetas {
+    /// `schema` with this metadata's annotations on its fields.
+    pub fn annotate(&self, schema: &mut portail_core::Schema) {
+        for f in &mut schema.fields {
+            f.annotations = self.annotations(&f.name);
+        }
+    }
+
+    /// Every annotation of the field `name`, whether it is a facet included.
+    pub fn annotations(&self, name: &str) -> portail_core::Annotations {
+        let mut out = self.fields.get(name).cloned().unwrap_or_default();
+        out.facet = self.facets.iter().any(|f| f == name);
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

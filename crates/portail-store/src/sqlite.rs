@@ -910,6 +910,8 @@ mod tests {
             license_url: "https://www.etalab.gouv.fr/licence-ouverte-open-licence/".into(),
             publisher: "Direction des espaces verts".into(),
             facets: vec!["espece".into()],
+            fields: [("tags".to_owned(), portail_core::Annotations { multivalued: Some(';'), ..Default::default() })]
+                .into(),
         };
         store.set_dataset_metadata("da_1", "Arbres remarquables", "Les arbres.", &metas, 5).await.unwrap();
         let d = store.dataset(p.id, "arbres").await.unwrap().unwrap();

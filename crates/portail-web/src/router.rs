@@ -55,6 +55,7 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/backoffice/datasets/{dataset_id}/metadata/",
     "/backoffice/datasets/{dataset_id}/restriction/",
     "/backoffice/datasets/{dataset_id}/delete/",
+    "/backoffice/datasets/{dataset_id}/fields/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -105,6 +106,7 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[35], get(back::metadata::page).post(back::metadata::save))
         .route(PAGE_ROUTES[36], post(back::dataset_admin::restriction))
         .route(PAGE_ROUTES[37], get(back::dataset_admin::confirm).post(back::dataset_admin::delete))
+        .route(PAGE_ROUTES[38], get(back::fields::page).post(back::fields::save))
         .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → audience → identity → CSRF → handler.

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("backoffice_pages.html", include_str!("../templates/backoffice_pages.html")),
     ("backoffice_page_edit.html", include_str!("../templates/backoffice_page_edit.html")),
     ("backoffice_dataset_metadata.html", include_str!("../templates/backoffice_dataset_metadata.html")),
+    ("backoffice_dataset_fields.html", include_str!("../templates/backoffice_dataset_fields.html")),
     ("backoffice_dataset_delete.html", include_str!("../templates/backoffice_dataset_delete.html")),
 ];
 

@@ -478,3 +478,49 @@ fn an_import_killed_at_any_moment_leaves_the_serving_version_intact() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn field_annotations_are_shown_set_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(portail(d, &["portal", "create", "demo", "--name", "Démo"], None));
+    ok(portail(d, &["dataset", "import", "--portal", "demo", fixture("associations.csv").to_str().unwrap()], None));
+    let annotate = |args: &[&str]| {
+        let mut all = vec!["dataset", "annotate", "--portal", "demo", "associations"];
+        all.extend_from_slice(args);
+        portail(d, &all, None)
+    };
+    let out = ok(annotate(&[]));
+    assert!(out.contains("activites") && out.contains("{}"), "{out}");
+    let out = ok(annotate(&[
+        "--set",
+        "activites.multivalued=,",
+        "--set",
+        "activites.facet=true",
+        "--set",
+        "activites.disjunctive=true",
+        "--set",
+        "adherents.unit=personnes",
+    ]));
+    // Each line: name, type, the annotations as the dataset object writes them.
+    let annotations = |out: &str, name: &str| -> serde_json::Value {
+        let line = out.lines().find(|l| l.trim_start().starts_with(&format!("{name} "))).unwrap_or_default();
+        serde_json::from_str(&line[line.find('{').unwrap_or(0)..]).unwrap_or_else(|e| panic!("{e}: {out}"))
+    };
+    assert_eq!(
+        annotations(&out, "activites"),
+        serde_json::json!({"disjunctive": [], "facet": [], "multivalued": [","]}),
+        "{out}"
+    );
+    assert_eq!(annotations(&out, "adherents"), serde_json::json!({"unit": ["personnes"]}));
+    // The facet is the information's too; an empty value removes an annotation.
+    let meta = ok(portail(d, &["dataset", "meta", "--portal", "demo", "associations"], None));
+    assert!(meta.contains("facets\tactivites\n"), "{meta}");
+    let out = ok(annotate(&["--set", "activites.disjunctive=", "--set", "activites.multivalued="]));
+    assert_eq!(annotations(&out, "activites"), serde_json::json!({"facet": []}), "{out}");
+    for bad in ["adherents.multivalued=,", "nom.decimals=2", "nom.colour=red", "nope.unit=m", "nom.facet=maybe"] {
+        let o = annotate(&["--set", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stdout(&o));
+        assert!(!stderr(&o).is_empty());
+    }
+}

@@ -176,7 +176,7 @@ pub(crate) fn dataset_json(site: &Site, e: &Entry, extras: Extras) -> Value {
         .flat_map(|v| v.schema.fields.iter())
         .map(|f| {
             // Annotations as v2.1 writes them: name → arguments.
-            let annotations = if d.metas.facets.contains(&f.name) { json!({"facet": []}) } else { json!({}) };
+            let annotations = d.metas.annotations(&f.name).v2_json();
             json!({"name": f.name, "label": f.label, "type": f.field_type.as_str(), "description": f.description, "annotations": annotations})
         })
         .collect();

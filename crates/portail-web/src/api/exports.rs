@@ -15,8 +15,10 @@ use futures::StreamExt;
 use portail_query::{ExportFormat, RecordsRequest};
 use serde_json::json;
 
-pub(crate) const FORMATS: &[&str] =
-    &["csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "ical", "parquet", "xlsx"];
+pub(crate) const FORMATS: &[&str] = &[
+    "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "ical", "parquet", "xlsx", "jsonld",
+    "rdfxml", "turtle", "n3",
+];
 /// Formats made of geometries: offered, and served, only for datasets with a geo field.
 pub(crate) const GEO_FORMATS: &[&str] = &["geojson", "kml", "gpx", "shp", "fgb", "ov2"];
 
@@ -61,7 +63,19 @@ fn csv_options(params: &Params) -> Result<ExportFormat, ApiError> {
         None => true,
         Some(_) => params.flag("with_bom")?,
     };
-    Ok(ExportFormat::Csv { delimiter, bom, labels: params.flag("use_labels")?, quote_all: params.flag("quote_all")? })
+    let list_separator = params.one("list_separator").unwrap_or(",").to_owned();
+    if list_separator.chars().count() > 5 || list_separator.contains(['\n', '\r']) {
+        return Err(ApiError::parameter(format!(
+            "Invalid value for list_separator API parameter: {list_separator} (at most 5 characters on one line)"
+        )));
+    }
+    Ok(ExportFormat::Csv {
+        delimiter,
+        bom,
+        labels: params.flag("use_labels")?,
+        quote_all: params.flag("quote_all")?,
+        list_separator,
+    })
 }
 
 /// GPX's options: `name_field`, `description_field_list` (comma-separated) and
@@ -117,10 +131,19 @@ pub struct ExportArgs<'a> {
 }
 
 pub async fn export(
-    DatasetRequest { current, params, dataset_id, .. }: DatasetRequest,
+    DatasetRequest { current, params, dataset_id, site }: DatasetRequest,
     Path((_, format)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let name = format.trim_end_matches('/');
+    let rdf = |syntax| {
+        let dataset = format!("{}{PREFIX}/catalog/datasets/{dataset_id}", site.origin);
+        ExportFormat::Rdf(portail_query::RdfOptions {
+            syntax,
+            records: format!("{dataset}/records/"),
+            vocabulary: format!("{}/explore/dataset/{dataset_id}/vocabulary#", site.origin),
+            dataset,
+        })
+    };
     check_geo(name, &current.version.schema)?;
     let crs = crs(&params)?;
     let format = match name {
@@ -135,6 +158,10 @@ pub async fn export(
         "ical" => ExportFormat::Ical,
         "ov2" => ExportFormat::Ov2 { name_field: params.one("name_field").map(|f| f.trim().to_owned()) },
         "xlsx" => ExportFormat::Xlsx { labels: params.flag("use_labels")? },
+        "turtle" => rdf(portail_query::RdfSyntax::Turtle),
+        "n3" => rdf(portail_query::RdfSyntax::N3),
+        "rdfxml" => rdf(portail_query::RdfSyntax::RdfXml),
+        "jsonld" => rdf(portail_query::RdfSyntax::JsonLd),
         "parquet" => match params.one("parquet_compression").unwrap_or("snappy") {
             "snappy" => ExportFormat::Parquet { zstd: false },
             "zstd" => ExportFormat::Parquet { zstd: true },
@@ -161,12 +188,26 @@ pub async fn export(
             ))
         })?,
     };
+    // RDF describes records, each named by its id: the id is selected first, groups refused.
+    let rdf_select;
+    let (select, group_by) = match &format {
+        ExportFormat::Rdf(_) => {
+            if params.one("group_by").is_some_and(|g| !g.trim().is_empty()) {
+                return Err(ApiError::parameter(format!(
+                    "The {name} export describes records one by one: group_by is not available with it."
+                )));
+            }
+            rdf_select = format!("_id, {}", params.one("select").filter(|s| !s.trim().is_empty()).unwrap_or("*"));
+            (Some(rdf_select.as_str()), None)
+        }
+        _ => (params.one("select"), params.one("group_by")),
+    };
     let args = ExportArgs {
         format,
-        select: params.one("select"),
+        select,
         wheres,
         order_by: params.one("order_by"),
-        group_by: params.one("group_by"),
+        group_by,
         limit,
         timezone: params.timezone()?,
         lang: params.lang(),

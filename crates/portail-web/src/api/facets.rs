@@ -16,6 +16,7 @@ use portail_core::schema::collation_key;
 use portail_core::FieldType;
 use portail_query::RecordsRequest;
 use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Most values returned per facet.
 const MAX_FACET_VALUES: i64 = 1000;
@@ -32,9 +33,12 @@ pub(crate) enum FacetSort {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FacetSpec {
     pub name: String,
-    pub disjunctive: bool,
+    /// Asked for; else the field's `disjunctive` annotation says.
+    pub disjunctive: Option<bool>,
     pub sort: Option<FacetSort>,
     pub limit: Option<usize>,
+    /// `hierarchical=true` with its `separator` (`/` by default); else the field's annotation says.
+    pub hierarchical: Option<char>,
 }
 
 /// `key=value` pairs of `facet(…)`, commas inside quotes kept.
@@ -53,35 +57,57 @@ fn arguments(inner: &str) -> Vec<(String, String)> {
     parts.iter().filter_map(|p| p.split_once('=')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect()
 }
 
+impl FacetSort {
+    /// `count`, `alphanum` or `num`; a leading minus is descending, as in `-count` (the usual choice).
+    pub fn parse(text: &str) -> Option<FacetSort> {
+        let (descending, kind) = text.strip_prefix('-').map_or((false, text), |k| (true, k));
+        Some(match kind {
+            "count" => FacetSort::Count { descending },
+            "alphanum" => FacetSort::Alphanum { descending },
+            "num" => FacetSort::Num { descending },
+            _ => return None,
+        })
+    }
+}
+
 impl FacetSpec {
+    /// A facet of `name` with no options.
+    pub fn named(name: &str) -> FacetSpec {
+        FacetSpec { name: name.to_owned(), disjunctive: None, sort: None, limit: None, hierarchical: None }
+    }
+
+    /// Whether the facet counts its values without its own refinements.
+    pub fn is_disjunctive(&self, schema: &portail_core::Schema) -> bool {
+        self.disjunctive.unwrap_or_else(|| schema.field(&self.name).is_some_and(|f| f.annotations.disjunctive))
+    }
+
     /// `facet=name` or `facet=facet(name="x", disjunctive=true, sort="-count", limit=20)`.
     pub fn parse(spec: &str) -> Result<FacetSpec, ApiError> {
         let s = spec.trim();
         let Some(inner) = s.strip_prefix("facet(").and_then(|r| r.strip_suffix(')')) else {
-            return Ok(FacetSpec { name: s.trim_matches('`').to_owned(), disjunctive: false, sort: None, limit: None });
+            return Ok(FacetSpec::named(s.trim_matches('`')));
         };
-        let mut out = FacetSpec { name: String::new(), disjunctive: false, sort: None, limit: None };
+        let mut out = FacetSpec::named("");
+        let (mut hierarchical, mut separator) = (false, '/');
         for (key, value) in arguments(inner) {
             let bad = || ApiError::parameter(format!("Invalid value for facet API parameter: {key}={value} in {s}"));
             match key.as_str() {
                 "name" => out.name = value.trim_matches('`').to_owned(),
-                "disjunctive" => out.disjunctive = value.eq_ignore_ascii_case("true"),
-                "sort" => {
-                    let (descending, kind) = value.strip_prefix('-').map_or((false, value.as_str()), |k| (true, k));
-                    out.sort = Some(match kind {
-                        // A leading minus is descending, as in `-count` (the usual choice).
-                        "count" => FacetSort::Count { descending },
-                        "alphanum" => FacetSort::Alphanum { descending },
-                        "num" => FacetSort::Num { descending },
-                        _ => return Err(bad()),
-                    });
-                }
+                "disjunctive" => out.disjunctive = Some(value.eq_ignore_ascii_case("true")),
+                "sort" => out.sort = Some(FacetSort::parse(&value).ok_or_else(bad)?),
                 "limit" => out.limit = Some(value.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(bad)?),
-                // Hierarchical text facets are not built; the options are accepted.
-                "hierarchical" | "separator" => {}
+                "hierarchical" => hierarchical = value.eq_ignore_ascii_case("true"),
+                "separator" => {
+                    let mut chars = value.chars();
+                    separator = match (chars.next(), chars.next()) {
+                        (Some(c), None) => c,
+                        _ => return Err(bad()),
+                    };
+                }
                 _ => return Err(bad()),
             }
         }
+        out.hierarchical = hierarchical.then_some(separator);
         if out.name.is_empty() {
             return Err(ApiError::parameter(format!("Invalid value for facet API parameter: {s} names no field")));
         }
@@ -130,6 +156,7 @@ async fn counts(
     wheres: &[String],
     key: &str,
     timezone: portail_query::Zone,
+    limit: i64,
 ) -> Result<Vec<(String, Value)>, ApiError> {
     let select = format!("{key} as facet_value, count(*) as facet_count");
     let group_by = format!("{key} as facet_value");
@@ -138,7 +165,7 @@ async fn counts(
         wheres: wheres.iter().map(String::as_str).collect(),
         group_by: Some(&group_by),
         order_by: Some("facet_count desc, facet_value"),
-        limit: MAX_FACET_VALUES,
+        limit,
         offset: 0,
         timezone,
         lang: None,
@@ -160,9 +187,14 @@ pub(crate) struct Selection<'a> {
 }
 
 impl Selection<'_> {
-    /// A value is refined when it, or a path below it, was refined.
+    /// A value is refined when it, or a date path below it, was refined.
     fn state(&self, value: &str) -> &'static str {
-        let on_path = |r: &String| r == value || r.starts_with(&format!("{value}/"));
+        self.state_in(value, '/')
+    }
+
+    /// The same for paths whose levels `separator` splits.
+    fn state_in(&self, value: &str, separator: char) -> &'static str {
+        let on_path = |r: &String| r == value || r.strip_prefix(value).is_some_and(|rest| rest.starts_with(separator));
         if self.refined.iter().any(on_path) {
             "refined"
         } else if self.excluded.iter().any(|x| x == value) {
@@ -200,6 +232,7 @@ pub(crate) async fn facet_values(
     let field = schema.field(&spec.name).ok_or_else(|| ApiError::odsql(schema.unknown_field(&spec.name)))?;
     let quoted = format!("`{}`", field.name.replace('`', "\\`"));
     let is_date = matches!(field.field_type, FieldType::Date | FieldType::Datetime);
+    let hierarchical = spec.hierarchical.filter(|_| field.field_type == FieldType::Text).or(field.hierarchical());
     if matches!(field.field_type, FieldType::GeoPoint2d | FieldType::GeoShape) {
         return Err(ApiError::odsql(format!("{} is a geo field and cannot be a facet", spec.name)));
     }
@@ -209,19 +242,19 @@ pub(crate) async fn facet_values(
     };
     let mut values: Vec<FacetValue> = if is_date {
         let mut years = vec![];
-        for (year, count) in counts(current, wheres, &format!("year({quoted})"), timezone).await? {
+        for (year, count) in counts(current, wheres, &format!("year({quoted})"), timezone, MAX_FACET_VALUES).await? {
             let mut y = node(year.clone(), year.clone(), count);
             // Months of a refined year, days of a refined month, in calendar order.
             if y.state == "refined" {
                 let mut within = wheres.to_vec();
                 within.push(format!("year({quoted}) = {year}"));
-                for (month, count) in counts(current, &within, &format!("month({quoted})"), timezone).await? {
+                for (month, count) in counts(current, &within, &format!("month({quoted})"), timezone, 12).await? {
                     let path = format!("{year}/{:0>2}", month);
                     let mut m = node(format!("{:0>2}", month), path.clone(), count);
                     if m.state == "refined" {
                         let mut within = within.clone();
                         within.push(format!("month({quoted}) = {month}"));
-                        for (day, count) in counts(current, &within, &format!("day({quoted})"), timezone).await? {
+                        for (day, count) in counts(current, &within, &format!("day({quoted})"), timezone, 31).await? {
                             m.children.push(node(format!("{:0>2}", day), format!("{path}/{:0>2}", day), count));
                         }
                         sort_values(&mut m.children, FacetSort::Alphanum { descending: false });
@@ -233,12 +266,22 @@ pub(crate) async fn facet_values(
             years.push(y);
         }
         years
+    } else if field.multivalued().is_some() || hierarchical.is_some() {
+        // Every distinct cell, then split: a value's count is that of the cells holding it.
+        let cells = counts(current, wheres, &quoted, timezone, -1).await?;
+        split_cells(&cells, field.multivalued(), hierarchical, selection)
     } else {
-        counts(current, wheres, &quoted, timezone).await?.into_iter().map(|(v, c)| node(v.clone(), v, c)).collect()
+        let cells = counts(current, wheres, &quoted, timezone, MAX_FACET_VALUES).await?;
+        cells.into_iter().map(|(v, c)| node(v.clone(), v, c)).collect()
     };
     let default_sort =
         if is_date { FacetSort::Alphanum { descending: false } } else { FacetSort::Count { descending: true } };
-    sort_values(&mut values, spec.sort.unwrap_or(default_sort));
+    let annotated = field.annotations.facetsort.as_deref().and_then(FacetSort::parse);
+    let sort = spec.sort.or(annotated).unwrap_or(default_sort);
+    sort_values(&mut values, sort);
+    if hierarchical.is_some() {
+        sort_levels(&mut values, sort);
+    }
     if let Some(limit) = spec.limit {
         values.truncate(limit);
     }
@@ -253,6 +296,75 @@ pub(crate) async fn facet_values(
         });
     }
     Ok(values)
+}
+
+/// The values of a multivalued or hierarchical field from the counts of its distinct cells:
+/// each value counted once per record holding it, a path also counted for each level above it
+/// (`Europe/Paris` counts for `Europe`); the levels under a refined value nested under it.
+fn split_cells(
+    cells: &[(String, Value)],
+    multivalued: Option<char>,
+    hierarchical: Option<char>,
+    selection: &Selection<'_>,
+) -> Vec<FacetValue> {
+    let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
+    for (cell, count) in cells {
+        let values: Vec<&str> = match multivalued {
+            Some(sep) => portail_core::schema::split_values(cell, sep).collect(),
+            None => vec![cell.trim()],
+        };
+        let mut held: BTreeSet<&str> = BTreeSet::new();
+        for v in values.into_iter().filter(|v| !v.is_empty()) {
+            if let Some(sep) = hierarchical {
+                held.extend(v.match_indices(sep).map(|(i, _)| &v[..i]).filter(|p| !p.is_empty()));
+            }
+            held.insert(v);
+        }
+        for v in held {
+            *totals.entry(v).or_default() += count.as_i64().unwrap_or(0);
+        }
+    }
+    level(&totals, None, hierarchical, selection)
+}
+
+/// The values right under `parent` (the top level for `None`), each with its own level when
+/// it is refined.
+fn level(
+    totals: &BTreeMap<&str, i64>,
+    parent: Option<&str>,
+    separator: Option<char>,
+    selection: &Selection<'_>,
+) -> Vec<FacetValue> {
+    let under = |path: &str| -> Option<String> {
+        let rest = match parent {
+            Some(p) => path.strip_prefix(p)?.strip_prefix(separator?)?,
+            None => path,
+        };
+        let nested = separator.is_some_and(|sep| rest.contains(sep));
+        (!rest.is_empty() && !nested).then(|| rest.to_owned())
+    };
+    let mut out = vec![];
+    for (path, count) in totals {
+        let Some(name) = under(path) else { continue };
+        let state = match separator {
+            Some(sep) => selection.state_in(path, sep),
+            None => selection.state(path),
+        };
+        let children = match state {
+            "refined" if separator.is_some() => level(totals, Some(path), separator, selection),
+            _ => vec![],
+        };
+        out.push(FacetValue { name, value: (*path).to_owned(), count: Value::from(*count), state, children });
+    }
+    out
+}
+
+/// Sorts the nested levels of a hierarchical facet as its top level.
+fn sort_levels(values: &mut [FacetValue], sort: FacetSort) {
+    for v in values {
+        sort_values(&mut v.children, sort);
+        sort_levels(&mut v.children, sort);
+    }
 }
 
 /// The refine (or exclude) values the request gives for `field`.
@@ -274,7 +386,7 @@ pub async fn facets(DatasetRequest { current, params, .. }: DatasetRequest) -> R
     let specs = if asked.is_empty() { current.dataset.metas.facets.clone() } else { asked };
     for raw in &specs {
         let spec = FacetSpec::parse(raw)?;
-        let wheres = request_wheres_except(&params, schema, spec.disjunctive.then_some(spec.name.as_str()))?;
+        let wheres = request_wheres_except(&params, schema, spec.is_disjunctive(schema).then_some(spec.name.as_str()))?;
         let refined = values_of(&params.all("refine"), &spec.name);
         let excluded = values_of(&params.all("exclude"), &spec.name);
         let selection = Selection { refined: &refined, excluded: &excluded };
@@ -294,7 +406,7 @@ mod tests {
     fn facet_specs_take_their_options() {
         let s = FacetSpec::parse(r#"facet(name="city", disjunctive=true, sort="-alphanum", limit=5)"#).unwrap();
         assert_eq!(s.name, "city");
-        assert!(s.disjunctive);
+        assert_eq!(s.disjunctive, Some(true));
         assert_eq!(s.sort, Some(FacetSort::Alphanum { descending: true }));
         assert_eq!(s.limit, Some(5));
         assert_eq!(FacetSpec::parse("city").unwrap().name, "city");

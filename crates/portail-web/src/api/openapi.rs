@@ -120,6 +120,14 @@ fn dataset_file() -> Value {
             ("application/flatgeobuf", json!({"type": "string", "format": "binary"})),
             ("application/octet-stream", json!({"type": "string", "format": "binary", "description": "TomTom OV2."})),
             ("text/calendar", text.clone()),
+            ("text/turtle", text.clone()),
+            ("text/n3", text.clone()),
+            ("application/rdf+xml", text.clone()),
+            (
+                "application/ld+json",
+                json!({"type": "object", "required": ["@context", "@graph"],
+                "properties": {"@graph": {"type": "array", "items": {"type": "object"}}}}),
+            ),
             ("application/gzip", json!({"type": "string", "format": "binary"})),
             ("application/vnd.apache.parquet", json!({"type": "string", "format": "binary"})),
             (

@@ -40,9 +40,35 @@ pub(crate) fn refine_condition(schema: &Schema, field: &str, value: &str) -> Res
             }
             conds.join(" and ")
         }
+        // One of a multivalued field's values; a path or one of its levels for a hierarchical one.
+        FieldType::Text if f.multivalued().is_some() || f.hierarchical().is_some() => {
+            format!("{} IN {name}", quote(value))
+        }
         // Literals are read as the field's type when bound, so one quoted form fits every type.
         _ => format!("{name} = {}", quote(value)),
     })
+}
+
+/// Refinement conditions as `where`s: those of one facet all hold, unless the facet is
+/// disjunctive (by its field's annotation or `asked_disjunctive`), where any of them does.
+pub(crate) fn combine_refines(
+    schema: &Schema,
+    refines: &[(String, String)],
+    asked_disjunctive: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut out = vec![];
+    let mut done: Vec<&str> = vec![];
+    for (field, condition) in refines {
+        let disjunctive = asked_disjunctive(field) || schema.field(field).is_some_and(|f| f.annotations.disjunctive);
+        if !disjunctive {
+            out.push(condition.clone());
+        } else if !done.contains(&field.as_str()) {
+            done.push(field);
+            let any: Vec<String> = refines.iter().filter(|(f, _)| f == field).map(|(_, c)| format!("({c})")).collect();
+            out.push(any.join(" or "));
+        }
+    }
+    out
 }
 
 /// Every `where`, plus `refine` and `exclude` as conditions.
@@ -62,12 +88,14 @@ pub fn request_wheres_except(params: &Params, schema: &Schema, field: Option<&st
             wheres.push(c);
         }
     }
+    let mut refines = vec![];
     for r in params.all("refine") {
         let (facet, value) = split_refinement(r)?;
         if Some(facet) != field {
-            wheres.push(refine_condition(schema, facet, value)?);
+            refines.push((facet.to_owned(), refine_condition(schema, facet, value)?));
         }
     }
+    wheres.extend(combine_refines(schema, &refines, |_| false));
     for x in params.all("exclude") {
         let (field, value) = split_refinement(x)?;
         wheres.push(format!("not ({})", refine_condition(schema, field, value)?));

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audience;
 pub mod dataset_admin;
 pub mod datasets;
+pub mod fields;
 pub mod metadata;
 pub mod pages;
 pub mod privacy;

@@ -287,7 +287,11 @@ async fn table(ctx: &Ctx, shown: &Shown, base: &str) -> Result<Value, QueryError
         .results
         .iter()
         .map(|record| {
-            schema.fields.iter().map(|f| format::cell(ctx.lang, record.get(&f.name).unwrap_or(&Value::Null))).collect()
+            schema
+                .fields
+                .iter()
+                .map(|f| format::field_cell(ctx.lang, f, record.get(&f.name).unwrap_or(&Value::Null)))
+                .collect()
         })
         .collect();
     let total = result.total_count as i64;
@@ -613,8 +617,7 @@ mod tests {
 
     #[test]
     fn only_known_non_geo_fields_sort() {
-        let field =
-            |name: &str, field_type| Field { name: name.into(), label: name.into(), field_type, description: None };
+        let field = |name: &str, field_type| Field::new(name, name, field_type);
         let schema = Schema { fields: vec![field("nom", FieldType::Text), field("geo", FieldType::GeoPoint2d)] };
         assert_eq!(order_of(&schema, "nom").as_deref(), Some("`nom`"));
         assert_eq!(order_of(&schema, "-nom").as_deref(), Some("`nom` DESC"));

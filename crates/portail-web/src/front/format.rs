@@ -78,10 +78,44 @@ pub fn cell(lang: Lang, value: &Value) -> String {
     }
 }
 
+/// A record value of `field` as a table cell shows it: numbers with the field's decimals and
+/// unit when the publisher set them.
+pub fn field_cell(lang: Lang, field: &portail_core::Field, value: &Value) -> String {
+    let a = &field.annotations;
+    let Some(x) = value.as_f64().filter(|_| value.is_number()) else { return cell(lang, value) };
+    let mut text = match a.decimals {
+        Some(d) => {
+            let fixed = format!("{x:.*}", usize::from(d));
+            if lang == Lang::Fr {
+                fixed.replace('.', ",")
+            } else {
+                fixed
+            }
+        }
+        None => cell(lang, value),
+    };
+    if let Some(unit) = &a.unit {
+        text.push('\u{a0}');
+        text.push_str(unit);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn numbers_take_their_fields_decimals_and_unit() {
+        let mut f = portail_core::Field::new("surface", "Surface", portail_core::FieldType::Double);
+        assert_eq!(field_cell(Lang::Fr, &f, &json!(12.3456)), "12,3456");
+        f.annotations.decimals = Some(2);
+        f.annotations.unit = Some("km²".into());
+        assert_eq!(field_cell(Lang::Fr, &f, &json!(12.3456)), "12,35\u{a0}km²");
+        assert_eq!(field_cell(Lang::En, &f, &json!(2)), "2.00\u{a0}km²");
+        assert_eq!(field_cell(Lang::En, &f, &Value::Null), "", "no unit without a value");
+    }
 
     #[test]
     fn numbers_follow_the_page_language() {

@@ -342,7 +342,7 @@ async fn exports_stream_every_format() {
 
     let (_, v, _) = json(&app, ALPHA, base).await;
     assert!(v["links"].as_array().unwrap().iter().any(|l| l["rel"] == "geojson"));
-    let (status, v, _) = json(&app, ALPHA, &format!("{base}/n3")).await;
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}/mvt")).await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("InvalidRESTParameterError")));
     let (status, v, _) = json(&app, ALPHA, &format!("{base}/csv?where=nope%3D1")).await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")));

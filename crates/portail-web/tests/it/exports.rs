@@ -433,10 +433,18 @@ async fn geographic_formats_are_offered_only_for_datasets_with_geometry() {
     let (_, v, _) = json(&app, ALPHA, EQUIPEMENTS).await;
     assert_eq!(
         rels(&v),
-        ["self", "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "ical", "parquet", "xlsx"]
+        [
+            "self", "csv", "json", "jsonl", "geojson", "kml", "gpx", "shp", "fgb", "ov2", "ical", "parquet", "xlsx",
+            "jsonld", "rdfxml", "turtle", "n3"
+        ]
     );
     let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/budget/exports").await;
-    assert_eq!(rels(&v), ["self", "csv", "json", "jsonl", "ical", "parquet", "xlsx"], "a date, no geometry");
+    let rdf = ["jsonld", "rdfxml", "turtle", "n3"];
+    assert_eq!(
+        rels(&v),
+        [&["self", "csv", "json", "jsonl", "ical", "parquet", "xlsx"][..], &rdf].concat(),
+        "a date, no geometry"
+    );
     let (_, v, _) = json(&app, BETA, "/api/explore/v2.1/catalog/datasets/parcs/exports").await;
     assert!(!rels(&v).contains(&"ical".to_owned()), "no date, no calendar: {v}");
     // The DCAT catalog export advertises the shapefile data.gouv.fr asks for.

@@ -1,6 +1,7 @@
 //! In-process HTTP tests of portail-web (one binary; modules mirror the surfaces), plus one
 //! real-browser test in headless Chromium.
 
+mod annotations;
 mod api;
 mod apikeys;
 mod attachments;
@@ -21,5 +22,6 @@ mod metadata;
 mod openapi;
 mod pages;
 mod policy;
+mod rdf;
 mod support;
 mod tenancy;

@@ -21,7 +21,7 @@ fn v1_dataset(site: &Site, e: &Entry) -> Value {
         .flat_map(|v| v.schema.fields.iter())
         .map(|f| {
             // v1 writes annotations as a list of `{"name": …}`.
-            let annotations = if d.metas.facets.contains(&f.name) { json!([{"name": "facet"}]) } else { json!([]) };
+            let annotations = d.metas.annotations(&f.name).v1_json();
             let mut field =
                 json!({"name": f.name, "label": f.label, "type": f.field_type.as_str(), "annotations": annotations});
             if let Some(desc) = &f.description {

@@ -211,20 +211,24 @@ pub fn geo_field(schema: &Schema) -> Option<&portail_core::Field> {
 pub struct Context {
     pub conditions: Vec<String>,
     pub refines: Vec<(String, String)>,
+    /// Facets asked as `disjunctive.<field>=true`: their refinements OR together.
+    pub disjunctive: Vec<String>,
+    pub schema: Schema,
 }
 
 impl Context {
     pub fn all(&self) -> Vec<String> {
-        self.conditions.iter().cloned().chain(self.refines.iter().map(|(_, c)| c.clone())).collect()
+        self.conditions.iter().cloned().chain(self.combined(&self.refines)).collect()
     }
 
     /// Every condition except the refinements of `field`.
     pub fn without_refines_of(&self, field: &str) -> Vec<String> {
-        self.conditions
-            .iter()
-            .cloned()
-            .chain(self.refines.iter().filter(|(f, _)| f != field).map(|(_, c)| c.clone()))
-            .collect()
+        let others: Vec<(String, String)> = self.refines.iter().filter(|(f, _)| f != field).cloned().collect();
+        self.conditions.iter().cloned().chain(self.combined(&others)).collect()
+    }
+
+    fn combined(&self, refines: &[(String, String)]) -> Vec<String> {
+        super::records::combine_refines(&self.schema, refines, |f| self.disjunctive.iter().any(|d| d == f))
     }
 }
 
@@ -277,7 +281,12 @@ pub fn context(params: &V1Params, schema: &Schema) -> Result<Context, ApiError> 
             .ok_or_else(|| ApiError::parameter("This dataset has no geo field to filter on"))?;
         conditions.push(format!("intersects({field}, geom'{}')", polygon_wkt(p)?));
     }
-    Ok(Context { conditions, refines })
+    let disjunctive = params
+        .prefixed("disjunctive.")
+        .filter(|(_, v)| v.eq_ignore_ascii_case("true") || *v == "1")
+        .map(|(f, _)| f.to_owned())
+        .collect();
+    Ok(Context { conditions, refines, disjunctive, schema: schema.clone() })
 }
 
 /// `geofilter.polygon=(lat,lon),(lat,lon),…` (v1 puts latitudes first) as a closed WKT polygon.
@@ -312,7 +321,7 @@ mod tests {
     use portail_core::Field;
 
     fn schema() -> Schema {
-        let f = |name: &str, t| Field { name: name.into(), label: name.into(), field_type: t, description: None };
+        let f = |name: &str, t| Field::new(name, name, t);
         Schema { fields: vec![f("nom", FieldType::Text), f("n", FieldType::Int), f("geo", FieldType::GeoPoint2d)] }
     }
 

@@ -87,14 +87,17 @@ async fn facet_groups(current: &Served, params: &V1Params, ctx: &Context) -> Res
     let mut groups = vec![];
     for name in params.all("facet") {
         let name = name.trim();
-        let disjunctive = params.flag(&format!("disjunctive.{name}"));
-        let wheres = if disjunctive { ctx.without_refines_of(name) } else { ctx.all() };
+        let mut spec = FacetSpec::named(name);
+        if params.flag(&format!("disjunctive.{name}")) {
+            spec.disjunctive = Some(true);
+        }
+        let wheres =
+            if spec.is_disjunctive(&current.version.schema) { ctx.without_refines_of(name) } else { ctx.all() };
         let pick = |prefix: &str| -> Vec<String> {
             params.prefixed(prefix).filter(|(f, _)| *f == name).map(|(_, v)| v.to_owned()).collect()
         };
         let (refined, excluded) = (pick("refine."), pick("exclude."));
         let selection = Selection { refined: &refined, excluded: &excluded };
-        let spec = FacetSpec { name: name.to_owned(), disjunctive, sort: None, limit: None };
         let values = facet_values(current, &wheres, &spec, &selection, timezone(params.one("timezone"))?).await?;
         groups.push(json!({"name": name, "facets": values.iter().map(|v| v.json("path")).collect::<Vec<_>>()}));
     }
@@ -208,7 +211,7 @@ pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, 
         other => return Err(ApiError::parameter(format!("Unsupported csv_separator: {other}"))),
     };
     let format = match params.one("format").unwrap_or("csv") {
-        "csv" => ExportFormat::Csv { delimiter, bom: true, labels, quote_all: false },
+        "csv" => ExportFormat::Csv { delimiter, bom: true, labels, quote_all: false, list_separator: ",".into() },
         "json" => ExportFormat::Json,
         "jsonl" => ExportFormat::Jsonl,
         "geojson" => ExportFormat::GeoJson { crs: portail_query::Crs::Wgs84 },

@@ -1,0 +1,249 @@
+//! `/backoffice/datasets/{id}/fields/`: how each field of a dataset is read and counted — the
+//! Opendatasoft field annotations other than `facet` (set on the information page): several
+//! values in one cell, paths of levels, the default order of a facet and whether it is
+//! disjunctive, units, decimals and the precision of dates. Editors and admins change them;
+//! viewers read them. Nothing is re-imported: annotations change how stored values are read.
+
+use super::datasets::can_edit;
+use crate::context::{query_value, see_other, Ctx};
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use portail_catalog::CatalogError;
+use portail_core::schema::{FACET_SORTS, PRECISIONS};
+use portail_core::{Annotations, Code, FieldType, Schema};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// What the form sent for one field, before it is checked.
+#[derive(Default)]
+struct Sent {
+    facetsort: String,
+    disjunctive: bool,
+    multivalued: String,
+    hierarchical: String,
+    unit: String,
+    decimals: String,
+    precision: String,
+}
+
+/// A problem with one field's settings: the message key and the field's label.
+struct Problem {
+    key: &'static str,
+    field: String,
+}
+
+fn separator(text: &str) -> Result<Option<char>, ()> {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(c), None) if !c.is_alphanumeric() && !c.is_control() => Ok(Some(c)),
+        _ => Err(()),
+    }
+}
+
+/// The annotations a field's settings stand for, checked for its type.
+fn annotations(sent: &Sent, field: &portail_core::Field) -> Result<Annotations, &'static str> {
+    let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let out = Annotations {
+        facet: field.annotations.facet,
+        facetsort: text(&sent.facetsort),
+        disjunctive: sent.disjunctive,
+        multivalued: separator(&sent.multivalued).map_err(|_| "fa-error-separator")?,
+        hierarchical: separator(&sent.hierarchical).map_err(|_| "fa-error-separator")?,
+        timeserie_precision: text(&sent.precision),
+        unit: text(&sent.unit),
+        decimals: match sent.decimals.trim() {
+            "" => None,
+            d => Some(d.parse::<u8>().ok().filter(|d| *d <= 10).ok_or("fa-error-decimals")?),
+        },
+    };
+    out.check(field.field_type).map_err(|e| if e.starts_with("unit") { "fa-error-unit" } else { "fa-error-choice" })?;
+    Ok(out)
+}
+
+/// One entry per field: what can be set for its type, and the current values.
+fn rows(schema: &Schema, sent: Option<&BTreeMap<String, Sent>>) -> Vec<Value> {
+    schema
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.field_type, FieldType::GeoPoint2d | FieldType::GeoShape))
+        .map(|f| {
+            let a = &f.annotations;
+            let current = Sent {
+                facetsort: a.facetsort.clone().unwrap_or_default(),
+                disjunctive: a.disjunctive,
+                multivalued: a.multivalued.map(String::from).unwrap_or_default(),
+                hierarchical: a.hierarchical.map(String::from).unwrap_or_default(),
+                unit: a.unit.clone().unwrap_or_default(),
+                decimals: a.decimals.map(|d| d.to_string()).unwrap_or_default(),
+                precision: a.timeserie_precision.clone().unwrap_or_default(),
+            };
+            let v = sent.and_then(|s| s.get(&f.name)).unwrap_or(&current);
+            let number = matches!(f.field_type, FieldType::Int | FieldType::Double);
+            let sorts: Vec<&str> = FACET_SORTS
+                .iter()
+                .copied()
+                .filter(|s| number || !s.ends_with("num") || s.ends_with("alphanum"))
+                .collect();
+            json!({
+                "name": f.name, "label": f.label, "type": f.field_type.as_str(), "facet": a.facet,
+                "text": f.field_type == FieldType::Text, "number": number,
+                "dated": matches!(f.field_type, FieldType::Date | FieldType::Datetime),
+                "sorts": sorts, "precisions": PRECISIONS,
+                "facetsort": v.facetsort, "disjunctive": v.disjunctive, "multivalued": v.multivalued,
+                "hierarchical": v.hierarchical, "unit": v.unit, "decimals": v.decimals, "precision": v.precision,
+            })
+        })
+        .collect()
+}
+
+fn render(ctx: &Ctx, dataset_id: &str, rows: Vec<Value>, saved: bool, problem: Option<Problem>) -> Response {
+    let status = if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let error = problem.map(|p| ctx.app.i18n.text(ctx.lang, p.key, &[("field", p.field)]));
+    let page = ctx
+        .page("backoffice_dataset_fields.html")
+        .status(status)
+        .with_form()
+        .with("dataset_id", dataset_id)
+        .with("fields", rows)
+        .with("can_edit", can_edit(ctx))
+        .with("saved", saved)
+        .with("error", error);
+    ctx.render(page)
+}
+
+/// The dataset and its schema as served now (annotations included).
+async fn schema_of(ctx: &Ctx, dataset_id: &str) -> Result<Schema, Response> {
+    let d = match ctx.app.catalog.dataset(ctx.site.portal.id, dataset_id).await {
+        Ok(d) => d,
+        Err(CatalogError::NotFound(_)) => return Err(ctx.not_found()),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a dataset");
+            return Err(ctx.error(Code::Internal, "error-500-body"));
+        }
+    };
+    match ctx.app.catalog.current(&d).await {
+        Ok(c) => Ok(c.map(|c| c.version.schema).unwrap_or_default()),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a dataset's version");
+            Err(ctx.error(Code::Internal, "error-500-body"))
+        }
+    }
+}
+
+fn sign_in_first(dataset_id: &str) -> Response {
+    see_other(&format!("/login/?next=/backoffice/datasets/{dataset_id}/fields/"))
+}
+
+pub async fn page(ctx: Ctx, Path(dataset_id): Path<String>, uri: Uri) -> Response {
+    if ctx.identity.is_none() {
+        return sign_in_first(&dataset_id);
+    }
+    match schema_of(&ctx, &dataset_id).await {
+        Ok(schema) => render(&ctx, &dataset_id, rows(&schema, None), query_value(uri.query(), "saved").is_some(), None),
+        Err(answer) => answer,
+    }
+}
+
+/// Reads `<field>.<setting>` pairs; a checkbox is present only when ticked.
+fn sent(body: &[u8]) -> BTreeMap<String, Sent> {
+    let mut out: BTreeMap<String, Sent> = BTreeMap::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        let Some((field, setting)) = key.rsplit_once('.') else { continue };
+        let s = out.entry(field.to_owned()).or_default();
+        let value = value.into_owned();
+        match setting {
+            "facetsort" => s.facetsort = value,
+            "disjunctive" => s.disjunctive = true,
+            "multivalued" => s.multivalued = value,
+            "hierarchical" => s.hierarchical = value,
+            "unit" => s.unit = value,
+            "decimals" => s.decimals = value,
+            "precision" => s.precision = value,
+            _ => {}
+        }
+    }
+    out
+}
+
+pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Response {
+    if ctx.identity.is_none() {
+        return sign_in_first(&dataset_id);
+    }
+    if !can_edit(&ctx) {
+        return ctx.error(Code::Forbidden, "error-403-forbidden");
+    }
+    let schema = match schema_of(&ctx, &dataset_id).await {
+        Ok(s) => s,
+        Err(answer) => return answer,
+    };
+    let sent = sent(&body);
+    // Every field the page shows is sent (its text boxes at least); the others are left alone.
+    let mut changes = BTreeMap::new();
+    for field in schema.fields.iter().filter(|f| sent.contains_key(&f.name)) {
+        match annotations(&sent[&field.name], field) {
+            Ok(a) => {
+                changes.insert(field.name.clone(), a);
+            }
+            Err(key) => {
+                let problem = Problem { key, field: field.label.clone() };
+                return render(&ctx, &dataset_id, rows(&schema, Some(&sent)), false, Some(problem));
+            }
+        }
+    }
+    if let Some(unknown) = sent.keys().find(|name| schema.field(name).is_none()) {
+        tracing::info!(field = %unknown, "a fields form named a field the dataset lacks");
+        return ctx.error(Code::InvalidParameter, "fa-error-unknown");
+    }
+    match ctx.app.catalog.set_annotations(ctx.site.portal.id, &dataset_id, &changes).await {
+        Ok(_) => see_other(&format!("/backoffice/datasets/{dataset_id}/fields/?saved=1")),
+        Err(CatalogError::NotFound(_)) => ctx.not_found(),
+        Err(CatalogError::Invalid(_)) => ctx.error(Code::InvalidParameter, "fa-error-unknown"),
+        Err(e) => {
+            tracing::error!(error = %e, "saving field annotations failed");
+            ctx.error(Code::Internal, "error-500-body")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_become_annotations_checked_for_the_type() {
+        let text = portail_core::Field::new("tags", "Tags", FieldType::Text);
+        let sent = Sent { multivalued: ";".into(), facetsort: "alphanum".into(), disjunctive: true, ..Sent::default() };
+        let a = annotations(&sent, &text).unwrap();
+        assert_eq!((a.multivalued, a.facetsort.as_deref(), a.disjunctive), (Some(';'), Some("alphanum"), true));
+        for (bad, key) in [
+            (Sent { multivalued: "ab".into(), ..Sent::default() }, "fa-error-separator"),
+            (Sent { hierarchical: "x".into(), ..Sent::default() }, "fa-error-separator"),
+            (Sent { facetsort: "-num".into(), ..Sent::default() }, "fa-error-choice"),
+            (Sent { unit: "km".into(), ..Sent::default() }, "fa-error-unit"),
+        ] {
+            assert_eq!(annotations(&bad, &text).err(), Some(key));
+        }
+        let number = portail_core::Field::new("surface", "Surface", FieldType::Double);
+        let sent = Sent { unit: "m²".into(), decimals: "2".into(), facetsort: "-num".into(), ..Sent::default() };
+        let a = annotations(&sent, &number).unwrap();
+        assert_eq!((a.unit.as_deref(), a.decimals), (Some("m²"), Some(2)));
+        let sent = Sent { decimals: "11".into(), ..Sent::default() };
+        assert_eq!(annotations(&sent, &number).err(), Some("fa-error-decimals"));
+        let sent = Sent { multivalued: ",".into(), ..Sent::default() };
+        assert_eq!(annotations(&sent, &number).err(), Some("fa-error-choice"));
+    }
+
+    #[test]
+    fn the_form_is_read_by_field_and_setting() {
+        let body = b"csrfmiddlewaretoken=x&tags.multivalued=%3B&tags.disjunctive=on&a.b.unit=km&c.facetsort=count";
+        let s = sent(body);
+        assert_eq!(s["tags"].multivalued, ";");
+        assert!(s["tags"].disjunctive);
+        assert_eq!(s["a.b"].unit, "km", "field names are split on the last dot");
+        assert!(!s["c"].disjunctive);
+        assert!(!s.contains_key("csrfmiddlewaretoken"));
+    }
+}

@@ -1,0 +1,320 @@
+//! Field annotations: multivalued and hierarchical text fields, facet order and disjunctive
+//! facets, units and precisions — set in the back office (or by the catalog), then read by
+//! records, facets, refinements, ODSQL, exports, the dataset object and v1.
+
+use crate::api::json;
+use crate::support::*;
+use axum::http::StatusCode;
+use portail_catalog::{no_progress, ImportRequest};
+use portail_core::Annotations;
+use portail_ingest::SourceOptions;
+use serde_json::{json as j, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const DS: &str = "/api/explore/v2.1/catalog/datasets/associations";
+
+async fn with_associations() -> TestApp {
+    let app = TestApp::new().await;
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ingest/associations.csv");
+    let req = ImportRequest {
+        portal_id: 1,
+        dataset_id: Some("associations".into()),
+        title: None,
+        file,
+        source: SourceOptions::default(),
+        publish: true,
+    };
+    app.state.catalog.import(req, no_progress()).await.unwrap();
+    app
+}
+
+async fn annotate(app: &TestApp, field: &str, a: Annotations) {
+    let changes: BTreeMap<String, Annotations> = [(field.to_owned(), a)].into();
+    app.state.catalog.set_annotations(1, "associations", &changes).await.unwrap();
+}
+
+fn multivalued() -> Annotations {
+    Annotations { facet: true, multivalued: Some(','), ..Default::default() }
+}
+
+fn hierarchical() -> Annotations {
+    Annotations { facet: true, hierarchical: Some('/'), ..Default::default() }
+}
+
+/// `(name, value, count)` of a facet group's values.
+fn values(group: &Value) -> Vec<(String, String, i64)> {
+    group["facets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no values in {group}"))
+        .iter()
+        .map(|v| {
+            (v["name"].as_str().unwrap().into(), v["value"].as_str().unwrap().into(), v["count"].as_i64().unwrap())
+        })
+        .collect()
+}
+
+fn triples(items: &[(&str, &str, i64)]) -> Vec<(String, String, i64)> {
+    items.iter().map(|(n, v, c)| (n.to_string(), v.to_string(), *c)).collect()
+}
+
+async fn total(app: &TestApp, query: &str) -> i64 {
+    let (status, v, _) = json(app, ALPHA, &format!("{DS}/records?limit=0&{query}")).await;
+    assert_eq!(status, 200, "{query}: {v}");
+    v["total_count"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_multivalued_field_is_a_list_in_records_facets_refinements_and_exports() {
+    let app = with_associations().await;
+    // Before the annotation, the cell is one text.
+    let (_, v, _) =
+        json(&app, ALPHA, &format!("{DS}/records?select=activites&where=nom%3D%22Club%20de%20judo%22")).await;
+    assert_eq!(v["results"][0]["activites"], "Sport, Jeunesse");
+    annotate(&app, "activites", multivalued()).await;
+
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/records?select=nom,activites&order_by=nom&limit=3")).await;
+    assert_eq!(
+        v["results"],
+        j!([
+            {"nom": "Atelier vélo", "activites": ["Sport", "Environnement", "Jeunesse"]},
+            {"nom": "Chorale du lac", "activites": ["Culture"]},
+            {"nom": "Club de judo", "activites": ["Sport", "Jeunesse"]},
+        ]),
+        "{v}"
+    );
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/records?where=nom%3D%22Sans%20activit%C3%A9%22")).await;
+    assert_eq!(v["results"][0]["activites"], Value::Null, "an empty cell has no values: {v}");
+
+    // Dataset object, v2.1 and v1.
+    let (_, v, _) = json(&app, ALPHA, DS).await;
+    let field = v["fields"].as_array().unwrap().iter().find(|f| f["name"] == "activites").unwrap().clone();
+    assert_eq!(field["annotations"], j!({"facet": [], "multivalued": [","]}), "{field}");
+    let (_, v, _) = json(&app, ALPHA, "/api/datasets/1.0/associations/").await;
+    let field = v["fields"].as_array().unwrap().iter().find(|f| f["name"] == "activites").unwrap().clone();
+    assert_eq!(field["annotations"], j!([{"name": "facet"}, {"name": "multivalued", "args": [","]}]));
+
+    // Facets count each value once per record holding it.
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/facets?facet=activites")).await;
+    assert_eq!(
+        values(&v["facets"][0]),
+        triples(&[
+            ("Jeunesse", "Jeunesse", 3),
+            ("Culture", "Culture", 2),
+            ("Environnement", "Environnement", 2),
+            ("Sport", "Sport", 2)
+        ]),
+        "{v}"
+    );
+    // Without `facet`, the annotated facets are counted.
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/facets")).await;
+    assert_eq!(v["facets"][0]["name"], "activites");
+
+    // Refinements and ODSQL match one of the values.
+    assert_eq!(total(&app, "refine=activites:Sport").await, 2);
+    assert_eq!(total(&app, "refine=activites:%22Jeunesse%22").await, 3);
+    assert_eq!(total(&app, "exclude=activites:Jeunesse").await, 3);
+    assert_eq!(total(&app, "refine=activites:Sport&refine=activites:Culture").await, 0, "not disjunctive: all");
+    assert_eq!(total(&app, "where=activites%3D%22Culture%22").await, 2);
+    assert_eq!(total(&app, "where=%22Environnement%22%20IN%20activites").await, 2);
+    assert_eq!(total(&app, "where=activites%21%3D%22Culture%22").await, 4);
+    assert_eq!(total(&app, "where=activites%3D%22Sport,%20Jeunesse%22").await, 0, "a value, not the cell");
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/facets?facet=activites&refine=activites:Sport")).await;
+    let jeunesse =
+        v["facets"][0]["facets"].as_array().unwrap().iter().find(|f| f["name"] == "Jeunesse").unwrap().clone();
+    assert_eq!(jeunesse["count"], 2, "counts follow the refinement: {v}");
+    let sport = v["facets"][0]["facets"].as_array().unwrap().iter().find(|f| f["name"] == "Sport").unwrap().clone();
+    assert_eq!(sport["state"], "refined");
+
+    // Exports: lists in JSON, joined by `list_separator` in CSV.
+    let csv = app
+        .get(ALPHA, &format!("{DS}/exports/csv?select=nom,activites&where=nom%3D%22Club%20de%20judo%22&with_bom=false"))
+        .await
+        .body;
+    assert_eq!(csv, "nom;activites\nClub de judo;Sport,Jeunesse\n");
+    let csv = app
+        .get(ALPHA, &format!("{DS}/exports/csv?select=activites&where=nom%3D%22Atelier%20v%C3%A9lo%22&with_bom=false&list_separator=%7C"))
+        .await
+        .body;
+    assert_eq!(csv, "activites\nSport|Environnement|Jeunesse\n");
+    let body =
+        app.get(ALPHA, &format!("{DS}/exports/json?select=activites&where=nom%3D%22Club%20de%20judo%22")).await.body;
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), j!([{"activites": ["Sport", "Jeunesse"]}]));
+    let body =
+        app.get(ALPHA, &format!("{DS}/exports/jsonl?select=activites&where=nom%3D%22Chorale%20du%20lac%22")).await.body;
+    assert_eq!(body, "{\"activites\":[\"Culture\"]}\n");
+    let r = app.get(ALPHA, &format!("{DS}/exports/csv?list_separator=%3B%3B%3B%3B%3B%3B")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+}
+
+#[tokio::test]
+async fn disjunctive_facets_or_their_refinements_and_count_without_them() {
+    let app = with_associations().await;
+    annotate(&app, "activites", Annotations { disjunctive: true, facetsort: Some("alphanum".into()), ..multivalued() })
+        .await;
+    assert_eq!(total(&app, "refine=activites:Sport&refine=activites:Culture").await, 4, "any of them");
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/facets?facet=activites&refine=activites:Sport")).await;
+    assert_eq!(
+        values(&v["facets"][0]),
+        triples(&[
+            ("Culture", "Culture", 2),
+            ("Environnement", "Environnement", 2),
+            ("Jeunesse", "Jeunesse", 3),
+            ("Sport", "Sport", 2)
+        ]),
+        "counted without its own refinement, in the annotated order: {v}"
+    );
+    // A `sort` asked for wins over the annotation; `disjunctive=false` too.
+    let (_, v, _) =
+        json(&app, ALPHA, &format!("{DS}/facets?facet=facet(name%3D%22activites%22,sort%3D%22-alphanum%22)")).await;
+    assert_eq!(v["facets"][0]["facets"][0]["name"], "Sport", "{v}");
+    let (_, v, _) = json(
+        &app,
+        ALPHA,
+        &format!("{DS}/facets?facet=facet(name%3D%22activites%22,disjunctive%3Dfalse)&refine=activites:Sport"),
+    )
+    .await;
+    assert_eq!(values(&v["facets"][0])[0], ("Environnement".into(), "Environnement".into(), 1), "{v}");
+    // v1 reads the same annotation.
+    let (_, v, _) = json(
+        &app,
+        ALPHA,
+        "/api/records/1.0/search/?dataset=associations&rows=0&facet=activites&refine.activites=Sport&refine.activites=Culture",
+    )
+    .await;
+    assert_eq!(v["nhits"], 4, "{v}");
+}
+
+#[tokio::test]
+async fn a_hierarchical_field_counts_each_level_and_nests_the_refined_ones() {
+    let app = with_associations().await;
+    annotate(&app, "territoire", hierarchical()).await;
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/facets?facet=territoire")).await;
+    let group = &v["facets"][0];
+    assert_eq!(values(group), triples(&[("Essonne", "Essonne", 5), ("Paris", "Paris", 1)]), "{v}");
+    assert!(group["facets"][0].get("facets").is_none(), "levels appear once refined: {v}");
+
+    let (_, v, _) =
+        json(&app, ALPHA, &format!("{DS}/facets?facet=territoire&refine=territoire:%22Essonne/Grigny%22")).await;
+    let essonne = &v["facets"][0]["facets"][0];
+    assert_eq!((essonne["name"].as_str(), essonne["state"].as_str()), (Some("Essonne"), Some("refined")), "{v}");
+    assert_eq!(values(essonne), triples(&[("Grigny", "Essonne/Grigny", 3)]), "only the refined branch is left: {v}");
+    let grigny = &essonne["facets"][0];
+    assert_eq!(grigny["state"], "refined");
+    assert_eq!(
+        values(grigny),
+        triples(&[("Village", "Essonne/Grigny/Village", 2), ("Grande Borne", "Essonne/Grigny/Grande Borne", 1)])
+    );
+    assert_eq!(total(&app, "refine=territoire:Essonne").await, 5, "a level holds the paths under it");
+    assert_eq!(total(&app, "refine=territoire:%22Essonne/Grigny%22").await, 3);
+    assert_eq!(total(&app, "refine=territoire:%22Essonne/Gri%22").await, 0, "levels, not prefixes");
+    assert_eq!(total(&app, "exclude=territoire:%22Essonne/Grigny%22").await, 3);
+    assert_eq!(total(&app, "where=territoire%3D%22Essonne%22").await, 1, "equality stays exact");
+
+    // A facet asked as hierarchical on a field without the annotation.
+    annotate(&app, "territoire", Annotations::default()).await;
+    let (_, v, _) = json(
+        &app,
+        ALPHA,
+        &format!("{DS}/facets?facet=facet(name%3D%22territoire%22,hierarchical%3Dtrue,separator%3D%22/%22)"),
+    )
+    .await;
+    assert_eq!(values(&v["facets"][0]), triples(&[("Essonne", "Essonne", 5), ("Paris", "Paris", 1)]), "{v}");
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/facets?facet=territoire")).await;
+    assert_eq!(v["facets"][0]["facets"].as_array().unwrap().len(), 5, "plain values again: {v}");
+    let (status, v, _) =
+        json(&app, ALPHA, &format!("{DS}/facets?facet=facet(name%3D%22territoire%22,separator%3D%22ab%22)")).await;
+    assert_eq!((status, v["error_code"].as_str()), (400, Some("InvalidRESTParameterError")), "{v}");
+}
+
+#[tokio::test]
+async fn annotations_are_checked_against_the_fields_type() {
+    let app = with_associations().await;
+    let c = &app.state.catalog;
+    let set = |field: &str, a: Annotations| -> BTreeMap<String, Annotations> { [(field.to_owned(), a)].into() };
+    for (field, a) in [
+        ("adherents", Annotations { multivalued: Some(','), ..Default::default() }),
+        ("nom", Annotations { unit: Some("m".into()), ..Default::default() }),
+        ("nom", Annotations { facetsort: Some("-num".into()), ..Default::default() }),
+        ("nom", Annotations { multivalued: Some('a'), ..Default::default() }),
+        ("creation", Annotations { timeserie_precision: Some("week".into()), ..Default::default() }),
+        ("adherents", Annotations { decimals: Some(11), ..Default::default() }),
+        ("inconnu", Annotations::default()),
+    ] {
+        let e = c.set_annotations(1, "associations", &set(field, a.clone())).await.unwrap_err();
+        assert!(e.is_user_error(), "{field} {a:?}: {e}");
+    }
+    let units = Annotations { unit: Some("personnes".into()), decimals: Some(0), ..Default::default() };
+    c.set_annotations(1, "associations", &set("adherents", units)).await.unwrap();
+    let precision = Annotations { timeserie_precision: Some("month".into()), ..Default::default() };
+    c.set_annotations(1, "associations", &set("creation", precision)).await.unwrap();
+    let (_, v, _) = json(&app, ALPHA, DS).await;
+    let annotations: Vec<&Value> = v["fields"].as_array().unwrap().iter().map(|f| &f["annotations"]).collect();
+    assert_eq!(annotations[3], &j!({"unit": ["personnes"], "decimals": [0]}), "{v}");
+    assert_eq!(annotations[4], &j!({"timeserie_precision": ["month"]}));
+    // Other datasets and portals are untouched.
+    let (_, v, _) = json(&app, BETA, DS).await;
+    assert_eq!(v["error_code"], "NotFoundResource", "{v}");
+}
+
+const FIELDS: &str = "/backoffice/datasets/associations/fields/";
+
+#[tokio::test]
+async fn editors_set_annotations_in_the_back_office() {
+    let app = with_associations().await;
+    let mut editor = app.browser(ALPHA);
+    editor.sign_in(ALPHA_EDITOR, PASSWORD).await;
+    let list = editor.get("/backoffice/datasets/").await.text();
+    assert!(list.contains(&format!("href=\"{FIELDS}\"")), "the datasets page links the form");
+    let page = editor.get(FIELDS).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("name=\"activites.multivalued\""), "text fields offer separators");
+    assert!(!html.contains("name=\"adherents.multivalued\""), "numbers do not");
+    assert!(html.contains("name=\"adherents.unit\"") && html.contains("name=\"creation.precision\""));
+    let token = page.form_token().unwrap();
+
+    let form = [
+        ("csrfmiddlewaretoken", token.as_str()),
+        ("activites.multivalued", ","),
+        ("activites.disjunctive", "on"),
+        ("activites.facetsort", "alphanum"),
+        ("territoire.hierarchical", "/"),
+        ("adherents.unit", "personnes"),
+        ("adherents.decimals", ""),
+        ("creation.precision", "year"),
+    ];
+    let r = editor.post(FIELDS, &form).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, Some("/backoffice/datasets/associations/fields/?saved=1"))
+    );
+    let (_, v, _) = json(&app, ALPHA, DS).await;
+    let by_name =
+        |name: &str| v["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["annotations"].clone();
+    assert_eq!(by_name("activites"), j!({"facetsort": ["alphanum"], "disjunctive": [], "multivalued": [","]}));
+    assert_eq!(by_name("territoire"), j!({"hierarchical": ["/"]}));
+    assert_eq!(by_name("adherents"), j!({"unit": ["personnes"]}));
+    assert_eq!(by_name("creation"), j!({"timeserie_precision": ["year"]}));
+    let again = editor.get(FIELDS).await.text();
+    assert!(again.contains("name=\"activites.multivalued\" value=\",\""), "the form shows what is set");
+
+    // A wrong separator is refused with the field named, and nothing changes.
+    let token = editor.get(FIELDS).await.form_token().unwrap();
+    let r = editor.post(FIELDS, &[("csrfmiddlewaretoken", token.as_str()), ("nom.multivalued", "ab")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("nom: a separator is one punctuation character or a space."), "{}", r.text());
+    // Without the CSRF token, nothing is saved.
+    let r = editor.post(FIELDS, &[("activites.multivalued", "")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(by_name("activites")["multivalued"], j!([","]));
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/records?select=activites&limit=1")).await;
+    assert!(v["results"][0]["activites"].is_array(), "{v}");
+
+    // Anonymous visitors are sent to sign in; another portal's admin never sees the dataset.
+    let r = app.get(ALPHA, FIELDS).await;
+    assert_eq!(r.location(), Some("/login/?next=/backoffice/datasets/associations/fields/"));
+    let mut other = app.browser(BETA);
+    other.sign_in(BETA_ADMIN, PASSWORD).await;
+    assert_eq!(other.get(FIELDS).await.status, StatusCode::NOT_FOUND);
+}
