@@ -42,6 +42,7 @@ pub async fn catalog_root(Extension(site): Extension<Site>) -> Response {
 }
 
 /// A published dataset the caller may see, with its serving version.
+#[derive(Clone)]
 pub(crate) struct Entry {
     pub dataset: DatasetRecord,
     pub version: Option<VersionRecord>,

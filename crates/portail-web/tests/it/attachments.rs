@@ -64,6 +64,17 @@ async fn attachments_are_listed_served_and_removed() {
     assert!(info.contains(&format!("href=\"{path}\" download>Notice technique.pdf</a>")), "{info}");
     assert_eq!(app.get(ALPHA, &format!("{base}/attachments/nope")).await.status, 404);
 
+    // v1 lists it too, and serves it where udata's Opendatasoft harvester asks
+    // (`/api/datasets/1.0/<id>/attachments/<attachment id>`).
+    let (_, v1, _) = json(&app, ALPHA, "/api/datasets/1.0/equipements/").await;
+    assert_eq!(v1["attachments"], dataset["attachments"]);
+    let (_, v1, _) = json(&app, ALPHA, "/api/datasets/1.0/search/?q=equipements&rows=50").await;
+    let listed = v1["datasets"].as_array().unwrap().iter().find(|d| d["datasetid"] == "equipements").unwrap().clone();
+    assert_eq!(listed["attachments"], dataset["attachments"]);
+    let (status, bytes) = app.get_bytes(ALPHA, "/api/datasets/1.0/equipements/attachments/notice_technique_pdf").await;
+    assert_eq!((status.as_u16(), &bytes[..]), (200, PDF));
+    assert_eq!(app.get(ALPHA, "/api/datasets/1.0/interne/attachments/notice_technique_pdf").await.status, 404);
+
     // The back office lists it; removing it removes the file and the entry.
     let page = editor.get("/backoffice/datasets/").await;
     assert!(page.body.contains("data-attachment=\"equipements/notice_technique_pdf\""));

@@ -2,7 +2,7 @@
 //! flat `metas`, `fields` as a list).
 
 use super::{respond, v1_error, V1Request};
-use crate::api::catalog::{list_or_null, matching_entries, text_or_null, visible_one, Entry};
+use crate::api::catalog::{list_or_null, matching_entries, text_or_null, visible_one, with_attachments, Entry};
 use crate::api::catalog_exports::facet_group;
 use crate::api::params::Params;
 use crate::api::ApiError;
@@ -37,7 +37,7 @@ fn v1_dataset(site: &Site, e: &Entry) -> Value {
         "has_records": e.rows() > 0,
         "data_visible": true,
         "features": e.features(),
-        "attachments": [],
+        "attachments": crate::api::attachments::of_entry(e),
         "alternative_exports": [],
         "billing_plans": [],
         "fields": fields,
@@ -117,8 +117,9 @@ pub async fn search(req: V1Request) -> Response {
         };
         let query = with_refines(None);
         let matching = matching_entries(app, site, identity, &query).await?;
-        let datasets: Vec<Value> =
-            matching.iter().skip(start as usize).take(rows as usize).map(|e| v1_dataset(site, e)).collect();
+        let mut shown: Vec<Entry> = matching.iter().skip(start as usize).take(rows as usize).cloned().collect();
+        with_attachments(app, &mut shown).await?;
+        let datasets: Vec<Value> = shown.iter().map(|e| v1_dataset(site, e)).collect();
         let mut parameters = json!({"timezone": "UTC", "rows": rows, "start": start, "format": "json"});
         if let Some(q) = params.one("q") {
             parameters["q"] = json!(q);
@@ -157,7 +158,8 @@ pub async fn search(req: V1Request) -> Response {
 
 pub async fn lookup(Path(dataset_id): Path<String>, req: V1Request) -> Response {
     let run = async {
-        let entry = visible_one(&req.app, &req.site, &req.identity, &dataset_id).await?;
+        let mut entry = visible_one(&req.app, &req.site, &req.identity, &dataset_id).await?;
+        with_attachments(&req.app, std::slice::from_mut(&mut entry)).await?;
         Ok(respond(&req.params, &v1_dataset(&req.site, &entry)))
     };
     run.await.unwrap_or_else(|e: ApiError| v1_error(e))

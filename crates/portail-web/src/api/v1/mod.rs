@@ -40,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         ("/api/datasets/1.0/search", get(datasets::search).post(datasets::search)),
         ("/api/datasets/1.0/{dataset_id}", get(datasets::lookup).post(datasets::lookup)),
         ("/api/datasets/1.0/{dataset_id}/records/{record_id}", get(records::lookup).post(records::lookup)),
+        // Where harvesters (udata's Opendatasoft backend) fetch the files the dataset lists.
+        ("/api/datasets/1.0/{dataset_id}/attachments/{attachment_id}", get(super::attachments::download)),
     ] {
         for p in [path.to_owned(), format!("{path}/")] {
             router = router.route(&p, handler.clone().options(|| async { super::preflight() }));
