@@ -125,6 +125,16 @@ pub async fn download(
     Ok(r)
 }
 
+/// `files/{file_id}`: the binaries `file` fields point to. portail imports no file-typed fields
+/// (images, documents inside records), so no id names one: a 404 for a visible dataset, the
+/// same 404 as any other for an invisible one.
+pub async fn file(
+    DatasetRequest { dataset_id, .. }: DatasetRequest,
+    Path((_, file_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    Err(ApiError::not_found(format!("The file {file_id} does not exist in dataset {dataset_id}.")))
+}
+
 /// Attachments of an entry (already loaded with it).
 pub fn of_entry(e: &Entry) -> Vec<Value> {
     e.attachments.iter().map(in_dataset).collect()

@@ -64,6 +64,7 @@ fn v21_routes() -> Router<AppState> {
         ("/catalog/datasets/{dataset_id}/exports/{format}", get(exports::export)),
         ("/catalog/datasets/{dataset_id}/attachments", get(attachments::list)),
         ("/catalog/datasets/{dataset_id}/attachments/{attachment_id}", get(attachments::download)),
+        ("/catalog/datasets/{dataset_id}/files/{file_id}", get(attachments::file)),
         ("/swagger.json", get(openapi::serve)),
         ("/openapi.json", get(openapi::serve)),
     ] {

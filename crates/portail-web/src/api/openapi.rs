@@ -297,6 +297,17 @@ fn paths() -> Value {
         ),
     );
     paths.insert(
+        "/catalog/datasets/{dataset_id}/files/{file_id}".into(),
+        get(
+            "getDatasetFile",
+            "Dataset",
+            "The file a `file` field's value points to. portail has no file-typed fields yet, so every \
+             file id is unknown (404).",
+            with(&["dataset_id", "file_id"], &[]),
+            file_body("The file.", &[("application/octet-stream", json!({"type": "string", "format": "binary"}))]),
+        ),
+    );
+    paths.insert(
         "/swagger.json".into(),
         json!({"get": {"operationId": "getOpenApi", "tags": ["Catalog"], "summary": "This description.",
             "responses": {"200": {"description": "OpenAPI 3.0 document.",
@@ -444,7 +455,8 @@ fn parameters() -> Value {
     let path = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "path", "required": true, "description": description, "schema": schema});
     add("dataset_id", path("dataset_id", "The dataset identifier.", text.clone()));
     add("record_id", path("record_id", "The record identifier (`_id`).", text.clone()));
-    add("attachment_id", path("attachment_id", "The attachment identifier (from its file name).", text));
+    add("attachment_id", path("attachment_id", "The attachment identifier (from its file name).", text.clone()));
+    add("file_id", path("file_id", "The file identifier, from a `file` field's value.", text));
     add("dataset_format", path("format", "Export format.", json!({"type": "string", "enum": exports::FORMATS})));
     add(
         "catalog_format",

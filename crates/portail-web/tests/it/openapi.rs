@@ -143,6 +143,7 @@ const REQUESTS: &[&str] = &[
     "/api/explore/v2.1/catalog/exports/csv?delimiter=%2C&quote_all=true&list_separator=%7C",
     "/api/explore/v2.1/catalog/datasets/equipements/attachments",
     "/api/explore/v2.1/catalog/datasets/equipements/attachments/nope",
+    "/api/explore/v2.1/catalog/datasets/equipements/files/nope",
     "/api/explore/v2.1/catalog/datasets/equipements?include_links=true&lang=fr&timezone=Europe%2FParis",
     "/api/explore/v2.1/catalog/datasets/equipements/records?limit=2&include_links=true",
     "/api/explore/v2.1/catalog/datasets/equipements/records?select=commune,count(*)%20as%20n&group_by=commune&order_by=n%20desc",
