@@ -464,3 +464,5 @@ fa-error-decimals = { $field }: decimals go from 0 to 10.
 fa-error-unit = { $field }: a unit has 1 to 20 characters, for numbers only.
 fa-error-choice = { $field }: this setting does not fit the field's type.
 fa-error-unknown = This form names a field the dataset does not have; reload the page.
+dataset-filters = Filters
+dataset-filter-remove = remove this filter

@@ -464,3 +464,5 @@ fa-error-decimals = { $field } : de 0 à 10 décimales.
 fa-error-unit = { $field } : une unité a de 1 à 20 caractères, pour les nombres seulement.
 fa-error-choice = { $field } : ce réglage ne convient pas au type du champ.
 fa-error-unknown = Ce formulaire nomme un champ que le jeu de données n'a pas ; rechargez la page.
+dataset-filters = Filtres
+dataset-filter-remove = retirer ce filtre

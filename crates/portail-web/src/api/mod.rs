@@ -12,7 +12,7 @@ pub(crate) mod catalog_exports;
 mod download;
 mod error;
 pub(crate) mod exports;
-mod facets;
+pub(crate) mod facets;
 pub mod openapi;
 mod openapi_v1;
 pub(crate) mod params;

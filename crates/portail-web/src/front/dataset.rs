@@ -7,7 +7,7 @@ use crate::api::catalog::{self, Entry, Served};
 use crate::api::records::quote;
 use crate::api::{exports, PREFIX};
 use crate::context::{query_value, Ctx};
-use crate::front::{explore, format};
+use crate::front::{explore, filters, format};
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -253,9 +253,20 @@ async fn table(ctx: &Ctx, shown: &Shown, base: &str) -> Result<Value, QueryError
     let order_by = order_of(schema, &sort);
     let last_page = TABLE_WINDOW / TABLE_ROWS;
     let page_no = shown.param("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1).clamp(1, last_page);
-    let search = (!q.trim().is_empty()).then(|| quote(q.trim()));
+    let search: Vec<String> = (!q.trim().is_empty()).then(|| quote(q.trim())).into_iter().collect();
+    // Facet filters: `refine.<field>=<value>` in the address, as Opendatasoft's pages write them.
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(shown.query.as_deref().unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .filter(|(k, _)| k != "lang")
+        .collect();
+    let refinements = filters::refinements(&pairs, &shown.entry.dataset.metas.facets);
+    let mut wheres = search.clone();
+    wheres.extend(filters::conditions(schema, &refinements));
+    let table_path = format!("{base}/{}/table/", shown.entry.dataset.dataset_id);
+    let link = |p: Vec<(String, String)>| format::url_with(&table_path, p, &[]);
+    let facets = filters::panel(ctx.lang, &shown.served, &search, &pairs, &link).await;
     let req = RecordsRequest {
-        wheres: search.iter().map(String::as_str).collect(),
+        wheres: wheres.iter().map(String::as_str).collect(),
         order_by: order_by.as_deref(),
         limit: TABLE_ROWS,
         offset: (page_no - 1) * TABLE_ROWS,
@@ -300,6 +311,8 @@ async fn table(ctx: &Ctx, shown: &Shown, base: &str) -> Result<Value, QueryError
     Ok(json!({
         "q": q,
         "sort": sort,
+        "facets": facets,
+        "refinements": refinements.iter().map(|(f, v)| json!({"key": format!("refine.{f}"), "value": v})).collect::<Vec<_>>(),
         "columns": columns,
         "rows": rows,
         "total": format::integer(ctx.lang, total),

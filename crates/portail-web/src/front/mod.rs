@@ -2,6 +2,7 @@
 
 pub mod dataset;
 pub mod explore;
+mod filters;
 mod format;
 pub mod home;
 pub mod login;

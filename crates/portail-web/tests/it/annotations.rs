@@ -318,3 +318,68 @@ async fn editors_set_annotations_in_the_back_office() {
     other.sign_in(BETA_ADMIN, PASSWORD).await;
     assert_eq!(other.get(FIELDS).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The total the table's summary gives ("Records 1 to 6 of 6").
+fn shown_total(html: &str) -> String {
+    let summary = html.split("id=\"table-summary\">").nth(1).unwrap_or_default();
+    let summary = summary.split('<').next().unwrap_or_default();
+    summary.split_whitespace().last().unwrap_or_default().to_owned()
+}
+
+/// The `href`s of a facet's value links on a dataset page, by value name.
+fn filter_links(html: &str, facet: &str) -> Vec<(String, String)> {
+    let section = html.split(&format!("data-facet=\"{facet}\"")).nth(1).unwrap_or_default();
+    let section = section.split("</section>").next().unwrap_or_default();
+    section
+        .split("<a href=\"")
+        .skip(1)
+        .map(|part| {
+            let href = part.split('"').next().unwrap().replace("&amp;", "&");
+            let name = part.split('>').nth(1).unwrap().split('<').next().unwrap().to_owned();
+            (name, href)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dataset_page_filters_its_table_by_the_facets() {
+    let app = with_associations().await;
+    annotate(&app, "activites", Annotations { disjunctive: true, ..multivalued() }).await;
+    annotate(&app, "territoire", hierarchical()).await;
+    let page = app.get(ALPHA, "/explore/dataset/associations/table/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert_eq!(shown_total(&html), "6", "{html}");
+    let links = filter_links(&html, "activites");
+    let names: Vec<&str> = links.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Jeunesse", "Culture", "Environnement", "Sport"], "{html}");
+    let (_, jeunesse) = &links[0];
+    assert!(jeunesse.starts_with("/explore/dataset/associations/table/?refine.activites=Jeunesse"), "{jeunesse}");
+
+    // Following a value filters the table; the value is marked and its link removes it.
+    let html = app.get(ALPHA, jeunesse).await.text();
+    assert_eq!(shown_total(&html), "3", "{html}");
+    assert!(html.contains("aria-current=\"true\">Jeunesse"), "{html}");
+    assert!(html.contains("name=\"refine.activites\" value=\"Jeunesse\""), "the search keeps the filter");
+    let again = filter_links(&html, "activites");
+    assert_eq!(again[0].1, "/explore/dataset/associations/table/", "{again:?}");
+    // A disjunctive facet keeps its other values selectable: Jeunesse or Culture.
+    let culture = again.iter().find(|(n, _)| n == "Culture").unwrap().1.clone();
+    let html = app.get(ALPHA, &culture).await.text();
+    assert_eq!(shown_total(&html), "4", "{html}");
+
+    // A hierarchical facet opens the levels under the chosen one.
+    let essonne = filter_links(&app.get(ALPHA, "/explore/dataset/associations/table/").await.text(), "territoire")
+        .into_iter()
+        .find(|(n, _)| n == "Essonne")
+        .unwrap()
+        .1;
+    let html = app.get(ALPHA, &essonne).await.text();
+    assert_eq!(shown_total(&html), "5", "{html}");
+    let levels: Vec<String> = filter_links(&html, "territoire").into_iter().map(|(n, _)| n).collect();
+    assert_eq!(levels, ["Essonne", "Grigny", "Viry-Châtillon"], "{html}");
+    // Refinements of fields that are not facets, or unreadable, are ignored, not errors.
+    let r = app.get(ALPHA, "/explore/dataset/associations/table/?refine.nom=x&refine.creation=abc").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(shown_total(&r.text()), "6");
+}
