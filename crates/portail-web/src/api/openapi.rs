@@ -19,6 +19,13 @@ pub async fn serve(Extension(site): Extension<Site>) -> Response {
     r
 }
 
+/// `/api/explore/v2.0/swagger.json` (and `/api/v2/swagger.json`).
+pub fn serve_v20(site: &Site) -> Response {
+    let mut r = Json(v20_document(&site.origin, &site.portal.name)).into_response();
+    super::api_headers(&mut r);
+    r
+}
+
 /// The whole document for a portal reached at `origin`: v2.1 under the server URL, v1 with
 /// path-level servers.
 pub fn document(origin: &str, portal_name: &str) -> Value {
@@ -32,6 +39,60 @@ pub fn document(origin: &str, portal_name: &str) -> Value {
     merge(&mut doc["components"]["parameters"], super::openapi_v1::parameters());
     merge(&mut doc["components"]["schemas"], super::openapi_v1::schemas());
     merge(&mut doc["components"]["responses"], super::openapi_v1::responses());
+    doc
+}
+
+/// The description of the v2.0 compatibility shim (`/api/explore/v2.0/…` and `/api/v2/…`): the
+/// v2.1 paths with v2.0's envelopes around datasets and records, and `aggregates`.
+pub fn v20_document(origin: &str, portal_name: &str) -> Value {
+    let mut doc = v21_document(origin, portal_name);
+    doc["info"]["title"] = json!(format!("{portal_name} — Explore API v2.0 (deprecated)"));
+    doc["info"]["version"] = json!("2.0");
+    doc["info"]["description"] = json!(
+        "The previous version of the Explore API, kept for older clients: every answer carries an \
+         `ODS-Explore-API-Deprecation` header. Queries are v2.1's; datasets and records come in v2.0's \
+         envelopes. Use v2.1 (`/api/explore/v2.1/swagger.json`) for new work."
+    );
+    doc["servers"] = json!([{"url": format!("{origin}/api/explore/v2.0")}, {"url": format!("{origin}/api/v2")}]);
+    let links = json!({"type": "array", "items": reference("schemas", "link")});
+    let record = json!({"type": "object", "required": ["links", "record"], "properties": {
+        "links": links,
+        "record": {"type": "object", "required": ["fields"], "properties": {
+            "id": {"type": "string", "nullable": true, "description": "Absent meaning for groups."},
+            "timestamp": {"type": "string", "nullable": true},
+            "size": {"type": "integer"},
+            "fields": reference("schemas", "record"),
+        }},
+    }});
+    let dataset = json!({"type": "object", "required": ["links", "dataset"],
+        "properties": {"links": links, "dataset": reference("schemas", "dataset")}});
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["v20_record"] = record;
+    schemas["v20_records"] = json!({"type": "object", "required": ["total_count", "links", "records"], "properties": {
+        "total_count": {"type": "integer"}, "links": links, "records": {"type": "array", "items": reference("schemas", "v20_record")}}});
+    schemas["v20_dataset"] = dataset;
+    schemas["v20_datasets"] = json!({"type": "object", "required": ["total_count", "links", "datasets"], "properties": {
+        "total_count": {"type": "integer"}, "links": links, "datasets": {"type": "array", "items": reference("schemas", "v20_dataset")}}});
+    schemas["v20_aggregations"] = json!({"type": "object", "required": ["links", "aggregations"], "properties": {
+        "links": links, "aggregations": {"type": "array", "items": {"type": "object"}}}});
+    let paths = &mut doc["paths"];
+    for (path, schema) in [
+        ("/catalog/datasets", "v20_datasets"),
+        ("/catalog/datasets/{dataset_id}", "v20_dataset"),
+        ("/catalog/datasets/{dataset_id}/records", "v20_records"),
+        ("/catalog/datasets/{dataset_id}/records/{record_id}", "v20_record"),
+    ] {
+        paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = reference("schemas", schema);
+        paths[path]["get"]["operationId"] =
+            json!(format!("v20{}", paths[path]["get"]["operationId"].as_str().unwrap_or("")));
+    }
+    paths["/catalog/datasets/{dataset_id}/aggregates"] = get(
+        "v20GetAggregates",
+        "Dataset",
+        "Aggregate a dataset's records (v2.0; v2.1 uses `records` with `group_by`): every group unless `limit` is given.",
+        param_refs(&[&["dataset_id"], QUERY, &["limit", "offset"]].concat()),
+        json_body("v20_aggregations", "The groups."),
+    );
     doc
 }
 

@@ -137,6 +137,11 @@ pub async fn handle(State(app): State<AppState>, req: Request) -> Response {
         return super::fallback(&parts.method);
     };
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    if let (["swagger.json" | "openapi.json"], Some(site)) = (segments.as_slice(), parts.extensions.get::<Site>()) {
+        let mut r = super::openapi::serve_v20(site);
+        r.headers_mut().insert("ods-explore-api-deprecation", HeaderValue::from_static(DEPRECATION));
+        return r;
+    }
     let kind = kind(&segments);
     let params = Params::parse(parts.uri.query());
     // v2.0's aggregates endpoint is v2.1's records with group_by.

@@ -9,19 +9,25 @@ use serde_json::{json, Value};
 /// The served document, ready to check responses against.
 pub struct Described {
     doc: Value,
+    /// The server URL's path: the v2.1 prefix, or v2.0's for its description.
+    prefix: &'static str,
 }
 
 impl Described {
     pub async fn fetch(app: &TestApp, host: &str) -> Described {
-        let (status, doc, _) = json(app, host, "/api/explore/v2.1/swagger.json").await;
+        Described::fetch_at(app, host, "/api/explore/v2.1").await
+    }
+
+    async fn fetch_at(app: &TestApp, host: &str, prefix: &'static str) -> Described {
+        let (status, doc, _) = json(app, host, &format!("{prefix}/swagger.json")).await;
         assert_eq!(status, 200);
-        Described { doc }
+        Described { doc, prefix }
     }
 
     /// The path template of the description matching a concrete path: `/api/explore/v2.1/…`
     /// relative to the server URL, the v1 paths (which carry their own server) as they are.
     fn template(&self, path: &str) -> Option<String> {
-        let rest = match path.strip_prefix("/api/explore/v2.1") {
+        let rest = match path.strip_prefix(self.prefix) {
             Some(rest) => rest,
             None if path.starts_with("/api/records/1.0/") || path.starts_with("/api/datasets/1.0/") => path,
             None => return None,
@@ -253,4 +259,43 @@ async fn the_check_rejects_what_the_description_does_not_say() {
         "metas": {"default": {"title": null, "modified": "2024-01-01T00:00:00+00:00", "records_count": 0}}}]}"#;
     let err = described.check("/api/explore/v2.1/catalog/datasets", 200, "application/json", null_title).unwrap_err();
     assert!(err.contains("title"), "{err}");
+}
+
+#[tokio::test]
+async fn the_v2_0_shim_has_its_own_description_and_answers_as_it_says() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, "/api/explore/v2.0/swagger.json").await;
+    let parsed: openapiv3::OpenAPI = serde_json::from_str(&r.body).expect("an OpenAPI 3.0 document");
+    assert_eq!(parsed.info.version, "2.0");
+    assert_eq!(parsed.servers[0].url, format!("http://{ALPHA}/api/explore/v2.0"));
+    assert!(r.header("ods-explore-api-deprecation").is_some());
+    let (_, alias, _) = json(&app, ALPHA, "/api/v2/swagger.json").await;
+    assert_eq!(alias, serde_json::from_str::<Value>(&r.body).unwrap(), "the /api/v2 alias serves the same");
+    let described = Described::fetch_at(&app, ALPHA, "/api/explore/v2.0").await;
+    let (_, v, _) =
+        json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements/records?select=_id&limit=1").await;
+    let id = v["results"][0]["_id"].as_str().unwrap().to_owned();
+    let record = format!("/api/explore/v2.0/catalog/datasets/equipements/records/{id}");
+    let requests = [
+        "/api/explore/v2.0/catalog/datasets?rows=2",
+        "/api/explore/v2.0/catalog/datasets/equipements",
+        "/api/explore/v2.0/catalog/datasets/equipements/records?rows=3&select=id,commune",
+        "/api/explore/v2.0/catalog/datasets/equipements/records?group_by=categorie&select=count(*)%20as%20n",
+        &record,
+        "/api/explore/v2.0/catalog/datasets/equipements/aggregates?select=count(*)%20as%20n&group_by=categorie",
+        "/api/explore/v2.0/catalog/datasets/equipements/facets?facet=categorie",
+        "/api/explore/v2.0/catalog/datasets/equipements/exports",
+        "/api/explore/v2.0/catalog/datasets/nope",
+        "/api/explore/v2.0/catalog/datasets/equipements/records?where=nope%3D1",
+    ];
+    for uri in requests {
+        let r = app.get(ALPHA, uri).await;
+        let content_type = r.header("content-type").unwrap_or("");
+        described
+            .check(uri, r.status.as_u16(), content_type, &r.bytes)
+            .unwrap_or_else(|e| panic!("{uri}: {e}\n{}", r.body));
+    }
+    // The check has teeth: a v2.1 page does not pass for a v2.0 one.
+    let v21 = app.get(ALPHA, "/api/explore/v2.1/catalog/datasets?rows=2").await;
+    assert!(described.check("/api/explore/v2.0/catalog/datasets?rows=2", 200, "application/json", &v21.bytes).is_err());
 }
