@@ -14,7 +14,7 @@ use datafusion::functions::expr_fn as f;
 use datafusion::logical_expr::utils::split_conjunction_owned;
 use datafusion::logical_expr::{Expr as DfExpr, SortExpr};
 use datafusion::prelude::{ident, lit, ParquetReadOptions};
-use portail_core::Schema;
+use portail_core::{FieldType, Schema};
 use portail_odsql::{parse_group_by, parse_order_by, parse_select, parse_where, Expr, SelectItem};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
@@ -252,6 +252,16 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
                 return Err(QueryError::invalid(format!("ODSQL query is malformed: {} cannot be a group", g.text)));
             }
             let name = output_name(&g.expr, &g.alias, &g.text);
+            // A multivalued field: one group per value, its cells unnested first.
+            let multivalued =
+                g.expr.as_field().and_then(|f| ds.schema.field(f)).and_then(|f| f.multivalued().map(|s| (f, s)));
+            if let Some((field, separator)) = multivalued {
+                df = df.with_column(&field.name, udf::split_values(ident(&field.name), separator))?;
+                df = df.unnest_columns(&[field.name.as_str()])?;
+                group_exprs.push(ident(&field.name).alias(&name));
+                keys.push((name, g.text.clone(), Kind::Field(FieldType::Text)));
+                continue;
+            }
             // Values outside static range bounds have no bucket: they are left out.
             if matches!(&g.expr, Expr::Call { name, .. } if name == "range") {
                 df = df.filter(e.clone().is_not_null())?;

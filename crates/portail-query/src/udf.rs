@@ -663,3 +663,49 @@ pub(crate) fn holds_value(field: Expr, value: &str, multivalued: Option<char>, h
     };
     ScalarUDF::from(udf).call(vec![field])
 }
+
+/// The values of a multivalued text cell as a list (null for a cell without any), so that a
+/// group-by can unnest them: one group per value.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct SplitValues {
+    separator: char,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for SplitValues {
+    fn name(&self) -> &str {
+        "portail_split_values"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::new_list(DataType::Utf8, true))
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use datafusion::arrow::array::{ListBuilder, StringBuilder};
+        let cells = one_array(&args)?;
+        let mut out = ListBuilder::new(StringBuilder::new());
+        let mut push = |cell: Option<&str>| {
+            let mut any = false;
+            for v in cell.into_iter().flat_map(|c| portail_core::schema::split_values(c, self.separator)) {
+                out.values().append_value(v);
+                any = true;
+            }
+            out.append(any);
+        };
+        match cells.data_type() {
+            DataType::Utf8View => cells.as_string_view().iter().for_each(&mut push),
+            DataType::Utf8 => cells.as_string::<i32>().iter().for_each(&mut push),
+            DataType::Null => (0..cells.len()).for_each(|_| push(None)),
+            other => return exec_err!("portail_split_values reads text, not {other}"),
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+/// The list of a multivalued field's values (see `SplitValues`).
+pub(crate) fn split_values(field: Expr, separator: char) -> Expr {
+    ScalarUDF::from(SplitValues { separator, signature: Signature::variadic_any(Volatility::Immutable) })
+        .call(vec![field])
+}

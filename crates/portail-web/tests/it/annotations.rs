@@ -383,3 +383,42 @@ async fn the_dataset_page_filters_its_table_by_the_facets() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(shown_total(&r.text()), "6");
 }
+
+#[tokio::test]
+async fn grouping_by_a_multivalued_field_makes_one_group_per_value() {
+    let app = with_associations().await;
+    let query = format!("{DS}/records?select=activites,count(*)%20as%20n,sum(adherents)%20as%20total&group_by=activites&order_by=activites");
+    let (_, before, _) = json(&app, ALPHA, &query).await;
+    assert_eq!(before["results"].as_array().unwrap().len(), 6, "whole cells before the annotation: {before}");
+    annotate(&app, "activites", multivalued()).await;
+    let (status, v, _) = json(&app, ALPHA, &query).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["results"],
+        j!([
+            {"activites": "Culture", "n": 2, "total": 57},
+            {"activites": "Environnement", "n": 2, "total": 108},
+            {"activites": "Jeunesse", "n": 3, "total": 202},
+            {"activites": "Sport", "n": 2, "total": 180},
+            {"activites": null, "n": 1, "total": 5},
+        ]),
+        "{v}"
+    );
+    // Filters apply before the values are split; exports group the same way.
+    let (_, v, _) = json(
+        &app,
+        ALPHA,
+        &format!("{DS}/records?select=count(*)%20as%20n&group_by=activites%20as%20a&where=adherents%3E50&order_by=a"),
+    )
+    .await;
+    assert_eq!(
+        v["results"],
+        j!([{"a": "Environnement", "n": 1}, {"a": "Jeunesse", "n": 2}, {"a": "Sport", "n": 2}]),
+        "{v}"
+    );
+    let csv = app
+        .get(ALPHA, &format!("{DS}/exports/csv?select=activites,count(*)%20as%20n&group_by=activites&order_by=n%20desc,activites&limit=2&with_bom=false"))
+        .await
+        .body;
+    assert_eq!(csv, "activites;n\nJeunesse;3\nCulture;2\n");
+}
