@@ -63,7 +63,7 @@ fn is_geo(kind: Kind) -> bool {
     matches!(kind, Kind::Field(FieldType::GeoPoint2d | FieldType::GeoShape))
 }
 
-/// One value of a cell: its lexical form, and whether it is WKT.
+/// The lexical forms of a cell's values: none for null, one per value of a multivalued field.
 fn literals(column: &Column, kind: Kind, row: usize) -> Result<Vec<String>, QueryError> {
     if column.is_null(row) {
         return Ok(vec![]);

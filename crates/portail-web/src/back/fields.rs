@@ -116,14 +116,7 @@ fn render(ctx: &Ctx, dataset_id: &str, rows: Vec<Value>, saved: bool, problem: O
 
 /// The dataset and its schema as served now (annotations included).
 async fn schema_of(ctx: &Ctx, dataset_id: &str) -> Result<Schema, Response> {
-    let d = match ctx.app.catalog.dataset(ctx.site.portal.id, dataset_id).await {
-        Ok(d) => d,
-        Err(CatalogError::NotFound(_)) => return Err(ctx.not_found()),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read a dataset");
-            return Err(ctx.error(Code::Internal, "error-500-body"));
-        }
-    };
+    let d = super::metadata::dataset(ctx, dataset_id).await?;
     match ctx.app.catalog.current(&d).await {
         Ok(c) => Ok(c.map(|c| c.version.schema).unwrap_or_default()),
         Err(e) => {

@@ -74,7 +74,8 @@ fn render(
     ctx.render(page)
 }
 
-async fn dataset(ctx: &Ctx, dataset_id: &str) -> Result<portail_store::DatasetRecord, Response> {
+/// The portal's dataset, or the page to answer (404, or 500 with the error logged).
+pub(super) async fn dataset(ctx: &Ctx, dataset_id: &str) -> Result<portail_store::DatasetRecord, Response> {
     match ctx.app.catalog.dataset(ctx.site.portal.id, dataset_id).await {
         Ok(d) => Ok(d),
         Err(CatalogError::NotFound(_)) => Err(ctx.not_found()),

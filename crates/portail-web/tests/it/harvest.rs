@@ -63,7 +63,7 @@ async fn dcat_export_is_what_data_gouv_fr_harvests() {
 }
 
 /// Every triple of a Turtle document, in N-Triples form, or the parse error.
-fn turtle_triples(body: &str) -> Vec<String> {
+pub(crate) fn turtle_triples(body: &str) -> Vec<String> {
     use rio_api::parser::TriplesParser;
     let mut out = vec![];
     rio_turtle::TurtleParser::new(body.as_bytes(), None)

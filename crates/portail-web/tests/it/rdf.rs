@@ -34,15 +34,9 @@ async fn app() -> TestApp {
     app
 }
 
+/// The triples of a Turtle document, as a set (through the harvest tests' parser).
 fn turtle(body: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    rio_turtle::TurtleParser::new(body.as_bytes(), None)
-        .parse_all(&mut |t| -> Result<(), rio_turtle::TurtleError> {
-            out.insert(t.to_string());
-            Ok(())
-        })
-        .unwrap_or_else(|e| panic!("not valid Turtle: {e}\n{body}"));
-    out
+    crate::harvest::turtle_triples(body).into_iter().collect()
 }
 
 fn rdf_xml(body: &str) -> BTreeSet<String> {
