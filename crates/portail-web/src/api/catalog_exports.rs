@@ -245,7 +245,7 @@ fn flat(full: &Value) -> Map<String, Value> {
     out
 }
 
-fn csv(
+pub(crate) fn csv(
     site: &Site,
     page: &[&Entry],
     select: &Option<Vec<portail_odsql::SelectItem>>,
@@ -348,7 +348,7 @@ fn xlsx(
 }
 
 /// A date as RSS writes it (RFC 822/2822, in UTC).
-fn rfc2822(unix_seconds: i64) -> String {
+pub(crate) fn rfc2822(unix_seconds: i64) -> String {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let days = unix_seconds.div_euclid(86_400);
@@ -366,7 +366,7 @@ fn rfc2822(unix_seconds: i64) -> String {
 }
 
 /// The catalog as an RSS 2.0 feed, newest first: one item per dataset, linking to its page.
-fn rss(site: &Site, page: &[&Entry]) -> String {
+pub(crate) fn rss(site: &Site, page: &[&Entry]) -> String {
     let mut entries: Vec<&&Entry> = page.iter().collect();
     entries.sort_by_key(|e| std::cmp::Reverse(e.dataset.modified_at));
     let portal = &site.portal;
@@ -410,7 +410,7 @@ fn distribution_formats(params: &Params) -> Result<Vec<&'static (&'static str, &
     }
 }
 
-fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

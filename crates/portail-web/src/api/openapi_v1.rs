@@ -32,6 +32,11 @@ fn jsonp_or_json(schema: Value, description: &str) -> Value {
     }})
 }
 
+fn with_csv(mut ok: Value) -> Value {
+    ok["content"]["text/csv"] = json!({"schema": {"type": "string"}});
+    ok
+}
+
 /// One v1 operation, answered with GET or a form-encoded POST.
 fn operation(origin: &str, id: &str, summary: &str, params: Vec<Value>, ok: Value) -> Value {
     let mut responses = Map::new();
@@ -59,11 +64,13 @@ pub(crate) fn paths(origin: &str) -> Map<String, Value> {
         operation(
             origin,
             "v1SearchRecords",
-            "Search a dataset's records (v1): `nhits`, `records` and `facet_groups`; `format=geojson` gives a FeatureCollection.",
-            with(&[CONTEXT, &["v1_rows", "v1_start", "v1_sort", "v1_fields", "v1_facet", "v1_disjunctive", "v1_format"]]),
-            json!({"description": "Records, or a GeoJSON FeatureCollection.", "content": {
+            "Search a dataset's records (v1): `nhits`, `records` and `facet_groups`; `format=geojson` gives a FeatureCollection, `rss` and `atom` a feed of the page's records.",
+            with(&[CONTEXT, &["v1_rows", "v1_start", "v1_sort", "v1_fields", "v1_facet", "v1_disjunctive", "v1_search_format"]]),
+            json!({"description": "Records, a GeoJSON FeatureCollection, or a feed.", "content": {
                 "application/json": {"schema": {"oneOf": [reference("schemas", "v1_records"), reference("schemas", "v1_feature_collection")]}},
                 "application/javascript": {"schema": {"type": "string"}},
+                "application/rss+xml": {"schema": {"type": "string", "description": "RSS 2.0, one item per record."}},
+                "application/atom+xml": {"schema": {"type": "string", "description": "Atom, one entry per record."}},
             }}),
         ),
     );
@@ -95,11 +102,23 @@ pub(crate) fn paths(origin: &str) -> Map<String, Value> {
             origin,
             "v1Analyze",
             "Series over an x axis (a field; dates by `precision` or `periodic`).",
-            with(&[CONTEXT, SERIES, &["v1_x", "v1_precision", "v1_periodic", "v1_analyze_sort", "v1_maxpoints"]]),
-            jsonp_or_json(
+            with(&[
+                CONTEXT,
+                SERIES,
+                &[
+                    "v1_x",
+                    "v1_precision",
+                    "v1_periodic",
+                    "v1_analyze_sort",
+                    "v1_maxpoints",
+                    "v1_analyze_format",
+                    "v1_csv_separator",
+                ],
+            ]),
+            with_csv(jsonp_or_json(
                 json!({"type": "array", "items": {"type": "object", "required": ["x"]}}),
-                "One object per x value.",
-            ),
+                "One object per x value (a CSV row with `format=csv`).",
+            )),
         ),
     );
     p.insert(
@@ -171,9 +190,17 @@ pub(crate) fn paths(origin: &str) -> Map<String, Value> {
                 "v1_lang",
                 "v1_callback",
                 "v1_source",
-                "v1_format",
+                "v1_catalog_format",
+                "v1_csv_separator",
             ]),
-            body("v1_datasets", "Datasets."),
+            {
+                let mut ok = with_csv(body(
+                    "v1_datasets",
+                    "Datasets (a CSV row or an RSS item each with `format=csv` or `rss`).",
+                ));
+                ok["content"]["application/rss+xml"] = json!({"schema": {"type": "string"}});
+                ok
+            },
         ),
     );
     p.insert(
@@ -239,10 +266,30 @@ pub(crate) fn parameters() -> Map<String, Value> {
     add("v1_source", query("source", "Sent by ods-widgets; ignored.", text.clone()));
     add(
         "v1_format",
+        query("format", "`json` (default) or `jsonp`.", json!({"type": "string", "enum": ["json", "jsonp"]})),
+    );
+    add(
+        "v1_search_format",
         query(
             "format",
-            "`json` (default), `jsonp`, or `geojson` for records.",
-            json!({"type": "string", "enum": ["json", "jsonp", "geojson", "geojsonp"]}),
+            "`json` (default), `jsonp`, `geojson`, `geojsonp`, or a feed of the page's records: `rss`, `atom`.",
+            json!({"type": "string", "enum": ["json", "jsonp", "geojson", "geojsonp", "rss", "atom"]}),
+        ),
+    );
+    add(
+        "v1_catalog_format",
+        query(
+            "format",
+            "`json` (default), `jsonp`, `csv` (the catalog export's columns) or `rss`.",
+            json!({"type": "string", "enum": ["json", "jsonp", "csv", "rss"]}),
+        ),
+    );
+    add(
+        "v1_analyze_format",
+        query(
+            "format",
+            "`json` (default), `jsonp` or `csv`.",
+            json!({"type": "string", "enum": ["json", "jsonp", "csv"]}),
         ),
     );
     add(

@@ -386,3 +386,79 @@ async fn v2_1_takes_qv1_from_widgets() {
     let (status, v, _) = json(&app, ALPHA, &format!("{base}/records?qv1=%22open")).await;
     assert_eq!((status, v["error_code"].as_str()), (400, Some("ODSQLError")));
 }
+
+/// The text of every `<tag>` element of an XML document, which must be well-formed.
+fn xml_texts(body: &str, tag: &str) -> Vec<String> {
+    crate::exports::elements(body, tag).into_iter().map(|(_, text)| text).collect()
+}
+
+#[tokio::test]
+async fn v1_records_search_as_rss_and_atom_feeds() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, &format!("{V1_SEARCH}?dataset=equipements&format=rss&rows=3&sort=-id")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("application/rss+xml; charset=utf-8"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    // The channel's title, then one item per record of the page, named by its first text value.
+    assert_eq!(xml_texts(&r.body, "title"), ["equipements", "Brantôme", "Saint-Étienne", "L'Haÿ-les-Roses"]);
+    let links = xml_texts(&r.body, "guid");
+    assert_eq!(links.len(), 3);
+    let (status, v, _) = json(&app, ALPHA, links[1].trim_start_matches("http://alpha.test")).await;
+    assert_eq!((status, &v["fields"]["commune"]), (200, &j!("Saint-Étienne")), "the item links to its record: {v}");
+    let descriptions = xml_texts(&r.body, "description");
+    assert!(descriptions[2].contains("Catégorie: Sport\n"), "{descriptions:?}");
+    assert!(descriptions[2].contains("Piscine; bassin \"olympique\""), "text survives escaping: {descriptions:?}");
+    assert_eq!(xml_texts(&r.body, "georss:point"), ["45.36 0.65", "45.43 4.39", "48.78 2.34"]);
+
+    // `fields` and the filters apply; a record without a point has no georss:point.
+    let r = app.get(ALPHA, &format!("{V1_SEARCH}?dataset=equipements&format=atom&q=id:4&fields=id,categorie")).await;
+    assert_eq!(r.header("content-type"), Some("application/atom+xml; charset=utf-8"));
+    assert!(r.body.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""), "{}", r.body);
+    assert_eq!(xml_texts(&r.body, "title"), ["equipements", "Santé"]);
+    assert_eq!(xml_texts(&r.body, "content"), ["id: 4\nCatégorie: Santé"]);
+    assert_eq!(xml_texts(&r.body, "updated").len(), 2, "the feed's and the entry's");
+    assert!(xml_texts(&r.body, "georss:point").is_empty());
+
+    let (status, v, _) = json(&app, ALPHA, &format!("{V1_SEARCH}?dataset=equipements&format=xml")).await;
+    assert_eq!(status, 400);
+    assert!(v["error"].as_str().unwrap().contains("rss, atom"), "{v}");
+    // A restricted dataset is no more visible as a feed.
+    let r = app.get(ALPHA, &format!("{V1_SEARCH}?dataset=interne&format=rss")).await;
+    assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn v1_dataset_search_as_csv_and_rss_and_analyze_as_csv() {
+    let app = with_datasets().await;
+    let r = app.get(ALPHA, "/api/datasets/1.0/search/?format=csv&sort=-datasetid").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+    let lines: Vec<&str> = r.body.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("dataset_id;title;"), "{lines:?}");
+    let ids: Vec<&str> = lines[1..].iter().map(|l| l.split(';').next().unwrap()).collect();
+    assert_eq!(ids, ["budget", "equipements"], "visible datasets, in the search's order");
+    let r = app.get(ALPHA, "/api/datasets/1.0/search/?format=csv&csv_separator=,&rows=1&q=equipements").await;
+    assert!(r.body.trim_start_matches('\u{feff}').starts_with("dataset_id,title,"), "{}", r.body);
+    assert_eq!(r.body.lines().count(), 2);
+    let r = app.get(ALPHA, "/api/datasets/1.0/search/?format=rss").await;
+    assert_eq!(r.header("content-type"), Some("application/rss+xml; charset=utf-8"));
+    let links = xml_texts(&r.body, "link");
+    assert_eq!(links.len(), 3, "the channel's and one per dataset: {links:?}");
+    assert!(links.iter().any(|l| l.ends_with("/explore/dataset/equipements/")), "{links:?}");
+    let (status, _, _) = json(&app, ALPHA, "/api/datasets/1.0/search/?format=pdf").await;
+    assert_eq!(status, 400);
+
+    let base = "/api/records/1.0/analyze/?dataset=equipements";
+    let r = app
+        .get(ALPHA, &format!("{base}&x=categorie&y.n.func=COUNT&y.cap.func=SUM&y.cap.expr=capacite&format=csv"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(r.body, "x;n;cap\r\nCulture;1;45000\r\nSanté;1;\r\nSport;1;0\r\nÉducation;1;120\r\n");
+    let r = app
+        .get(ALPHA, &format!("{base}&x=date_d_ouverture&precision=month&y.n.func=COUNT&format=csv&csv_separator=,"))
+        .await;
+    assert_eq!(r.body.lines().take(2).collect::<Vec<_>>(), ["year,month,n", "2015,3,1"], "{}", r.body);
+    let (status, v, _) = json(&app, ALPHA, &format!("{base}&x=categorie&format=csv&csv_separator=x")).await;
+    assert_eq!(status, 400, "{v}");
+}

@@ -123,7 +123,7 @@ fn attributes(e: &quick_xml::events::BytesStart) -> Vec<(String, String)> {
 
 /// Elements named `tag` in an XML document, with their attributes and text, parsed with
 /// quick-xml (which fails on malformed XML).
-fn elements(xml: &str, tag: &str) -> Vec<(Vec<(String, String)>, String)> {
+pub(crate) fn elements(xml: &str, tag: &str) -> Vec<(Vec<(String, String)>, String)> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut found = vec![];

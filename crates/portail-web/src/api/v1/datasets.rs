@@ -3,12 +3,13 @@
 
 use super::{respond, v1_error, V1Request};
 use crate::api::catalog::{list_or_null, matching_entries, text_or_null, visible_one, with_attachments, Entry};
-use crate::api::catalog_exports::facet_group;
+use crate::api::catalog_exports::{self, facet_group};
 use crate::api::params::Params;
 use crate::api::ApiError;
 use crate::tenant::Site;
 use axum::extract::Path;
-use axum::response::Response;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use portail_core::time::iso_utc;
 use portail_odsql::V1Field;
 use serde_json::{json, Value};
@@ -91,6 +92,12 @@ pub async fn search(req: V1Request) -> Response {
     let V1Request { app, site, identity, params } = &req;
     let run = async {
         let (rows, start) = params.page()?;
+        let format = params.one("format").unwrap_or("json");
+        if !matches!(format, "json" | "jsonp" | "csv" | "rss") {
+            return Err(ApiError::parameter(format!(
+                "Unsupported format: {format} (available: json, jsonp, csv, rss)"
+            )));
+        }
         // A v1 catalog query is a v2.1 one: `q` becomes `where`, `refine.f=v` becomes `refine=f:v`.
         let mut pairs = vec![];
         for q in params.all("q") {
@@ -118,6 +125,9 @@ pub async fn search(req: V1Request) -> Response {
         let query = with_refines(None);
         let matching = matching_entries(app, site, identity, &query).await?;
         let mut shown: Vec<Entry> = matching.iter().skip(start as usize).take(rows as usize).cloned().collect();
+        if format == "csv" || format == "rss" {
+            return catalog_page(site, &shown, format, params.raw("csv_separator").unwrap_or(";"));
+        }
         with_attachments(app, &mut shown).await?;
         let datasets: Vec<Value> = shown.iter().map(|e| v1_dataset(site, e)).collect();
         let mut parameters = json!({"timezone": "UTC", "rows": rows, "start": start, "format": "json"});
@@ -154,6 +164,24 @@ pub async fn search(req: V1Request) -> Response {
         Ok(respond(params, &body))
     };
     run.await.unwrap_or_else(v1_error)
+}
+
+/// A page of the catalog search as the catalog export of that format writes it.
+fn catalog_page(site: &Site, shown: &[Entry], format: &str, separator: &str) -> Result<Response, ApiError> {
+    let page: Vec<&Entry> = shown.iter().collect();
+    if !matches!(separator, ";" | "," | "\t" | "|") {
+        return Err(ApiError::parameter(format!("Unsupported csv_separator: {separator}")));
+    }
+    let (body, content_type) = if format == "csv" {
+        let params = Params::from_pairs(vec![("delimiter".to_owned(), separator.to_owned())]);
+        (catalog_exports::csv(site, &page, &None, &params)?, "text/csv; charset=utf-8")
+    } else {
+        (catalog_exports::rss(site, &page), "application/rss+xml; charset=utf-8")
+    };
+    let mut r = body.into_response();
+    crate::api::api_headers(&mut r);
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(r)
 }
 
 pub async fn lookup(Path(dataset_id): Path<String>, req: V1Request) -> Response {

@@ -6,6 +6,7 @@
 //! then runs through the same query engine as v2.1.
 
 mod datasets;
+mod feeds;
 mod geo;
 mod records;
 mod series;

@@ -160,10 +160,24 @@ async fn search_inner(req: &V1Request) -> Result<Response, ApiError> {
         timezone: timezone(params.one("timezone"))?,
         ..Default::default()
     };
+    let format = params.one("format").unwrap_or("json");
+    let feed = match format {
+        "json" | "jsonp" | "geojson" | "geojsonp" => None,
+        "rss" => Some(super::feeds::Feed::Rss),
+        "atom" => Some(super::feeds::Feed::Atom),
+        other => {
+            return Err(ApiError::parameter(format!(
+                "Unsupported format: {other} (available: json, jsonp, geojson, geojsonp, rss, atom)"
+            )))
+        }
+    };
     let page = run_records(&current, &query).await?;
     let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
     let records: Vec<Value> = page.results.into_iter().map(|r| v1_record(&current, &dataset_id, r, &keep)).collect();
-    let body = if params.one("format").is_some_and(|f| f.starts_with("geojson")) {
+    if let Some(feed) = feed {
+        return Ok(super::feeds::records_feed(feed, &req.site, &current, &records));
+    }
+    let body = if format.starts_with("geojson") {
         let features: Vec<Value> = records
             .iter()
             .map(|r| json!({"type": "Feature", "geometry": r.get("geometry").cloned().unwrap_or(Value::Null), "properties": r["fields"]}))
@@ -298,6 +312,14 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
     let params = &req.params;
     let current = req.dataset().await?;
     let schema = &current.version.schema;
+    let csv_separator = match params.one("format").unwrap_or("json") {
+        "json" | "jsonp" => None,
+        "csv" => match params.raw("csv_separator").unwrap_or(";") {
+            sep @ (";" | "," | "\t" | "|") => Some(sep.to_owned()),
+            other => return Err(ApiError::parameter(format!("Unsupported csv_separator: {other}"))),
+        },
+        other => return Err(ApiError::parameter(format!("Unsupported format: {other} (available: json, jsonp, csv)"))),
+    };
     let x_name = params.one("x").ok_or_else(|| ApiError::parameter("Missing x parameter"))?;
     let x = schema.field(x_name).ok_or_else(|| ApiError::parameter(schema.unknown_field(x_name)))?;
     let quoted = format!("`{}`", x.name);
@@ -382,6 +404,14 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
         .collect();
     for serie in series.iter().filter(|s| s.cumulative) {
         super::series::accumulate(&mut points, &serie.name);
+    }
+    if let Some(sep) = csv_separator {
+        let mut columns: Vec<&str> = x_keys.iter().map(|(_, part)| part.as_str()).collect();
+        if columns == [""] {
+            columns = vec!["x"];
+        }
+        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+        return Ok(super::series::csv(&points, &columns, &names, &sep));
     }
     let points: Vec<Value> = points.into_iter().map(Value::Object).collect();
     Ok(respond(params, &Value::Array(points)))
