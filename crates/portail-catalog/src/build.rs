@@ -86,6 +86,8 @@ pub struct BuildJob {
     pub file: PathBuf,
     pub source: SourceOptions,
     pub overrides: BTreeMap<String, FieldOverride>,
+    /// Fields with the `id` annotation.
+    pub id_fields: Vec<String>,
     pub index_memory: usize,
     pub progress: Progress,
 }
@@ -190,6 +192,7 @@ impl BuildJob {
         let options = ImportOptions {
             source: self.source.clone(),
             overrides: self.overrides.clone(),
+            id_fields: self.id_fields.clone(),
             ..ImportOptions::default()
         };
         let progress = self.progress.clone();

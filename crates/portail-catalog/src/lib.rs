@@ -264,6 +264,7 @@ impl Catalog {
             file: file.to_owned(),
             source: source.clone(),
             overrides: dataset.overrides.clone(),
+            id_fields: dataset.metas.id_fields(),
             index_memory: self.index_memory,
             progress,
         };

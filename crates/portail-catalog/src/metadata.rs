@@ -204,6 +204,15 @@ impl Catalog {
         }
         metas.facets = schema.fields.iter().map(|f| f.name.clone()).filter(|n| metas.facets.contains(n)).collect();
         self.store.set_dataset_metadata(&dataset.uid, &dataset.title, &dataset.description, &metas, now()).await?;
+        // Record ids come from the `id` fields: a new set of them means new ids, so the data is
+        // rebuilt; if that fails, the previous annotations stay with the previous data.
+        if metas.id_fields() != dataset.metas.id_fields() && !schema.fields.is_empty() {
+            if let Err(e) = self.reprocess(portal_id, dataset_id, crate::no_progress()).await {
+                let (title, description) = (&dataset.title, &dataset.description);
+                self.store.set_dataset_metadata(&dataset.uid, title, description, &dataset.metas, now()).await?;
+                return Err(e);
+            }
+        }
         self.dataset(portal_id, dataset_id).await
     }
 }

@@ -119,13 +119,14 @@ pub enum DatasetCommand {
         #[arg(long = "label", value_name = "FIELD=LABEL")]
         labels: Vec<String>,
     },
-    /// Show the fields' annotations; with --set, change them (nothing is re-processed)
+    /// Show the fields' annotations; with --set, change them (the data is re-processed only when
+    /// the id fields change)
     Annotate {
         #[arg(long)]
         portal: String,
         id: String,
-        /// FIELD.ANNOTATION=VALUE, an empty value to remove it; annotations: facet, disjunctive
-        /// (true/false), facetsort (-count, count, alphanum, -alphanum, num, -num), multivalued and
+        /// FIELD.ANNOTATION=VALUE, an empty value to remove it; annotations: facet, disjunctive,
+        /// id (the field makes the record id), sortable (true/false), facetsort (-count, count, alphanum, -alphanum, num, -num), multivalued and
         /// hierarchical (a separator character), unit, decimals, timeserie_precision; repeatable
         #[arg(long = "set", value_name = "FIELD.ANNOTATION=VALUE")]
         set: Vec<String>,
@@ -151,6 +152,8 @@ fn set_annotation(a: &mut portail_core::Annotations, name: &str, value: &str) ->
     match name {
         "facet" => a.facet = flag(value)?,
         "disjunctive" => a.disjunctive = flag(value)?,
+        "id" => a.id = flag(value)?,
+        "sortable" => a.sortable = flag(value)?,
         "facetsort" => a.facetsort = text(value),
         "multivalued" => a.multivalued = separator(value)?,
         "hierarchical" => a.hierarchical = separator(value)?,

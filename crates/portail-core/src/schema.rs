@@ -128,6 +128,14 @@ pub struct Annotations {
     /// Decimals a number is displayed with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decimals: Option<u8>,
+    /// The field is part of the record id ("Unique ID"): the ids hash only such fields, and a
+    /// later row with the same id replaces an earlier one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub id: bool,
+    /// The publisher marked the text field sortable. Every field sorts in portail; the
+    /// annotation is kept and shown for clients that read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sortable: bool,
 }
 
 /// Facet orders a `facetsort` annotation may name.
@@ -178,6 +186,12 @@ impl Annotations {
                 return Err(format!("unit: `{unit}` is not a short unit (1 to 20 characters)"));
             }
         }
+        if self.sortable && !text {
+            return Err("sortable: only text fields take it (every other type sorts)".into());
+        }
+        if self.id && field_type == FieldType::GeoShape {
+            return Err("id: a shape cannot be part of the record id".into());
+        }
         if self.decimals.is_some_and(|d| d > 10) {
             return Err("decimals: at most 10".into());
         }
@@ -211,6 +225,8 @@ impl Annotations {
             self.timeserie_precision.as_ref().map(text).map(|a| ("timeserie_precision", a)),
             self.unit.as_ref().map(text).map(|a| ("unit", a)),
             self.decimals.map(|d| ("decimals", vec![serde_json::Value::from(d)])),
+            self.id.then(Vec::new).map(|a| ("id", a)),
+            self.sortable.then(Vec::new).map(|a| ("sortable", a)),
         ]
         .into_iter()
         .flatten()

@@ -8,6 +8,7 @@
 mod error;
 pub mod infer;
 pub mod source;
+mod unique;
 pub mod values;
 mod writer;
 
@@ -31,11 +32,19 @@ pub struct ImportOptions {
     pub overrides: BTreeMap<String, FieldOverride>,
     /// Rows per Arrow batch handed to the callback and the Parquet writer.
     pub batch_rows: usize,
+    /// Fields with the `id` annotation, by name: the record ids hash only them, and a later
+    /// row with the same id replaces an earlier one. Empty: ids hash every cell.
+    pub id_fields: Vec<String>,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { source: SourceOptions::default(), overrides: BTreeMap::new(), batch_rows: 16 * 1024 }
+        ImportOptions {
+            source: SourceOptions::default(),
+            overrides: BTreeMap::new(),
+            batch_rows: 16 * 1024,
+            id_fields: vec![],
+        }
     }
 }
 
@@ -92,14 +101,27 @@ pub fn import(
     let mut source = source::open(path, &options.source)?;
 
     // Pass 1: shape and types. Invalid UTF-8 past the sample restarts it as Windows-1252.
-    let (columns, shape, rows) = loop {
-        match first_pass(source.as_mut()) {
+    let (columns, shape, rows, duplicates) = loop {
+        match first_pass(source.as_mut(), &options.id_fields) {
             Err(IngestError::NotUtf8 { .. }) if source.fall_back_encoding()? => continue,
             other => break other?,
         }
     };
     let headers = source.headers().to_vec();
     let mut warnings = vec![];
+    let names = field_names(&headers);
+    for missing in options.id_fields.iter().filter(|f| !names.contains(f)) {
+        warnings.push(format!("the id field `{missing}` is not in the file"));
+    }
+    let id_cells = id_cells(&headers, &options.id_fields);
+    if let (Some(cells), true) = (&id_cells, duplicates.count > 0) {
+        let fields: Vec<&str> = cells.iter().map(|&c| names[c].as_str()).collect();
+        warnings.push(format!(
+            "{} row(s) replaced by a later row with the same id ({})",
+            duplicates.count,
+            fields.join(", ")
+        ));
+    }
     if shape.count > 0 {
         if !options.source.lenient {
             return Err(IngestError::Ragged { file, expected: shape.expected, count: shape.count, lines: shape.lines });
@@ -125,10 +147,15 @@ pub fn import(
         }
     }
     // Pass 2: convert and write.
-    let mut writer = writer::DatasetWriter::create(parquet_out, &schema, &plans, options.batch_rows)?;
+    let mut writer = writer::DatasetWriter::create(parquet_out, &schema, &plans, options.batch_rows, id_cells)?;
     let width = headers.len();
     let mut done = 0u64;
+    let mut row_index = 0u64;
     let written = source.scan(&mut |pos, cells| {
+        row_index += 1;
+        if duplicates.is_superseded(row_index - 1) {
+            return Ok(());
+        }
         let padded: Vec<&str>;
         let row: &[&str] = if cells.len() == width {
             cells
@@ -157,12 +184,26 @@ pub fn import(
     Ok(ImportReport { schema, rows: done, encoding: source.encoding().map(str::to_owned), warnings })
 }
 
-fn first_pass(source: &mut dyn source::RowSource) -> Result<(Vec<ColumnInference>, ShapeCheck, u64), IngestError> {
+/// The cells of the `id` fields in the file's order; `None` when none of them is in the file.
+fn id_cells(headers: &[String], id_fields: &[String]) -> Option<Vec<usize>> {
+    let names = field_names(headers);
+    let cells: Vec<usize> = (0..names.len()).filter(|&i| id_fields.contains(&names[i])).collect();
+    (!cells.is_empty()).then_some(cells)
+}
+
+type FirstPass = (Vec<ColumnInference>, ShapeCheck, u64, unique::Duplicates);
+
+fn first_pass(source: &mut dyn source::RowSource, id_fields: &[String]) -> Result<FirstPass, IngestError> {
     let width = source.headers().len();
     let mut columns = vec![ColumnInference::default(); width];
     let mut shape = ShapeCheck { expected: width, count: 0, lines: vec![] };
     let mut rows = 0u64;
+    let id_cells = id_cells(source.headers(), id_fields);
+    let mut duplicates = unique::Duplicates::default();
     source.scan(&mut |pos, cells| {
+        if let Some(picked) = &id_cells {
+            duplicates.observe(rows, unique::record_id(cells, Some(picked)));
+        }
         rows += 1;
         shape.observe(pos, cells.len());
         for (col, cell) in columns.iter_mut().zip(cells) {
@@ -170,7 +211,7 @@ fn first_pass(source: &mut dyn source::RowSource) -> Result<(Vec<ColumnInference
         }
         Ok(())
     })?;
-    Ok((columns, shape, rows))
+    Ok((columns, shape, rows, duplicates))
 }
 
 /// Field names, labels and types from the header, the inference and the publisher's overrides.

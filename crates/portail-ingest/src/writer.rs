@@ -19,7 +19,6 @@ use parquet::basic::{Compression, Encoding};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use portail_core::{FieldType, Schema};
-use sha1::{Digest, Sha1};
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -158,6 +157,8 @@ pub(crate) struct DatasetWriter {
     columns: Vec<Column>,
     row_ids: Int64Builder,
     record_ids: StringBuilder,
+    /// The cells of the fields with the `id` annotation; `None`: every cell makes the id.
+    id_cells: Option<Vec<usize>>,
     pending: usize,
     batch_rows: usize,
     next_row: i64,
@@ -176,6 +177,7 @@ impl DatasetWriter {
         schema: &Schema,
         plans: &[ColumnPlan],
         batch_rows: usize,
+        id_cells: Option<Vec<usize>>,
     ) -> Result<DatasetWriter, IngestError> {
         let label = path.display().to_string();
         let arrow = arrow_schema(schema);
@@ -201,6 +203,7 @@ impl DatasetWriter {
             arrow,
             row_ids: Int64Builder::with_capacity(batch_rows),
             record_ids: StringBuilder::with_capacity(batch_rows, batch_rows * 40),
+            id_cells,
             pending: 0,
             batch_rows,
             next_row: 1,
@@ -227,20 +230,7 @@ impl DatasetWriter {
                 entry.1.get_or_insert(pos);
             }
         }
-        let mut hasher = Sha1::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                hasher.update([0x1f]);
-            }
-            hasher.update(cell.as_bytes());
-        }
-        let digest = hasher.finalize();
-        let mut hex = [0u8; 40];
-        for (i, b) in digest.iter().enumerate() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            hex[2 * i] = HEX[usize::from(b >> 4)];
-            hex[2 * i + 1] = HEX[usize::from(b & 15)];
-        }
+        let hex = crate::unique::hex(&crate::unique::record_id(cells, self.id_cells.as_deref()));
         self.record_ids.append_value(std::str::from_utf8(&hex).unwrap_or_default());
         self.row_ids.append_value(self.next_row);
         self.next_row += 1;

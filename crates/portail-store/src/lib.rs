@@ -96,6 +96,11 @@ pub struct DatasetMetas {
 }
 
 impl DatasetMetas {
+    /// The fields the publisher made part of the record id.
+    pub fn id_fields(&self) -> Vec<String> {
+        self.fields.iter().filter(|(_, a)| a.id).map(|(name, _)| name.clone()).collect()
+    }
+
     /// `schema` with this metadata's annotations on its fields.
     pub fn annotate(&self, schema: &mut portail_core::Schema) {
         for f in &mut schema.fields {

@@ -1,8 +1,9 @@
 //! `/backoffice/datasets/{id}/fields/`: how each field of a dataset is read and counted — the
 //! Opendatasoft field annotations other than `facet` (set on the information page): several
 //! values in one cell, paths of levels, the default order of a facet and whether it is
-//! disjunctive, units, decimals and the precision of dates. Editors and admins change them;
-//! viewers read them. Nothing is re-imported: annotations change how stored values are read.
+//! disjunctive, units, decimals, the precision of dates, the fields that make the record id and
+//! the text fields marked sortable. Editors and admins change them; viewers read them. Only a
+//! change of the id fields rebuilds the data (new ids); the others change how values are read.
 
 use super::datasets::can_edit;
 use crate::context::{query_value, see_other, Ctx};
@@ -26,6 +27,8 @@ struct Sent {
     unit: String,
     decimals: String,
     precision: String,
+    id: bool,
+    sortable: bool,
 }
 
 /// A problem with one field's settings: the message key and the field's label.
@@ -58,6 +61,8 @@ fn annotations(sent: &Sent, field: &portail_core::Field) -> Result<Annotations, 
             "" => None,
             d => Some(d.parse::<u8>().ok().filter(|d| *d <= 10).ok_or("fa-error-decimals")?),
         },
+        id: sent.id,
+        sortable: sent.sortable,
     };
     out.check(field.field_type).map_err(|e| if e.starts_with("unit") { "fa-error-unit" } else { "fa-error-choice" })?;
     Ok(out)
@@ -79,6 +84,8 @@ fn rows(schema: &Schema, sent: Option<&BTreeMap<String, Sent>>) -> Vec<Value> {
                 unit: a.unit.clone().unwrap_or_default(),
                 decimals: a.decimals.map(|d| d.to_string()).unwrap_or_default(),
                 precision: a.timeserie_precision.clone().unwrap_or_default(),
+                id: a.id,
+                sortable: a.sortable,
             };
             let v = sent.and_then(|s| s.get(&f.name)).unwrap_or(&current);
             let number = matches!(f.field_type, FieldType::Int | FieldType::Double);
@@ -94,6 +101,7 @@ fn rows(schema: &Schema, sent: Option<&BTreeMap<String, Sent>>) -> Vec<Value> {
                 "sorts": sorts, "precisions": PRECISIONS,
                 "facetsort": v.facetsort, "disjunctive": v.disjunctive, "multivalued": v.multivalued,
                 "hierarchical": v.hierarchical, "unit": v.unit, "decimals": v.decimals, "precision": v.precision,
+                "id": v.id, "sortable": v.sortable,
             })
         })
         .collect()
@@ -155,6 +163,8 @@ fn sent(body: &[u8]) -> BTreeMap<String, Sent> {
             "unit" => s.unit = value,
             "decimals" => s.decimals = value,
             "precision" => s.precision = value,
+            "id" => s.id = true,
+            "sortable" => s.sortable = true,
             _ => {}
         }
     }

@@ -272,10 +272,16 @@ async fn editors_set_annotations_in_the_back_office() {
     assert!(html.contains("name=\"activites.multivalued\""), "text fields offer separators");
     assert!(!html.contains("name=\"adherents.multivalued\""), "numbers do not");
     assert!(html.contains("name=\"adherents.unit\"") && html.contains("name=\"creation.precision\""));
+    assert!(html.contains("name=\"nom.sortable\"") && !html.contains("name=\"adherents.sortable\""));
     let token = page.form_token().unwrap();
+    let first_id = |v: Value| v["results"][0]["_id"].as_str().unwrap().to_owned();
+    let records = format!("{DS}/records?select=_id&order_by=nom&limit=1");
+    let id_before = first_id(json(&app, ALPHA, &records).await.1);
 
     let form = [
         ("csrfmiddlewaretoken", token.as_str()),
+        ("nom.id", "on"),
+        ("nom.sortable", "on"),
         ("activites.multivalued", ","),
         ("activites.disjunctive", "on"),
         ("activites.facetsort", "alphanum"),
@@ -296,6 +302,8 @@ async fn editors_set_annotations_in_the_back_office() {
     assert_eq!(by_name("territoire"), j!({"hierarchical": ["/"]}));
     assert_eq!(by_name("adherents"), j!({"unit": ["personnes"]}));
     assert_eq!(by_name("creation"), j!({"timeserie_precision": ["year"]}));
+    assert_eq!(by_name("nom"), j!({"id": [], "sortable": []}));
+    assert_ne!(first_id(json(&app, ALPHA, &records).await.1), id_before, "the ids now come from `nom` alone");
     let again = editor.get(FIELDS).await.text();
     assert!(again.contains("name=\"activites.multivalued\" value=\",\""), "the form shows what is set");
 
@@ -421,4 +429,79 @@ async fn grouping_by_a_multivalued_field_makes_one_group_per_value() {
         .await
         .body;
     assert_eq!(csv, "activites;n\nJeunesse;3\nCulture;2\n");
+}
+
+async fn import_equipments(app: &TestApp, dir: &Path, text: &str) -> portail_catalog::ImportOutcome {
+    let file = dir.join("lieux.csv");
+    std::fs::write(&file, text).unwrap();
+    let req = ImportRequest {
+        portal_id: 1,
+        dataset_id: Some("lieux".into()),
+        title: None,
+        file,
+        source: SourceOptions::default(),
+        publish: true,
+    };
+    app.state.catalog.import(req, no_progress()).await.unwrap()
+}
+
+/// `(code, nom, _id)` of every record, by code.
+async fn lieux(app: &TestApp) -> Vec<(String, String, String)> {
+    let (status, v, _) =
+        json(app, ALPHA, "/api/explore/v2.1/catalog/datasets/lieux/records?select=code,nom,_id&order_by=code").await;
+    assert_eq!(status, 200, "{v}");
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (r["code"].as_str().unwrap().into(), r["nom"].as_str().unwrap().into(), r["_id"].as_str().unwrap().into())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn id_fields_make_the_record_ids_and_a_later_row_replaces_an_earlier_one() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = "code;nom;places\nA1;École;10\nB2;Gymnase;20\nA1;École Jules-Ferry;12\n";
+    import_equipments(&app, dir.path(), first).await;
+    let before = lieux(&app).await;
+    assert_eq!(before.len(), 3, "without an id field every row is a record");
+
+    // Making `code` the id rebuilds the data: one record per code, the last row kept.
+    let changes: BTreeMap<String, Annotations> =
+        [("code".to_owned(), Annotations { id: true, ..Default::default() })].into();
+    app.state.catalog.set_annotations(1, "lieux", &changes).await.unwrap();
+    let after = lieux(&app).await;
+    let names: Vec<(&str, &str)> = after.iter().map(|(c, n, _)| (c.as_str(), n.as_str())).collect();
+    assert_eq!(names, [("A1", "École Jules-Ferry"), ("B2", "Gymnase")]);
+    assert!(after.iter().all(|(_, _, id)| id.len() == 40 && !before.iter().any(|(_, _, b)| b == id)));
+    let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/lieux").await;
+    let code = v["fields"].as_array().unwrap().iter().find(|f| f["name"] == "code").unwrap();
+    assert_eq!(code["annotations"], j!({"id": []}), "{v}");
+
+    // A new file: the ids follow the codes, whatever else changed, and the import says what it replaced.
+    let outcome = import_equipments(
+        &app,
+        dir.path(),
+        "code;nom;places\nB2;Gymnase municipal;25\nC3;Stade;500\nC3;Stade Delaune;600\n",
+    )
+    .await;
+    assert!(
+        outcome.warnings.iter().any(|w| w.contains("1 row(s) replaced by a later row with the same id (code)")),
+        "{:?}",
+        outcome.warnings
+    );
+    let renewed = lieux(&app).await;
+    assert_eq!(renewed.len(), 2);
+    assert_eq!(renewed[0].2, after[1].2, "B2 keeps its record id");
+    let (status, v, _) =
+        json(&app, ALPHA, &format!("/api/explore/v2.1/catalog/datasets/lieux/records/{}", after[1].2)).await;
+    assert_eq!((status, &v["nom"]), (200, &j!("Gymnase municipal")), "{v}");
+
+    // The id annotation goes again: every row is a record again.
+    let changes: BTreeMap<String, Annotations> = [("code".to_owned(), Annotations::default())].into();
+    app.state.catalog.set_annotations(1, "lieux", &changes).await.unwrap();
+    assert_eq!(lieux(&app).await.len(), 3);
 }
