@@ -75,7 +75,15 @@ pub async fn identify(State(app): State<AppState>, mut req: Request, next: Next)
             Some(KeyAccess::PublicOnly) => {}
             None => {
                 let error = crate::api::ApiError::new(portail_core::Code::InvalidApiKey, "Invalid API key.");
-                return axum::response::IntoResponse::into_response(error);
+                // v1 and the front-office download answer in v1's `{"error": …}`, which their
+                // clients (odsclient, ods-widgets) read.
+                let path = req.uri().path();
+                let v1 = crate::csrf::READ_ONLY_POST_PREFIXES.iter().any(|p| path.starts_with(p))
+                    || path.starts_with("/explore/");
+                return match v1 {
+                    true => crate::api::v1::v1_error(error),
+                    false => axum::response::IntoResponse::into_response(error),
+                };
             }
         }
     }

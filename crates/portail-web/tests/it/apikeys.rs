@@ -55,6 +55,13 @@ async fn a_key_reads_what_its_owner_may_read_on_its_portal_only() {
         assert_eq!(v["error_code"], "InvalidAPIKey");
         assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     }
+    // v1 and the front-office download refuse it in v1's format, which their clients read.
+    for path in ["/api/records/1.0/search/?dataset=interne", "/explore/dataset/interne/download/?format=csv"] {
+        let r = app.get(ALPHA, &format!("{path}&apikey=nope")).await;
+        assert_eq!(r.status, 401, "{path}");
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v, serde_json::json!({"error": "Invalid API key."}), "{path}");
+    }
     // An empty key is no key (widgets send `apikey=` when they have none).
     assert_eq!(app.get(ALPHA, &format!("{RESTRICTED}?apikey=")).await.status, 404);
     assert_eq!(app.get(ALPHA, "/api/explore/v2.1/catalog/datasets?apikey=").await.status, 200);
