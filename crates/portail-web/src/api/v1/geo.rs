@@ -2,6 +2,7 @@
 //! optional series), `geopreview` (the geometries of the first records) and `geopolygon` (records
 //! grouped by shape, for choropleth maps).
 
+use super::merge::{merge, Cluster};
 use super::series::{series, Serie};
 use super::{context, geo_field, respond, v1_error, V1Params, V1Request};
 use crate::api::params::timezone;
@@ -56,7 +57,8 @@ fn range(values: impl Iterator<Item = Value>) -> Value {
 
 /// `geocluster`: the matching points grouped in cells of `clusterdistance` pixels at zoom
 /// `clusterprecision`, each cluster at the centroid of its points (`[lat, lon]`), with its count,
-/// its series and, in `polygon` mode, the convex hull of its points as GeoJSON.
+/// its series and, in `polygon` mode, the convex hull of its points as GeoJSON; clusters closer
+/// than `clusterdistance` pixels are then merged (`merge.rs`).
 pub async fn geocluster(req: V1Request) -> Response {
     geocluster_inner(&req).await.unwrap_or_else(v1_error)
 }
@@ -81,7 +83,7 @@ async fn geocluster_inner(req: &V1Request) -> Result<Response, ApiError> {
     if polygons {
         select.push(format!("envelope({field}) as hull"));
     }
-    select.extend(series.iter().enumerate().map(|(i, s)| s.select(i)));
+    select.extend(series.iter().enumerate().flat_map(|(i, s)| s.part_selects(i)));
     let wheres = located(params, schema, &field)?;
     let select = select.join(", ");
     let query = RecordsRequest {
@@ -105,32 +107,39 @@ async fn geocluster_inner(req: &V1Request) -> Result<Response, ApiError> {
         let (ka, kb) = (key(a), key(b));
         kb.0.cmp(&ka.0).then(ka.1.total_cmp(&kb.1)).then(ka.2.total_cmp(&kb.2))
     });
-    let clusters: Vec<Value> = page
+    let cells: Vec<Cluster> = page
         .results
         .iter()
         .map(|row| {
-            let centre = &row["c"]["cluster_centroid"];
+            let (count, lat, lon) = key(row);
+            let hull = match polygons {
+                true => row.get("hull").and_then(|h| h.get("geometry")).cloned().unwrap_or(Value::Null),
+                false => Value::Null,
+            };
+            Cluster::new(count, lat, lon, hull, series.iter().enumerate().map(|(i, s)| s.parts(i, row)).collect())
+        })
+        .collect();
+    let merged = merge(cells, zoom, 2.0 * radius);
+    let clusters: Vec<Value> = merged
+        .iter()
+        .map(|c| {
             let mut cluster = Map::new();
-            cluster.insert("cluster_center".into(), json!([centre["lat"], centre["lon"]]));
-            cluster.insert("count".into(), row["n"].clone());
+            cluster.insert("cluster_center".into(), json!([c.lat, c.lon]));
+            cluster.insert("count".into(), json!(c.count));
             let values: Map<String, Value> =
-                series.iter().enumerate().map(|(i, s)| (s.name.clone(), s.value(i, row))).collect();
+                series.iter().enumerate().map(|(i, s)| (s.name.clone(), s.finish(&c.parts[i], c.count))).collect();
             cluster.insert("series".into(), Value::Object(values));
             if polygons {
-                let hull = row.get("hull").and_then(|h| h.get("geometry")).cloned().unwrap_or(Value::Null);
-                cluster.insert("cluster".into(), hull);
+                cluster.insert("cluster".into(), c.hull_geometry());
             }
             Value::Object(cluster)
         })
         .collect();
-    let serie_ranges: Map<String, Value> = series
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.name.clone(), range(page.results.iter().map(|row| s.value(i, row)))))
-        .collect();
+    let serie_ranges: Map<String, Value> =
+        series.iter().map(|s| (s.name.clone(), range(clusters.iter().map(|c| c["series"][&s.name].clone())))).collect();
     let body = json!({
         "clusters": clusters,
-        "count": range(page.results.iter().map(|row| row["n"].clone())),
+        "count": range(clusters.iter().map(|c| c["count"].clone())),
         "series": serie_ranges,
         "clusterprecision": zoom,
     });

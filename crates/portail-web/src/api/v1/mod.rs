@@ -8,6 +8,7 @@
 mod datasets;
 mod feeds;
 mod geo;
+mod merge;
 mod records;
 mod series;
 
