@@ -80,7 +80,7 @@ pub const DEMO_PORTALS: &[DemoPortal] = &[
 ];
 
 /// What kind of source file a demo dataset is made from.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The large one (rows set by `--rows`, 120,000 by default).
     BigFacilities,
@@ -203,6 +203,15 @@ fn demo_information(
     }
 }
 
+/// The events' audiences hold several values (`Familles, Jeunes`) and their themes are paths
+/// (`Culture/Musique`): both are facets, the audience disjunctive.
+fn event_annotations() -> std::collections::BTreeMap<String, portail_core::Annotations> {
+    use portail_core::Annotations;
+    let audience = Annotations { facet: true, disjunctive: true, multivalued: Some(','), ..Default::default() };
+    let theme = Annotations { facet: true, hierarchical: Some('/'), ..Default::default() };
+    [("public".to_owned(), audience), ("thematique".to_owned(), theme)].into()
+}
+
 /// Imports the demo datasets a portal does not have yet, through the ordinary import path.
 pub async fn ensure_datasets(
     catalog: &Catalog,
@@ -231,6 +240,9 @@ pub async fn ensure_datasets(
         let record = catalog.dataset(portal_id, d.id).await?;
         let schema = catalog.current(&record).await?.map(|c| c.version.schema).unwrap_or_default();
         catalog.set_metadata(portal_id, d.id, &demo_information(d, demo, &schema)).await?;
+        if d.kind == Kind::Events {
+            catalog.set_annotations(portal_id, d.id, &event_annotations()).await?;
+        }
         if d.restricted {
             let record = catalog.dataset(portal_id, d.id).await?;
             catalog.store.set_restricted(&record.uid, true, now()).await?;

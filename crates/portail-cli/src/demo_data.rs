@@ -352,28 +352,40 @@ pub fn parks(path: &Path, place: &Place, seed: u64) -> std::io::Result<()> {
 /// Events as a JSON array.
 pub fn events(path: &Path, place: &Place, seed: u64) -> std::io::Result<()> {
     let mut rng = Rng::new(seed);
+    // Each title with its theme, a path of levels (the field is annotated hierarchical).
     let titles = [
-        "Fête de la musique",
-        "Marché de Noël",
-        "Forum des associations",
-        "Journées du patrimoine",
-        "Cinéma en plein air",
-        "Vide-grenier",
-        "Conseil municipal",
-        "Atelier numérique",
-        "Course solidaire",
+        ("Fête de la musique", "Culture/Musique"),
+        ("Marché de Noël", "Vie locale/Marchés"),
+        ("Forum des associations", "Vie locale/Associations"),
+        ("Journées du patrimoine", "Culture/Patrimoine"),
+        ("Cinéma en plein air", "Culture/Cinéma"),
+        ("Vide-grenier", "Vie locale/Marchés"),
+        ("Conseil municipal", "Citoyenneté/Conseil municipal"),
+        ("Atelier numérique", "Éducation/Numérique"),
+        ("Course solidaire", "Sport/Course à pied"),
     ];
+    let publics = ["Tout public", "Familles", "Jeunes", "Seniors"];
     let mut items = vec![];
     for _ in 0..300 {
         let (y, m, d) = date(3287 + rng.below(730) as i64);
+        let (title, theme) = titles[rng.below(titles.len())];
+        // One or two audiences in one cell (the field is annotated multivalued).
+        let first = rng.below(publics.len());
+        let audience = match rng.unit() < 0.4 {
+            true => {
+                format!("{}, {}", publics[first], publics[(first + 1 + rng.below(publics.len() - 1)) % publics.len()])
+            }
+            false => publics[first].to_owned(),
+        };
         items.push(serde_json::json!({
-            "titre": rng.pick(&titles),
+            "titre": title,
+            "thematique": theme,
             "date": format!("{y:04}-{m:02}-{d:02}"),
             "heure": format!("{:02}:{:02}", 9 + rng.below(12), [0, 15, 30, 45][rng.below(4)]),
             "lieu": format!("{}, {}", rng.pick(STREETS), rng.pick(place.towns)),
             "gratuit": rng.unit() < 0.7,
             "places": 20 + rng.below(800),
-            "public": rng.pick(&["Tout public", "Familles", "Jeunes", "Seniors"]),
+            "public": audience,
         }));
     }
     std::fs::write(path, serde_json::to_string_pretty(&items)?)
