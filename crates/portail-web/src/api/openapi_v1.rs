@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 const CONTEXT: &[&str] = &[
     "v1_dataset",
     "v1_q",
+    "v1_q_named",
     "v1_refine",
     "v1_exclude",
     "v1_geofilter_distance",
@@ -179,6 +180,7 @@ pub(crate) fn paths(origin: &str) -> Map<String, Value> {
             "Search the catalog (v1).",
             refs(&[
                 "v1_q",
+                "v1_q_named",
                 "v1_refine",
                 "v1_exclude",
                 "v1_rows",
@@ -239,6 +241,14 @@ pub(crate) fn parameters() -> Map<String, Value> {
         json!({"name": "dataset", "in": "query", "required": true, "description": "The dataset identifier.", "schema": text}),
     );
     add("v1_q", query("q", "v1 query: words, `\"phrases\"`, `AND`/`OR`/`NOT`, `field:value`, `field>=x`, `field:[a TO b]`, `#null(f)`, `#search()`, `#now()`, `#distance()`, `#polygon()`.", text.clone()));
+    add(
+        "v1_q_named",
+        query(
+            "q.<name>",
+            "A further v1 query, ANDed with `q` (one per name; widgets keep one per filter).",
+            text.clone(),
+        ),
+    );
     add(
         "v1_refine",
         query("refine.<field>", "Keep records whose `<field>` has this value (one parameter per field).", text.clone()),

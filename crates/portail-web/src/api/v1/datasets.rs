@@ -100,7 +100,7 @@ pub async fn search(req: V1Request) -> Response {
         }
         // A v1 catalog query is a v2.1 one: `q` becomes `where`, `refine.f=v` becomes `refine=f:v`.
         let mut pairs = vec![];
-        for q in params.all("q") {
+        for q in params.all("q").into_iter().chain(params.prefixed("q.").map(|(_, q)| q)) {
             if let Some(c) =
                 portail_odsql::translate_q(q, &catalog_field).map_err(|e| ApiError::odsql(e.to_string()))?
             {

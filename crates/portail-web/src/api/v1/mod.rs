@@ -250,7 +250,9 @@ fn numbers(s: &str, n: usize, name: &str) -> Result<Vec<f64>, ApiError> {
 
 pub fn context(params: &V1Params, schema: &Schema) -> Result<Context, ApiError> {
     let mut conditions = vec![];
-    for q in params.all("q").into_iter().chain(params.all("qv1")) {
+    // `q.<name>=…` are further named queries (widgets keep one per filter), ANDed with `q`.
+    let named = params.prefixed("q.").map(|(_, q)| q);
+    for q in params.all("q").into_iter().chain(params.all("qv1")).chain(named) {
         let kind = |name: &str| schema.field(name).map(|f| v1_kind(f.field_type));
         match portail_odsql::translate_q(q, &kind) {
             Ok(Some(c)) => conditions.push(c),
