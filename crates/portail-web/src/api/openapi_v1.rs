@@ -66,7 +66,7 @@ pub(crate) fn paths(origin: &str) -> Map<String, Value> {
             origin,
             "v1SearchRecords",
             "Search a dataset's records (v1): `nhits`, `records` and `facet_groups`; `format=geojson` gives a FeatureCollection, `rss` and `atom` a feed of the page's records.",
-            with(&[CONTEXT, &["v1_rows", "v1_start", "v1_sort", "v1_fields", "v1_facet", "v1_disjunctive", "v1_search_format"]]),
+            with(&[CONTEXT, &["v1_rows", "v1_start", "v1_sort", "v1_fields", "v1_facet", "v1_facetsort", "v1_disjunctive", "v1_search_format"]]),
             json!({"description": "Records, a GeoJSON FeatureCollection, or a feed.", "content": {
                 "application/json": {"schema": {"oneOf": [reference("schemas", "v1_records"), reference("schemas", "v1_feature_collection")]}},
                 "application/javascript": {"schema": {"type": "string"}},
@@ -319,6 +319,14 @@ pub(crate) fn parameters() -> Map<String, Value> {
     add(
         "v1_facet",
         json!({"name": "facet", "in": "query", "description": "A facet to count (repeatable).", "schema": {"type": "array", "items": {"type": "string"}}, "explode": true}),
+    );
+    add(
+        "v1_facetsort",
+        query(
+            "facetsort.<facet>",
+            "Order of a facet's values: `count`, `alphanum`, `num`, a leading `-` for descending.",
+            json!({"type": "string", "enum": ["-count", "count", "alphanum", "-alphanum", "num", "-num"]}),
+        ),
     );
     add(
         "v1_download_format",

@@ -91,6 +91,15 @@ async fn facet_groups(current: &Served, params: &V1Params, ctx: &Context) -> Res
         if params.flag(&format!("disjunctive.{name}")) {
             spec.disjunctive = Some(true);
         }
+        // ods-widgets' `facetsort.<facet>`: `-count`, `alphanum`, `-num`…
+        if let Some(sort) = params.one(&format!("facetsort.{name}")) {
+            let bad = || {
+                ApiError::parameter(format!(
+                    "Invalid facetsort.{name}: {sort} (count, alphanum, num, or with a leading - for descending)"
+                ))
+            };
+            spec.sort = Some(crate::api::facets::FacetSort::parse(sort).ok_or_else(bad)?);
+        }
         let wheres =
             if spec.is_disjunctive(&current.version.schema) { ctx.without_refines_of(name) } else { ctx.all() };
         let pick = |prefix: &str| -> Vec<String> {
