@@ -135,6 +135,7 @@ pub fn check(form: &MetadataForm) -> Result<(String, String, DatasetMetas), Meta
         publisher: text("publisher", &form.publisher, MAX_TEXT)?,
         facets: form.facets.iter().map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect(),
         fields: BTreeMap::new(),
+        rdf_class: None,
     };
     for (field, value) in [("license", &metas.license), ("publisher", &metas.publisher)] {
         if value.contains('\n') {
@@ -166,9 +167,28 @@ impl Catalog {
             return Err(CatalogError::Invalid(format!("facets: `{unknown}` is not a field that can be a facet")));
         }
         metas.facets = schema.fields.iter().map(|f| f.name.clone()).filter(|n| metas.facets.contains(n)).collect();
-        // The information form does not carry the fields' other annotations.
+        // The information form does not carry the fields' other annotations, nor the RDF mapping.
         metas.fields = dataset.metas.fields.clone();
+        metas.rdf_class = dataset.metas.rdf_class.clone();
         self.store.set_dataset_metadata(&dataset.uid, &title, &description, &metas, now()).await?;
+        self.dataset(portal_id, dataset_id).await
+    }
+
+    /// Sets (or, with `None`, removes) the RDF class of the dataset's records in its RDF exports.
+    pub async fn set_rdf_class(
+        &self,
+        portal_id: i64,
+        dataset_id: &str,
+        class: Option<&str>,
+    ) -> Result<DatasetRecord, CatalogError> {
+        let dataset = self.dataset(portal_id, dataset_id).await?;
+        let class = class.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(iri) = class {
+            portail_core::schema::check_rdf_iri(iri).map_err(|e| CatalogError::Invalid(format!("rdf_class: {e}")))?;
+        }
+        let mut metas = dataset.metas.clone();
+        metas.rdf_class = class.map(str::to_owned);
+        self.store.set_dataset_metadata(&dataset.uid, &dataset.title, &dataset.description, &metas, now()).await?;
         self.dataset(portal_id, dataset_id).await
     }
 

@@ -126,10 +126,15 @@ pub enum DatasetCommand {
         portal: String,
         id: String,
         /// FIELD.ANNOTATION=VALUE, an empty value to remove it; annotations: facet, disjunctive,
-        /// id (the field makes the record id), sortable (true/false), facetsort (-count, count, alphanum, -alphanum, num, -num), multivalued and
-        /// hierarchical (a separator character), unit, decimals, timeserie_precision; repeatable
+        /// id (the field makes the record id), sortable (true/false), facetsort (-count, count,
+        /// alphanum, -alphanum, num, -num), multivalued and hierarchical (a separator character),
+        /// unit, decimals, timeserie_precision, rdf_property (the IRI the RDF exports state the
+        /// field with); repeatable
         #[arg(long = "set", value_name = "FIELD.ANNOTATION=VALUE")]
         set: Vec<String>,
+        /// The RDF class of the records in the RDF exports (an IRI; empty to remove it)
+        #[arg(long, value_name = "IRI")]
+        rdf_class: Option<String>,
     },
 }
 
@@ -165,6 +170,7 @@ fn set_annotation(a: &mut portail_core::Annotations, name: &str, value: &str) ->
             }
         }
         "timeserie_precision" => a.timeserie_precision = text(value),
+        "rdf_property" => a.rdf_property = text(value),
         other => return Err(format!("unknown annotation `{other}`")),
     }
     Ok(())
@@ -382,7 +388,7 @@ pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
             println!("publisher\t{}", m.publisher);
             println!("facets\t{}", m.facets.join(", "));
         }
-        DatasetCommand::Annotate { portal, id, set } => {
+        DatasetCommand::Annotate { portal, id, set, rdf_class } => {
             let portal = portal_of(portal).await?;
             let d = catalog.dataset(portal.id, &id).await?;
             let current =
@@ -406,8 +412,16 @@ pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
                 let d = catalog.set_annotations(portal.id, &id, &changes).await?;
                 catalog.current(&d).await?.map(|c| c.version.schema).unwrap_or_default()
             };
+            let mut d = catalog.dataset(portal.id, &id).await?;
+            if let Some(class) = rdf_class {
+                d = catalog.set_rdf_class(portal.id, &id, Some(&class)).await?;
+            }
+            if let Some(class) = &d.metas.rdf_class {
+                println!("  records are RDF {class}");
+            }
             for f in &schema.fields {
-                println!("  {:<28} {:<13} {}", f.name, f.field_type.as_str(), f.annotations.v2_json());
+                let rdf = f.annotations.rdf_property.as_deref().map(|p| format!(" rdf {p}")).unwrap_or_default();
+                println!("  {:<28} {:<13} {}{rdf}", f.name, f.field_type.as_str(), f.annotations.v2_json());
             }
         }
         DatasetCommand::Schema { portal, id, types, labels } => {

@@ -136,6 +136,27 @@ pub struct Annotations {
     /// annotation is kept and shown for clients that read it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sortable: bool,
+    /// The RDF property the field's values are stated with in the RDF exports (the publisher's
+    /// semantic mapping); not an Opendatasoft annotation, so the dataset object leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rdf_property: Option<String>,
+}
+
+/// Checks an IRI a publisher maps to (an RDF property or class): absolute (`http`, `https` or
+/// `urn`), printable ASCII without spaces or the characters IRIs forbid, and ending in a name
+/// RDF/XML can write as an element (`…/name`, `…#name`).
+pub fn check_rdf_iri(iri: &str) -> Result<(), String> {
+    let scheme = ["http://", "https://", "urn:"].iter().any(|s| iri.starts_with(s));
+    let clean = iri.chars().all(|c| c.is_ascii_graphic() && !"<>\"{}|\\^`".contains(c));
+    let local = iri.rsplit(['/', '#', ':']).next().unwrap_or("");
+    let name = local.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && local.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    match (scheme && iri.len() <= 500, clean, name) {
+        (false, _, _) => Err(format!("`{iri}` is not an absolute IRI (http://, https:// or urn:)")),
+        (_, false, _) => Err(format!("`{iri}` holds a space or a character IRIs do not allow")),
+        (_, _, false) => Err(format!("`{iri}` must end in a name (…/name or …#name)")),
+        _ => Ok(()),
+    }
 }
 
 /// Facet orders a `facetsort` annotation may name.
@@ -185,6 +206,9 @@ impl Annotations {
             if unit.trim().is_empty() || unit.chars().count() > 20 || unit.chars().any(char::is_control) {
                 return Err(format!("unit: `{unit}` is not a short unit (1 to 20 characters)"));
             }
+        }
+        if let Some(iri) = &self.rdf_property {
+            check_rdf_iri(iri).map_err(|e| format!("rdf_property: {e}"))?;
         }
         if self.sortable && !text {
             return Err("sortable: only text fields take it (every other type sorts)".into());
@@ -357,6 +381,17 @@ pub fn fold_char(c: char) -> impl Iterator<Item = char> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn rdf_iris_are_absolute_and_end_in_a_name() {
+        use super::check_rdf_iri as check;
+        for ok in ["http://schema.org/name", "https://www.w3.org/ns/dcat#keyword", "urn:example:code_postal"] {
+            assert!(check(ok).is_ok(), "{ok}");
+        }
+        for bad in ["schema:name", "http://schema.org/", "http://a b/c", "http://x/<y>", "http://x/2024", "ftp://x/y"] {
+            assert!(check(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn collation_ignores_accents_and_case() {

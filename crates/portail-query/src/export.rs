@@ -174,7 +174,7 @@ pub async fn export(
         return Ok(stream::once(async move { Ok(bytes) }).boxed());
     }
     let rdf = match &format {
-        ExportFormat::Rdf(options) => Some(RdfWriter::new(options.clone(), &outputs)?),
+        ExportFormat::Rdf(options) => Some(RdfWriter::new(options.clone(), ds.schema, &outputs)?),
         _ => None,
     };
     let batches = df.execute_stream().await?;

@@ -1,7 +1,8 @@
-//! Records as RDF (Turtle, N3, RDF/XML, JSON-LD), through portail's default mapping, since
-//! publishers give no semantic mapping: each record is a `<vocabulary>Record` named by its API
-//! address and part of its dataset (`dct:isPartOf`); each field is a property of the dataset's
-//! vocabulary (`<vocabulary>nom`), labelled with the field's label; values are typed literals
+//! Records as RDF (Turtle, N3, RDF/XML, JSON-LD). Each record is named by its API address and
+//! part of its dataset (`dct:isPartOf`), of the class the publisher mapped the dataset to, else
+//! `<vocabulary>Record`; each field is stated with the property the publisher mapped it to
+//! (`rdf_property`, e.g. `http://schema.org/name`), else a property of the dataset's vocabulary
+//! (`<vocabulary>nom`, labelled with the field's label). Values are typed literals
 //! (`xsd:integer`, `xsd:double`, `xsd:boolean`, `xsd:date`, `xsd:dateTime`), geometries
 //! GeoSPARQL WKT literals, and a multivalued field gives one statement per value.
 
@@ -35,6 +36,43 @@ pub struct RdfOptions {
     pub records: String,
     /// The namespace of the dataset's properties and of its `Record` class (ends in `#` or `/`).
     pub vocabulary: String,
+    /// The class the publisher mapped the records to; `None`: `<vocabulary>Record`.
+    pub class: Option<String>,
+}
+
+/// How a field's values are stated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Property {
+    /// A property of the dataset's vocabulary, by local name.
+    Own(String),
+    /// The publisher's property: its IRI, split where RDF/XML needs a namespace and a name.
+    Mapped { iri: String, namespace: String, name: String },
+}
+
+impl Property {
+    fn mapped(iri: &str) -> Property {
+        let at = iri.rfind(['/', '#', ':']).map_or(0, |i| i + 1);
+        Property::Mapped { iri: iri.to_owned(), namespace: iri[..at].to_owned(), name: iri[at..].to_owned() }
+    }
+
+    fn turtle(&self) -> String {
+        match self {
+            Property::Own(local) => format!("ds:{local}"),
+            Property::Mapped { iri, .. } => format!("<{iri}>"),
+        }
+    }
+
+    /// The opening and closing of an RDF/XML property element.
+    fn xml(&self) -> (String, String) {
+        match self {
+            Property::Own(local) => (format!("<ds:{local}"), format!("</ds:{local}>")),
+            Property::Mapped { namespace, name, .. } => {
+                let mut ns = String::new();
+                xml_text(namespace, &mut ns);
+                (format!("<m:{name} xmlns:m=\"{ns}\""), format!("</m:{name}>"))
+            }
+        }
+    }
 }
 
 /// A property's local name: the output's name where it is one already (field names are), else
@@ -161,28 +199,30 @@ fn xml_text(s: &str, out: &mut String) {
 /// What the records are written with: the outputs after `_id`, their property names.
 pub(crate) struct RdfWriter {
     options: RdfOptions,
-    /// Output index, kind and property local name of each value column.
-    properties: Vec<(usize, Kind, String)>,
+    /// Output index, kind, JSON-LD key and property of each value column.
+    properties: Vec<(usize, Kind, String, Property)>,
     /// The output index of the record id.
     id: usize,
 }
 
 impl RdfWriter {
-    pub fn new(options: RdfOptions, outputs: &[(String, Kind)]) -> Result<RdfWriter, QueryError> {
+    pub fn new(options: RdfOptions, schema: &Schema, outputs: &[(String, Kind)]) -> Result<RdfWriter, QueryError> {
         let id = outputs
             .iter()
             .position(|(name, _)| name == "_id")
             .ok_or_else(|| QueryError::invalid("RDF exports describe records, and need their id (`_id`) in select"))?;
-        let mut properties: Vec<(usize, Kind, String)> = vec![];
+        let mut properties: Vec<(usize, Kind, String, Property)> = vec![];
         for (i, (name, kind)) in outputs.iter().enumerate().filter(|(i, _)| *i != id) {
             if *kind == Kind::Aggregate {
                 return Err(QueryError::invalid("RDF exports describe records: aggregates are not available"));
             }
             let mut local = local_name(name);
-            while properties.iter().any(|(_, _, l)| *l == local) {
+            while properties.iter().any(|(_, _, l, _)| *l == local) {
                 local.push('_');
             }
-            properties.push((i, *kind, local));
+            let mapped = schema.field(name).and_then(|f| f.annotations.rdf_property.as_deref());
+            let property = mapped.map_or_else(|| Property::Own(local.clone()), Property::mapped);
+            properties.push((i, *kind, local, property));
         }
         Ok(RdfWriter { options, properties, id })
     }
@@ -200,10 +240,12 @@ impl RdfWriter {
                 {
                     out.push_str(&format!("@prefix {prefix}: <{ns}> .\n"));
                 }
-                out.push_str("\nds:Record a rdfs:Class ;\n    rdfs:isDefinedBy <");
-                out.push_str(&o.dataset);
-                out.push_str("> .\n");
-                for (i, kind, local) in &self.properties {
+                if o.class.is_none() {
+                    out.push_str("\nds:Record a rdfs:Class ;\n    rdfs:isDefinedBy <");
+                    out.push_str(&o.dataset);
+                    out.push_str("> .\n");
+                }
+                for (i, kind, local) in self.own_properties() {
                     out.push_str(&format!("ds:{local} a rdf:Property ;\n    rdfs:label "));
                     turtle_string(label(*i), &mut out);
                     match (datatype(*kind), is_geo(*kind)) {
@@ -222,12 +264,15 @@ impl RdfWriter {
                     xml_text(ns, &mut out);
                     out.push('"');
                 }
-                out.push_str(">\n  <rdfs:Class rdf:about=\"");
-                xml_text(&format!("{vocab}Record"), &mut out);
-                out.push_str("\"><rdfs:isDefinedBy rdf:resource=\"");
-                xml_text(&o.dataset, &mut out);
-                out.push_str("\"/></rdfs:Class>\n");
-                for (i, kind, local) in &self.properties {
+                out.push_str(">\n");
+                if o.class.is_none() {
+                    out.push_str("  <rdfs:Class rdf:about=\"");
+                    xml_text(&format!("{vocab}Record"), &mut out);
+                    out.push_str("\"><rdfs:isDefinedBy rdf:resource=\"");
+                    xml_text(&o.dataset, &mut out);
+                    out.push_str("\"/></rdfs:Class>\n");
+                }
+                for (i, kind, local) in self.own_properties() {
                     out.push_str("  <rdf:Property rdf:about=\"");
                     xml_text(&format!("{vocab}{local}"), &mut out);
                     out.push_str("\"><rdfs:label>");
@@ -246,13 +291,22 @@ impl RdfWriter {
                 // clash with a prefix; typed fields say their datatype.
                 let mut context = serde_json::Map::new();
                 context.insert("@vocab".into(), vocab.as_str().into());
-                for (_, kind, local) in &self.properties {
+                for (_, kind, local, property) in &self.properties {
                     let datatype = match (datatype(*kind), is_geo(*kind)) {
-                        (Some("boolean"), _) | (None, false) => continue,
-                        (Some(t), _) => format!("{XSD}{t}"),
-                        (None, true) => format!("{GEO}wktLiteral"),
+                        (Some("boolean"), _) | (None, false) => None,
+                        (Some(t), _) => Some(format!("{XSD}{t}")),
+                        (None, true) => Some(format!("{GEO}wktLiteral")),
                     };
-                    context.insert(local.clone(), serde_json::json!({"@type": datatype}));
+                    let mut term = serde_json::Map::new();
+                    if let Property::Mapped { iri, .. } = property {
+                        term.insert("@id".into(), iri.as_str().into());
+                    }
+                    if let Some(t) = datatype {
+                        term.insert("@type".into(), t.into());
+                    }
+                    if !term.is_empty() {
+                        context.insert(local.clone(), serde_json::Value::Object(term));
+                    }
                 }
                 out.push_str("{\"@context\": ");
                 out.push_str(&serde_json::Value::Object(context).to_string());
@@ -260,6 +314,14 @@ impl RdfWriter {
             }
         }
         out.into_bytes()
+    }
+
+    /// The properties of the dataset's own vocabulary, which the head describes.
+    fn own_properties(&self) -> impl Iterator<Item = (&usize, &Kind, &String)> {
+        self.properties.iter().filter_map(|(i, kind, _, p)| match p {
+            Property::Own(local) => Some((i, kind, local)),
+            Property::Mapped { .. } => None,
+        })
     }
 
     pub fn tail(&self) -> &'static [u8] {
@@ -278,10 +340,11 @@ impl RdfWriter {
         let mut s = String::with_capacity(256);
         match self.options.syntax {
             RdfSyntax::Turtle | RdfSyntax::N3 => {
-                s.push_str(&format!("<{subject}> a ds:Record ;\n    dct:isPartOf <{}>", self.options.dataset));
-                for (i, kind, local) in &self.properties {
+                let class = self.options.class.as_ref().map_or_else(|| "ds:Record".to_owned(), |c| format!("<{c}>"));
+                s.push_str(&format!("<{subject}> a {class} ;\n    dct:isPartOf <{}>", self.options.dataset));
+                for (i, kind, _, property) in &self.properties {
                     for value in literals(&columns[*i], *kind, row)? {
-                        s.push_str(&format!(" ;\n    ds:{local} "));
+                        s.push_str(&format!(" ;\n    {} ", property.turtle()));
                         turtle_string(&value, &mut s);
                         match (datatype(*kind), is_geo(*kind)) {
                             (Some(t), _) => s.push_str(&format!("^^xsd:{t}")),
@@ -296,13 +359,16 @@ impl RdfWriter {
                 s.push_str("  <rdf:Description rdf:about=\"");
                 xml_text(&subject, &mut s);
                 s.push_str("\">\n    <rdf:type rdf:resource=\"");
-                xml_text(&format!("{}Record", self.options.vocabulary), &mut s);
+                let own = format!("{}Record", self.options.vocabulary);
+                xml_text(self.options.class.as_deref().unwrap_or(&own), &mut s);
                 s.push_str("\"/>\n    <dct:isPartOf rdf:resource=\"");
                 xml_text(&self.options.dataset, &mut s);
                 s.push_str("\"/>\n");
-                for (i, kind, local) in &self.properties {
+                for (i, kind, _, property) in &self.properties {
+                    let (open, close) = property.xml();
                     for value in literals(&columns[*i], *kind, row)? {
-                        s.push_str(&format!("    <ds:{local}"));
+                        s.push_str("    ");
+                        s.push_str(&open);
                         match (datatype(*kind), is_geo(*kind)) {
                             (Some(t), _) => s.push_str(&format!(" rdf:datatype=\"{XSD}{t}\"")),
                             (None, true) => s.push_str(&format!(" rdf:datatype=\"{GEO}wktLiteral\"")),
@@ -310,7 +376,8 @@ impl RdfWriter {
                         }
                         s.push('>');
                         xml_text(&value, &mut s);
-                        s.push_str(&format!("</ds:{local}>\n"));
+                        s.push_str(&close);
+                        s.push('\n');
                     }
                 }
                 s.push_str("  </rdf:Description>\n");
@@ -318,10 +385,12 @@ impl RdfWriter {
             RdfSyntax::JsonLd => {
                 out.extend_from_slice(if first { b"{\"@id\":" } else { b",\n{\"@id\":" });
                 json_string(&subject, out)?;
-                out.extend_from_slice(b",\"@type\":\"Record\",\"http://purl.org/dc/terms/isPartOf\":{\"@id\":");
+                out.extend_from_slice(b",\"@type\":");
+                json_string(self.options.class.as_deref().unwrap_or("Record"), out)?;
+                out.extend_from_slice(b",\"http://purl.org/dc/terms/isPartOf\":{\"@id\":");
                 json_string(&self.options.dataset, out)?;
                 out.push(b'}');
-                for (i, kind, local) in &self.properties {
+                for (i, kind, local, _) in &self.properties {
                     let column = &columns[*i];
                     if column.is_null(row) {
                         continue;

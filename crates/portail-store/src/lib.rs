@@ -93,6 +93,9 @@ pub struct DatasetMetas {
     /// The fields' other annotations (separators, facet order, units…), by field name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, portail_core::Annotations>,
+    /// The RDF class of the records in the RDF exports (the publisher's semantic mapping).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rdf_class: Option<String>,
 }
 
 impl DatasetMetas {

@@ -912,6 +912,7 @@ mod tests {
             facets: vec!["espece".into()],
             fields: [("tags".to_owned(), portail_core::Annotations { multivalued: Some(';'), ..Default::default() })]
                 .into(),
+            rdf_class: Some("https://schema.org/Place".into()),
         };
         store.set_dataset_metadata("da_1", "Arbres remarquables", "Les arbres.", &metas, 5).await.unwrap();
         let d = store.dataset(p.id, "arbres").await.unwrap().unwrap();

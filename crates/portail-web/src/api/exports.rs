@@ -141,6 +141,7 @@ pub async fn export(
             syntax,
             records: format!("{dataset}/records/"),
             vocabulary: format!("{}/explore/dataset/{dataset_id}/vocabulary#", site.origin),
+            class: current.dataset.metas.rdf_class.clone(),
             dataset,
         })
     };

@@ -29,6 +29,7 @@ struct Sent {
     precision: String,
     id: bool,
     sortable: bool,
+    rdf_property: String,
 }
 
 /// A problem with one field's settings: the message key and the field's label.
@@ -63,8 +64,13 @@ fn annotations(sent: &Sent, field: &portail_core::Field) -> Result<Annotations, 
         },
         id: sent.id,
         sortable: sent.sortable,
+        rdf_property: text(&sent.rdf_property),
     };
-    out.check(field.field_type).map_err(|e| if e.starts_with("unit") { "fa-error-unit" } else { "fa-error-choice" })?;
+    out.check(field.field_type).map_err(|e| match e {
+        e if e.starts_with("unit") => "fa-error-unit",
+        e if e.starts_with("rdf_property") => "fa-error-iri",
+        _ => "fa-error-choice",
+    })?;
     Ok(out)
 }
 
@@ -73,7 +79,6 @@ fn rows(schema: &Schema, sent: Option<&BTreeMap<String, Sent>>) -> Vec<Value> {
     schema
         .fields
         .iter()
-        .filter(|f| !matches!(f.field_type, FieldType::GeoPoint2d | FieldType::GeoShape))
         .map(|f| {
             let a = &f.annotations;
             let current = Sent {
@@ -86,6 +91,7 @@ fn rows(schema: &Schema, sent: Option<&BTreeMap<String, Sent>>) -> Vec<Value> {
                 precision: a.timeserie_precision.clone().unwrap_or_default(),
                 id: a.id,
                 sortable: a.sortable,
+                rdf_property: a.rdf_property.clone().unwrap_or_default(),
             };
             let v = sent.and_then(|s| s.get(&f.name)).unwrap_or(&current);
             let number = matches!(f.field_type, FieldType::Int | FieldType::Double);
@@ -101,13 +107,21 @@ fn rows(schema: &Schema, sent: Option<&BTreeMap<String, Sent>>) -> Vec<Value> {
                 "sorts": sorts, "precisions": PRECISIONS,
                 "facetsort": v.facetsort, "disjunctive": v.disjunctive, "multivalued": v.multivalued,
                 "hierarchical": v.hierarchical, "unit": v.unit, "decimals": v.decimals, "precision": v.precision,
-                "id": v.id, "sortable": v.sortable,
+                "id": v.id, "sortable": v.sortable, "rdf_property": v.rdf_property,
+                // Geometries are no facets and have no display settings: only their RDF property.
+                "geo": matches!(f.field_type, FieldType::GeoPoint2d | FieldType::GeoShape),
             })
         })
         .collect()
 }
 
-fn render(ctx: &Ctx, dataset_id: &str, rows: Vec<Value>, saved: bool, problem: Option<Problem>) -> Response {
+/// What the page shows: the fields, and the dataset's RDF class.
+struct Shown {
+    rows: Vec<Value>,
+    rdf_class: String,
+}
+
+fn render(ctx: &Ctx, dataset_id: &str, shown: Shown, saved: bool, problem: Option<Problem>) -> Response {
     let status = if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let error = problem.map(|p| ctx.app.i18n.text(ctx.lang, p.key, &[("field", p.field)]));
     let page = ctx
@@ -115,18 +129,19 @@ fn render(ctx: &Ctx, dataset_id: &str, rows: Vec<Value>, saved: bool, problem: O
         .status(status)
         .with_form()
         .with("dataset_id", dataset_id)
-        .with("fields", rows)
+        .with("fields", shown.rows)
+        .with("rdf_class", shown.rdf_class)
         .with("can_edit", can_edit(ctx))
         .with("saved", saved)
         .with("error", error);
     ctx.render(page)
 }
 
-/// The dataset and its schema as served now (annotations included).
-async fn schema_of(ctx: &Ctx, dataset_id: &str) -> Result<Schema, Response> {
+/// The dataset's schema as served now (annotations included) and its RDF class.
+async fn schema_of(ctx: &Ctx, dataset_id: &str) -> Result<(Schema, Option<String>), Response> {
     let d = super::metadata::dataset(ctx, dataset_id).await?;
     match ctx.app.catalog.current(&d).await {
-        Ok(c) => Ok(c.map(|c| c.version.schema).unwrap_or_default()),
+        Ok(c) => Ok((c.map(|c| c.version.schema).unwrap_or_default(), d.metas.rdf_class.clone())),
         Err(e) => {
             tracing::error!(error = %e, "cannot read a dataset's version");
             Err(ctx.error(Code::Internal, "error-500-body"))
@@ -143,7 +158,10 @@ pub async fn page(ctx: Ctx, Path(dataset_id): Path<String>, uri: Uri) -> Respons
         return sign_in_first(&dataset_id);
     }
     match schema_of(&ctx, &dataset_id).await {
-        Ok(schema) => render(&ctx, &dataset_id, rows(&schema, None), query_value(uri.query(), "saved").is_some(), None),
+        Ok((schema, class)) => {
+            let shown = Shown { rows: rows(&schema, None), rdf_class: class.unwrap_or_default() };
+            render(&ctx, &dataset_id, shown, query_value(uri.query(), "saved").is_some(), None)
+        }
         Err(answer) => answer,
     }
 }
@@ -165,6 +183,7 @@ fn sent(body: &[u8]) -> BTreeMap<String, Sent> {
             "precision" => s.precision = value,
             "id" => s.id = true,
             "sortable" => s.sortable = true,
+            "rdf_property" => s.rdf_property = value,
             _ => {}
         }
     }
@@ -178,11 +197,17 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
     if !can_edit(&ctx) {
         return ctx.error(Code::Forbidden, "error-403-forbidden");
     }
-    let schema = match schema_of(&ctx, &dataset_id).await {
+    let (schema, class) = match schema_of(&ctx, &dataset_id).await {
         Ok(s) => s,
         Err(answer) => return answer,
     };
     let sent = sent(&body);
+    let sent_class = form_urlencoded::parse(&body).find(|(k, _)| k == "rdf_class").map(|(_, v)| v.trim().to_owned());
+    let shown = |sent| Shown { rows: rows(&schema, sent), rdf_class: sent_class.clone().unwrap_or_default() };
+    if sent_class.as_ref().is_some_and(|c| !c.is_empty() && portail_core::schema::check_rdf_iri(c).is_err()) {
+        let problem = Problem { key: "fa-error-iri", field: ctx.app.i18n.text(ctx.lang, "fa-rdf-class", &[]) };
+        return render(&ctx, &dataset_id, shown(Some(&sent)), false, Some(problem));
+    }
     // Every field the page shows is sent (its text boxes at least); the others are left alone.
     let mut changes = BTreeMap::new();
     for field in schema.fields.iter().filter(|f| sent.contains_key(&f.name)) {
@@ -192,7 +217,7 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
             }
             Err(key) => {
                 let problem = Problem { key, field: field.label.clone() };
-                return render(&ctx, &dataset_id, rows(&schema, Some(&sent)), false, Some(problem));
+                return render(&ctx, &dataset_id, shown(Some(&sent)), false, Some(problem));
             }
         }
     }
@@ -200,7 +225,13 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
         tracing::info!(field = %unknown, "a fields form named a field the dataset lacks");
         return ctx.error(Code::InvalidParameter, "fa-error-unknown");
     }
-    match ctx.app.catalog.set_annotations(ctx.site.portal.id, &dataset_id, &changes).await {
+    let catalog = &ctx.app.catalog;
+    let mut saved = catalog.set_annotations(ctx.site.portal.id, &dataset_id, &changes).await;
+    // Absent from the form (a script's partial post): the class stays as it is.
+    if let Some(new_class) = sent_class.filter(|c| saved.is_ok() && *c != class.unwrap_or_default()) {
+        saved = catalog.set_rdf_class(ctx.site.portal.id, &dataset_id, Some(&new_class)).await;
+    }
+    match saved {
         Ok(_) => see_other(&format!("/backoffice/datasets/{dataset_id}/fields/?saved=1")),
         Err(CatalogError::NotFound(_)) => ctx.not_found(),
         Err(CatalogError::Invalid(_)) => ctx.error(Code::InvalidParameter, "fa-error-unknown"),

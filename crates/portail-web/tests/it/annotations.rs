@@ -282,6 +282,8 @@ async fn editors_set_annotations_in_the_back_office() {
         ("csrfmiddlewaretoken", token.as_str()),
         ("nom.id", "on"),
         ("nom.sortable", "on"),
+        ("nom.rdf_property", "https://schema.org/name"),
+        ("rdf_class", "https://schema.org/Organization"),
         ("activites.multivalued", ","),
         ("activites.disjunctive", "on"),
         ("activites.facetsort", "alphanum"),
@@ -302,7 +304,10 @@ async fn editors_set_annotations_in_the_back_office() {
     assert_eq!(by_name("territoire"), j!({"hierarchical": ["/"]}));
     assert_eq!(by_name("adherents"), j!({"unit": ["personnes"]}));
     assert_eq!(by_name("creation"), j!({"timeserie_precision": ["year"]}));
-    assert_eq!(by_name("nom"), j!({"id": [], "sortable": []}));
+    assert_eq!(by_name("nom"), j!({"id": [], "sortable": []}), "the RDF mapping is no annotation");
+    let record = app.state.catalog.dataset(1, "associations").await.unwrap();
+    assert_eq!(record.metas.rdf_class.as_deref(), Some("https://schema.org/Organization"));
+    assert_eq!(record.metas.fields["nom"].rdf_property.as_deref(), Some("https://schema.org/name"));
     assert_ne!(first_id(json(&app, ALPHA, &records).await.1), id_before, "the ids now come from `nom` alone");
     let again = editor.get(FIELDS).await.text();
     assert!(again.contains("name=\"activites.multivalued\" value=\",\""), "the form shows what is set");
@@ -312,6 +317,10 @@ async fn editors_set_annotations_in_the_back_office() {
     let r = editor.post(FIELDS, &[("csrfmiddlewaretoken", token.as_str()), ("nom.multivalued", "ab")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text().contains("nom: a separator is one punctuation character or a space."), "{}", r.text());
+    let token = editor.get(FIELDS).await.form_token().unwrap();
+    let r = editor.post(FIELDS, &[("csrfmiddlewaretoken", token.as_str()), ("rdf_class", "Organization")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("an RDF class or property is a full address"), "{}", r.text());
     // Without the CSRF token, nothing is saved.
     let r = editor.post(FIELDS, &[("activites.multivalued", "")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);

@@ -141,3 +141,66 @@ async fn geometries_are_geosparql_wkt_literals() {
     assert!(wkt.iter().all(|t| t.contains("\"POINT (") || t.contains("\"POLYGON (") || t.contains("\"MULTIPOLYGON (")));
     assert_eq!(rdf_xml(&app.get(BETA, "/api/explore/v2.1/catalog/datasets/parcs/exports/rdfxml").await.body), triples);
 }
+
+#[tokio::test]
+async fn the_publishers_mapping_names_the_class_and_the_properties() {
+    let app = app().await;
+    let c = &app.state.catalog;
+    let property = |iri: &str| Annotations { rdf_property: Some(iri.into()), ..Default::default() };
+    let changes = BTreeMap::from([
+        ("nom".to_owned(), property("https://schema.org/name")),
+        ("creation".to_owned(), property("https://schema.org/foundingDate")),
+    ]);
+    c.set_annotations(1, "associations", &changes).await.unwrap();
+    c.set_rdf_class(1, "associations", Some("https://schema.org/Organization")).await.unwrap();
+    // Refused: an IRI that is not absolute, or that ends in no name.
+    for bad in ["schema:name", "https://schema.org/"] {
+        let wrong = BTreeMap::from([("nom".to_owned(), property(bad))]);
+        assert!(c.set_annotations(1, "associations", &wrong).await.is_err(), "{bad}");
+        assert!(c.set_rdf_class(1, "associations", Some(bad)).await.is_err(), "{bad}");
+    }
+
+    let (_, v, _) = json(&app, ALPHA, &format!("{DS}/records?select=_id&where=nom%3D%22Club%20de%20judo%22")).await;
+    let id = v["results"][0]["_id"].as_str().unwrap().to_owned();
+    let r = app.get(ALPHA, &format!("{DS}/exports/turtle")).await;
+    let triples = turtle(&r.body);
+    let subject = triples
+        .iter()
+        .find_map(|t| t.split_once(' ').map(|(s, _)| s).filter(|s| s.ends_with(&format!("/records/{id}>"))))
+        .unwrap()
+        .to_owned();
+    for expected in [
+        format!("{subject} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/Organization>"),
+        format!("{subject} <https://schema.org/name> \"Club de judo\""),
+        format!("{subject} <https://schema.org/foundingDate> \"2001-09-01\"^^<{XSD}date>"),
+    ] {
+        assert!(triples.contains(&expected), "{expected} missing from {triples:#?}");
+    }
+    // Unmapped fields keep the dataset's vocabulary; mapped properties and the class are not
+    // described as if portail defined them.
+    assert!(triples.iter().any(|t| t.starts_with(&subject) && t.contains("vocabulary#adherents>")));
+    assert!(!triples.iter().any(|t| t.starts_with("<https://schema.org/")), "{triples:#?}");
+    assert!(!triples.iter().any(|t| t.contains("vocabulary#Record>")), "{triples:#?}");
+    assert!(!triples.iter().any(|t| t.contains("vocabulary#nom>")), "{triples:#?}");
+
+    // RDF/XML and JSON-LD say the same.
+    let r = app.get(ALPHA, &format!("{DS}/exports/rdfxml")).await;
+    assert_eq!(rdf_xml(&r.body), triples, "{}", r.body);
+    let r = app.get(ALPHA, &format!("{DS}/exports/jsonld")).await;
+    let doc: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(doc["@context"]["nom"], serde_json::json!({"@id": "https://schema.org/name"}));
+    assert_eq!(
+        doc["@context"]["creation"],
+        serde_json::json!({"@id": "https://schema.org/foundingDate", "@type": format!("{XSD}date")})
+    );
+    assert_eq!(doc["@graph"][0]["@type"], "https://schema.org/Organization");
+
+    // The mapping is not an Opendatasoft annotation: the dataset object does not show it.
+    let (_, v, _) = json(&app, ALPHA, DS).await;
+    let nom = v["fields"].as_array().unwrap().iter().find(|f| f["name"] == "nom").unwrap();
+    assert_eq!(nom["annotations"], serde_json::json!({}), "{nom}");
+    // Removing the class brings the default one back.
+    c.set_rdf_class(1, "associations", None).await.unwrap();
+    let r = app.get(ALPHA, &format!("{DS}/exports/turtle")).await;
+    assert!(turtle(&r.body).iter().any(|t| t.contains("vocabulary#Record>")));
+}
