@@ -108,10 +108,9 @@ fn check_geo(format: &str, schema: &portail_core::Schema) -> Result<(), ApiError
 fn crs(params: &Params) -> Result<portail_query::Crs, ApiError> {
     let Some(value) = params.one("epsg").map(str::trim) else { return Ok(portail_query::Crs::Wgs84) };
     value.trim_start_matches("EPSG:").parse().ok().and_then(portail_query::Crs::from_epsg).ok_or_else(|| {
-        let codes: Vec<String> = portail_query::Crs::CODES.iter().map(u32::to_string).collect();
         ApiError::parameter(format!(
-            "Invalid value for epsg API parameter: {value}; portail writes coordinates in EPSG {} (WGS 84, Web Mercator, Lambert-93).",
-            codes.join(", ")
+            "Invalid value for epsg API parameter: {value}; portail writes coordinates in EPSG {}.",
+            portail_query::Crs::CODES
         ))
     })
 }

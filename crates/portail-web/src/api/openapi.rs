@@ -464,8 +464,13 @@ fn parameters() -> Value {
         "epsg",
         query_param(
             "epsg",
-            "Coordinate system of GeoJSON and Shapefile exports: WGS 84, Web Mercator or Lambert-93.",
-            json!({"type": "integer", "enum": [4326, 3857, 2154], "default": 4326}),
+            "Coordinate system of GeoJSON, Shapefile and FlatGeobuf exports: WGS 84, Web Mercator, Lambert-93, the conic conformal zones CC42–CC50, the overseas departments' UTM systems, WGS 84 UTM zones.",
+            json!({"type": "integer", "default": 4326, "anyOf": [
+                {"enum": [4326, 3857, 2154, 5490, 2972, 2975, 4471]},
+                {"minimum": 3942, "maximum": 3950},
+                {"minimum": 32601, "maximum": 32660},
+                {"minimum": 32701, "maximum": 32760},
+            ]}),
         ),
     );
     add("name_field", query_param("name_field", "GPX and OV2: the field naming each point or track.", text.clone()));

@@ -251,7 +251,7 @@ async fn compressed_quote_all_and_epsg_apply_to_exports() {
     assert_eq!(app.get(ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=4326")).await.status, 200);
     let (status, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=27572")).await;
     assert_eq!(status, 400);
-    assert!(v["message"].as_str().unwrap().contains("4326, 3857, 2154"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("3942 to 3950 (CC42 to CC50)"), "{v}");
 }
 
 #[tokio::test]
@@ -280,6 +280,14 @@ async fn geojson_and_shapefiles_are_written_in_lambert_93_or_web_mercator_on_req
     let rows = read_shapefile(&files, "equipements");
     let Shape::Point(p) = &rows[0].0 else { panic!("not a point") };
     assert_eq!((p.x, p.y), (lambert.x, lambert.y));
+    // The conic conformal zones and UTM too.
+    let (_, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?order_by=id&epsg=3945")).await;
+    assert_eq!(v["crs"]["properties"]["name"], "urn:ogc:def:crs:EPSG::3945");
+    let cc45 = expected(Crs::from_epsg(3945).unwrap());
+    assert_eq!(v["features"][0]["geometry"]["coordinates"], serde_json::json!([cc45.x, cc45.y]));
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{EQUIPEMENTS}/shp?order_by=id&epsg=32631")).await;
+    let files = unzip(&bytes);
+    assert!(String::from_utf8_lossy(&files["equipements.prj"]).starts_with("PROJCS[\"WGS_1984_UTM_Zone_31N\""));
     // Polygons keep their rings through the projection.
     let (_, bytes) = app.get_bytes(BETA, &format!("{PARCS}/shp?epsg=2154")).await;
     let rows = read_shapefile(&unzip(&bytes), "parcs");
