@@ -88,7 +88,7 @@ impl Catalog {
         let result = match serde_json::from_value::<JobParams>(job.params.clone()) {
             Ok(params) => {
                 let result =
-                    self.import_now(&params.request(&job), &job.dataset_id, job.id, crate::no_progress()).await;
+                    self.import_now(&params.request(&job), &job.dataset_id, job.id, crate::no_progress(), None).await;
                 if params.remove_file {
                     let _ = std::fs::remove_file(&params.file);
                     // Uploads sit in a directory of their own; it goes once empty.

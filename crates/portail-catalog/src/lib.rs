@@ -183,12 +183,22 @@ impl Catalog {
 
     /// Imports a file as the next version of a dataset (created if absent), as a recorded job.
     pub async fn import(&self, req: ImportRequest, progress: Progress) -> Result<ImportOutcome, CatalogError> {
+        self.import_with(req, progress, None).await
+    }
+
+    /// `import`, the record ids made from `id_fields` instead of the dataset's `id` annotations.
+    async fn import_with(
+        &self,
+        req: ImportRequest,
+        progress: Progress,
+        id_fields: Option<Vec<String>>,
+    ) -> Result<ImportOutcome, CatalogError> {
         let dataset_id = req.dataset_id.clone().unwrap_or_else(|| dataset_id_from_file(&req.file));
         validate_dataset_id(&dataset_id)?;
         let params = JobParams::from_request(&req, &dataset_id);
         let job = self.store.create_job(req.portal_id, &dataset_id, "import", &params.to_json(), now()).await?;
         self.store.start_job(job.id, now()).await?;
-        let result = self.import_now(&req, &dataset_id, job.id, progress).await;
+        let result = self.import_now(&req, &dataset_id, job.id, progress, id_fields).await;
         jobs::record_outcome(self.store.as_ref(), job.id, &result).await;
         result
     }
@@ -199,6 +209,7 @@ impl Catalog {
         dataset_id: &str,
         job_id: i64,
         progress: Progress,
+        id_fields: Option<Vec<String>>,
     ) -> Result<ImportOutcome, CatalogError> {
         let started = Instant::now();
         let (dataset, created) = match self.store.dataset(req.portal_id, dataset_id).await? {
@@ -210,7 +221,8 @@ impl Catalog {
                 (self.store.create_dataset(req.portal_id, &new_uid(), dataset_id, &title, now()).await?, true)
             }
         };
-        let result = self.add_version(&dataset, &req.file, &req.source, job_id, progress).await;
+        let id_fields = id_fields.unwrap_or_else(|| dataset.metas.id_fields());
+        let result = self.add_version(&dataset, &req.file, &req.source, job_id, progress, id_fields).await;
         match result {
             Ok((version, report)) => {
                 if let Some(title) = req.title.as_deref().filter(|_| !created) {
@@ -249,6 +261,7 @@ impl Catalog {
         source: &SourceOptions,
         job_id: i64,
         progress: Progress,
+        id_fields: Vec<String>,
     ) -> Result<(i64, portail_ingest::ImportReport), CatalogError> {
         let dir = self.dataset_dir(dataset.portal_id, &dataset.uid);
         std::fs::create_dir_all(&dir).map_err(|e| CatalogError::Io(format!("cannot create {}: {e}", dir.display())))?;
@@ -264,7 +277,7 @@ impl Catalog {
             file: file.to_owned(),
             source: source.clone(),
             overrides: dataset.overrides.clone(),
-            id_fields: dataset.metas.id_fields(),
+            id_fields,
             index_memory: self.index_memory,
             progress,
         };
@@ -312,6 +325,17 @@ impl Catalog {
         dataset_id: &str,
         progress: Progress,
     ) -> Result<ImportOutcome, CatalogError> {
+        self.reprocess_with(portal_id, dataset_id, progress, None).await
+    }
+
+    /// `reprocess`, with the record ids made from `id_fields` when given.
+    pub(crate) async fn reprocess_with(
+        &self,
+        portal_id: i64,
+        dataset_id: &str,
+        progress: Progress,
+        id_fields: Option<Vec<String>>,
+    ) -> Result<ImportOutcome, CatalogError> {
         let (_, current) = self.with_data(portal_id, dataset_id).await?;
         let source_file = build::source_file(&current.dir).ok_or_else(|| {
             CatalogError::Io(format!("the source file of version {} is missing", current.version.version))
@@ -324,7 +348,7 @@ impl Catalog {
             source: build::options_from_json(&current.version.options),
             publish: false,
         };
-        self.import(req, progress).await
+        self.import_with(req, progress, id_fields).await
     }
 
     /// Changes field types or labels, then reprocesses so that the data follows.

@@ -194,7 +194,8 @@ impl Catalog {
 
     /// Replaces the annotations of the fields named in `changes` (the others are kept): whether
     /// each is a facet, and the rest. Checked against the data as it is now; nothing is
-    /// re-imported, as annotations change how values are read, not what is stored.
+    /// re-imported, as annotations change how values are read, not what is stored — except
+    /// when the `id` fields change, which rebuilds the current version with the new ids.
     pub async fn set_annotations(
         &self,
         portal_id: i64,
@@ -223,16 +224,13 @@ impl Catalog {
             }
         }
         metas.facets = schema.fields.iter().map(|f| f.name.clone()).filter(|n| metas.facets.contains(n)).collect();
-        self.store.set_dataset_metadata(&dataset.uid, &dataset.title, &dataset.description, &metas, now()).await?;
         // Record ids come from the `id` fields: a new set of them means new ids, so the data is
-        // rebuilt; if that fails, the previous annotations stay with the previous data.
+        // rebuilt with them first, and the annotations are stored only once it is served; if the
+        // rebuild fails, the previous annotations stay with the previous data.
         if metas.id_fields() != dataset.metas.id_fields() && !schema.fields.is_empty() {
-            if let Err(e) = self.reprocess(portal_id, dataset_id, crate::no_progress()).await {
-                let (title, description) = (&dataset.title, &dataset.description);
-                self.store.set_dataset_metadata(&dataset.uid, title, description, &dataset.metas, now()).await?;
-                return Err(e);
-            }
+            self.reprocess_with(portal_id, dataset_id, crate::no_progress(), Some(metas.id_fields())).await?;
         }
+        self.store.set_dataset_metadata(&dataset.uid, &dataset.title, &dataset.description, &metas, now()).await?;
         self.dataset(portal_id, dataset_id).await
     }
 }

@@ -225,12 +225,18 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
         tracing::info!(field = %unknown, "a fields form named a field the dataset lacks");
         return ctx.error(Code::InvalidParameter, "fa-error-unknown");
     }
-    let catalog = &ctx.app.catalog;
-    let mut saved = catalog.set_annotations(ctx.site.portal.id, &dataset_id, &changes).await;
-    // Absent from the form (a script's partial post): the class stays as it is.
-    if let Some(new_class) = sent_class.filter(|c| saved.is_ok() && *c != class.unwrap_or_default()) {
-        saved = catalog.set_rdf_class(ctx.site.portal.id, &dataset_id, Some(&new_class)).await;
-    }
+    let (catalog, portal, id) = (ctx.app.catalog.clone(), ctx.site.portal.id, dataset_id.clone());
+    // In a task of its own: a rebuild (new id fields) runs to its end, the annotations stored
+    // with it, even if the request times out or the browser gives up.
+    let task = tokio::spawn(async move {
+        let saved = catalog.set_annotations(portal, &id, &changes).await?;
+        // Absent from the form (a script's partial post): the class stays as it is.
+        match sent_class.filter(|c| *c != class.unwrap_or_default()) {
+            Some(new_class) => catalog.set_rdf_class(portal, &id, Some(&new_class)).await,
+            None => Ok(saved),
+        }
+    });
+    let saved = task.await.unwrap_or_else(|e| Err(CatalogError::Io(format!("saving annotations stopped: {e}"))));
     match saved {
         Ok(_) => see_other(&format!("/backoffice/datasets/{dataset_id}/fields/?saved=1")),
         Err(CatalogError::NotFound(_)) => ctx.not_found(),

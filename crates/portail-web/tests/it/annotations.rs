@@ -513,4 +513,16 @@ async fn id_fields_make_the_record_ids_and_a_later_row_replaces_an_earlier_one()
     let changes: BTreeMap<String, Annotations> = [("code".to_owned(), Annotations::default())].into();
     app.state.catalog.set_annotations(1, "lieux", &changes).await.unwrap();
     assert_eq!(lieux(&app).await.len(), 3);
+
+    // A rebuild that cannot be done (the version's source is gone) changes nothing.
+    let record = app.state.catalog.dataset(1, "lieux").await.unwrap();
+    let current = app.state.catalog.current(&record).await.unwrap().unwrap();
+    std::fs::remove_dir_all(current.dir.join("source")).unwrap();
+    let changes: BTreeMap<String, Annotations> =
+        [("code".to_owned(), Annotations { id: true, ..Default::default() })].into();
+    assert!(app.state.catalog.set_annotations(1, "lieux", &changes).await.is_err());
+    assert_eq!(lieux(&app).await.len(), 3, "the data as it was");
+    let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/lieux").await;
+    let code = v["fields"].as_array().unwrap().iter().find(|f| f["name"] == "code").unwrap();
+    assert_eq!(code["annotations"], j!({}), "and the annotations as they were: {v}");
 }
