@@ -187,6 +187,7 @@ pub(crate) fn paths(origin: &str) -> Map<String, Value> {
                 "v1_start",
                 "v1_sort",
                 "v1_facet",
+                "v1_facetsort",
                 "v1_disjunctive",
                 "v1_timezone",
                 "v1_lang",

@@ -88,6 +88,30 @@ fn v1_facet(mut f: Value) -> Value {
     f
 }
 
+/// `facetsort.<facet>` on catalog facets: by count or by name, a leading `-` for descending
+/// (excluded values stay last, as they come).
+fn sort_values(values: &mut [Value], facet: &str, sort: &str) -> Result<(), ApiError> {
+    use crate::api::facets::FacetSort;
+    let by_name = |a: &Value, b: &Value| a["name"].as_str().cmp(&b["name"].as_str());
+    let by_count = |a: &Value, b: &Value| a["count"].as_i64().cmp(&b["count"].as_i64()).then_with(|| by_name(a, b));
+    let excluded = |v: &Value| v["state"] == "excluded";
+    let order: Box<dyn Fn(&Value, &Value) -> std::cmp::Ordering> = match FacetSort::parse(sort) {
+        Some(FacetSort::Count { descending: false }) => Box::new(by_count),
+        Some(FacetSort::Count { descending: true }) => Box::new(move |a, b| by_count(b, a)),
+        Some(FacetSort::Alphanum { descending: false } | FacetSort::Num { descending: false }) => Box::new(by_name),
+        Some(FacetSort::Alphanum { descending: true } | FacetSort::Num { descending: true }) => {
+            Box::new(move |a, b| by_name(b, a))
+        }
+        None => {
+            return Err(ApiError::parameter(format!(
+                "Invalid facetsort.{facet}: {sort} (count, alphanum, num, or with a leading - for descending)"
+            )))
+        }
+    };
+    values.sort_by(|a, b| excluded(a).cmp(&excluded(b)).then_with(|| order(a, b)));
+    Ok(())
+}
+
 pub async fn search(req: V1Request) -> Response {
     let V1Request { app, site, identity, params } = &req;
     let run = async {
@@ -151,6 +175,9 @@ pub async fn search(req: V1Request) -> Response {
                 if let Some(values) = group.get_mut("facets").and_then(Value::as_array_mut) {
                     for v in values.iter_mut() {
                         *v = v1_facet(v.take());
+                    }
+                    if let Some(sort) = params.one(&format!("facetsort.{name}")) {
+                        sort_values(values, name, sort)?;
                     }
                 }
                 groups.push(group);
