@@ -95,17 +95,21 @@ fn sort_values(values: &mut [Value], facet: &str, sort: &str) -> Result<(), ApiE
     let by_name = |a: &Value, b: &Value| a["name"].as_str().cmp(&b["name"].as_str());
     let by_count = |a: &Value, b: &Value| a["count"].as_i64().cmp(&b["count"].as_i64()).then_with(|| by_name(a, b));
     let excluded = |v: &Value| v["state"] == "excluded";
-    let order: Box<dyn Fn(&Value, &Value) -> std::cmp::Ordering> = match FacetSort::parse(sort) {
-        Some(FacetSort::Count { descending: false }) => Box::new(by_count),
-        Some(FacetSort::Count { descending: true }) => Box::new(move |a, b| by_count(b, a)),
-        Some(FacetSort::Alphanum { descending: false } | FacetSort::Num { descending: false }) => Box::new(by_name),
-        Some(FacetSort::Alphanum { descending: true } | FacetSort::Num { descending: true }) => {
-            Box::new(move |a, b| by_name(b, a))
-        }
+    let (counted, descending) = match FacetSort::parse(sort) {
+        Some(FacetSort::Count { descending }) => (true, descending),
+        Some(FacetSort::Alphanum { descending } | FacetSort::Num { descending }) => (false, descending),
         None => {
             return Err(ApiError::parameter(format!(
                 "Invalid facetsort.{facet}: {sort} (count, alphanum, num, or with a leading - for descending)"
             )))
+        }
+    };
+    let order = |a: &Value, b: &Value| {
+        let ascending = if counted { by_count(a, b) } else { by_name(a, b) };
+        if descending {
+            ascending.reverse()
+        } else {
+            ascending
         }
     };
     values.sort_by(|a, b| excluded(a).cmp(&excluded(b)).then_with(|| order(a, b)));
