@@ -438,7 +438,7 @@ fn aud_1_to_6_the_privacy_audit_of_portail_demo_in_chromium() {
 
         // The sign-in page and the back office, last (they set csrftoken and sessionid).
         let (_, email, password) = demo.admins.iter().find(|(s, _, _)| s == slug).unwrap().clone();
-        back_office(&mut a, &host, &registry, &email, &password);
+        back_office(&mut a, &host, &registry, &email, &password, axe.as_deref());
     }
 
     // AUD-6: the JSON report CI keeps; any finding fails the run.
@@ -454,7 +454,7 @@ fn aud_1_to_6_the_privacy_audit_of_portail_demo_in_chromium() {
 
 /// Signs in as the portal's admin from the sign-in page, in each language, and visits the back
 /// office: csrftoken from the sign-in page, sessionid after, django_language once chosen.
-fn back_office(a: &mut Audit, host: &str, registry: &Value, email: &str, password: &str) {
+fn back_office(a: &mut Audit, host: &str, registry: &Value, email: &str, password: &str, axe: Option<&str>) {
     let base = a.base(host);
     for lang in ["en", "fr"] {
         a.clear();
@@ -479,6 +479,8 @@ fn back_office(a: &mut Audit, host: &str, registry: &Value, email: &str, passwor
             "/backoffice/privacy/",
             "/backoffice/audience/",
             "/backoffice/apikeys/",
+            // A long form of labelled inputs: axe checks it.
+            "/backoffice/datasets/demandes-internes/fields/",
         ] {
             a.chrome.open(&format!("{base}{}", with_lang(page, lang)), &with_lang(page, lang));
             if a.chrome.eval(
@@ -489,6 +491,9 @@ fn back_office(a: &mut Audit, host: &str, registry: &Value, email: &str, passwor
             }
             let signed_in = Allowed { cookies: &["csrftoken", "sessionid", "django_language"], granted: false };
             a.check((host, lang, "back-office"), page, registry, signed_in);
+            if let (Some(axe), true) = (axe, page.ends_with("/fields/")) {
+                run_axe(a, axe, &format!("{host} {lang} {page}"));
+            }
         }
     }
 }
