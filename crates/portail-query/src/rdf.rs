@@ -240,8 +240,9 @@ impl RdfWriter {
                 {
                     out.push_str(&format!("@prefix {prefix}: <{ns}> .\n"));
                 }
+                out.push('\n');
                 if o.class.is_none() {
-                    out.push_str("\nds:Record a rdfs:Class ;\n    rdfs:isDefinedBy <");
+                    out.push_str("ds:Record a rdfs:Class ;\n    rdfs:isDefinedBy <");
                     out.push_str(&o.dataset);
                     out.push_str("> .\n");
                 }
