@@ -450,6 +450,7 @@ fa-sort--num = Largest first
 fa-disjunctive = Several values can be chosen at once (any of them matches)
 fa-id = Part of the record id (Unique ID): records with the same values are one record, the last one kept; changing it rebuilds the data
 fa-sortable = Sortable text
+fa-rebuilding = The record ids are being rebuilt from the new id fields; the settings are stored when the new data is served. Reload this page in a few minutes.
 fa-rdf-intro = The RDF exports (Turtle, RDF/XML, JSON-LD) state the records with the portal's own vocabulary unless you map the records to a class and the fields to properties of a vocabulary (schema.org, DCAT…), by their full address.
 fa-rdf-class = RDF class of the records
 fa-rdf-property = RDF property

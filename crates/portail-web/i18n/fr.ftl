@@ -450,6 +450,7 @@ fa-sort--num = Les plus grandes d'abord
 fa-disjunctive = Plusieurs valeurs peuvent être choisies à la fois (l'une ou l'autre convient)
 fa-id = Fait partie de l'identifiant de l'enregistrement (ID unique) : les lignes de mêmes valeurs sont un seul enregistrement, la dernière gardée ; le changer reconstruit les données
 fa-sortable = Texte triable
+fa-rebuilding = Les identifiants des enregistrements sont reconstruits à partir des nouveaux champs d'identifiant ; les réglages sont enregistrés quand les nouvelles données sont servies. Rechargez cette page dans quelques minutes.
 fa-rdf-intro = Les exports RDF (Turtle, RDF/XML, JSON-LD) décrivent les enregistrements avec le vocabulaire propre au portail, sauf si vous associez les enregistrements à une classe et les champs à des propriétés d'un vocabulaire (schema.org, DCAT…), par leur adresse complète.
 fa-rdf-class = Classe RDF des enregistrements
 fa-rdf-property = Propriété RDF

@@ -115,13 +115,26 @@ fn rows(schema: &Schema, sent: Option<&BTreeMap<String, Sent>>) -> Vec<Value> {
         .collect()
 }
 
+/// How long a save waits for a rebuild (new id fields) before answering that it goes on; under
+/// the server's 60-second request timeout.
+const REBUILD_WAIT: std::time::Duration = std::time::Duration::from_secs(45);
+
+/// What the page says of the last save.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Saved {
+    No,
+    Done,
+    /// Saved, the data still being rebuilt with the new id fields.
+    Rebuilding,
+}
+
 /// What the page shows: the fields, and the dataset's RDF class.
 struct Shown {
     rows: Vec<Value>,
     rdf_class: String,
 }
 
-fn render(ctx: &Ctx, dataset_id: &str, shown: Shown, saved: bool, problem: Option<Problem>) -> Response {
+fn render(ctx: &Ctx, dataset_id: &str, shown: Shown, saved: Saved, problem: Option<Problem>) -> Response {
     let status = if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let error = problem.map(|p| ctx.app.i18n.text(ctx.lang, p.key, &[("field", p.field)]));
     let page = ctx
@@ -132,7 +145,8 @@ fn render(ctx: &Ctx, dataset_id: &str, shown: Shown, saved: bool, problem: Optio
         .with("fields", shown.rows)
         .with("rdf_class", shown.rdf_class)
         .with("can_edit", can_edit(ctx))
-        .with("saved", saved)
+        .with("saved", saved == Saved::Done)
+        .with("rebuilding", saved == Saved::Rebuilding)
         .with("error", error);
     ctx.render(page)
 }
@@ -160,7 +174,12 @@ pub async fn page(ctx: Ctx, Path(dataset_id): Path<String>, uri: Uri) -> Respons
     match schema_of(&ctx, &dataset_id).await {
         Ok((schema, class)) => {
             let shown = Shown { rows: rows(&schema, None), rdf_class: class.unwrap_or_default() };
-            render(&ctx, &dataset_id, shown, query_value(uri.query(), "saved").is_some(), None)
+            let saved = match (query_value(uri.query(), "saved"), query_value(uri.query(), "rebuilding")) {
+                (Some(_), _) => Saved::Done,
+                (_, Some(_)) => Saved::Rebuilding,
+                _ => Saved::No,
+            };
+            render(&ctx, &dataset_id, shown, saved, None)
         }
         Err(answer) => answer,
     }
@@ -206,7 +225,7 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
     let shown = |sent| Shown { rows: rows(&schema, sent), rdf_class: sent_class.clone().unwrap_or_default() };
     if sent_class.as_ref().is_some_and(|c| !c.is_empty() && portail_core::schema::check_rdf_iri(c).is_err()) {
         let problem = Problem { key: "fa-error-iri", field: ctx.app.i18n.text(ctx.lang, "fa-rdf-class", &[]) };
-        return render(&ctx, &dataset_id, shown(Some(&sent)), false, Some(problem));
+        return render(&ctx, &dataset_id, shown(Some(&sent)), Saved::No, Some(problem));
     }
     // Every field the page shows is sent (its text boxes at least); the others are left alone.
     let mut changes = BTreeMap::new();
@@ -217,7 +236,7 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
             }
             Err(key) => {
                 let problem = Problem { key, field: field.label.clone() };
-                return render(&ctx, &dataset_id, shown(Some(&sent)), false, Some(problem));
+                return render(&ctx, &dataset_id, shown(Some(&sent)), Saved::No, Some(problem));
             }
         }
     }
@@ -236,7 +255,12 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
             None => Ok(saved),
         }
     });
-    let saved = task.await.unwrap_or_else(|e| Err(CatalogError::Io(format!("saving annotations stopped: {e}"))));
+    // A rebuild can outlast the request's timeout: past this, the page says it goes on.
+    let mut task = task;
+    let saved = match tokio::time::timeout(REBUILD_WAIT, &mut task).await {
+        Ok(joined) => joined.unwrap_or_else(|e| Err(CatalogError::Io(format!("saving annotations stopped: {e}")))),
+        Err(_) => return see_other(&format!("/backoffice/datasets/{dataset_id}/fields/?rebuilding=1")),
+    };
     match saved {
         Ok(_) => see_other(&format!("/backoffice/datasets/{dataset_id}/fields/?saved=1")),
         Err(CatalogError::NotFound(_)) => ctx.not_found(),

@@ -309,6 +309,8 @@ async fn editors_set_annotations_in_the_back_office() {
     assert_eq!(record.metas.rdf_class.as_deref(), Some("https://schema.org/Organization"));
     assert_eq!(record.metas.fields["nom"].rdf_property.as_deref(), Some("https://schema.org/name"));
     assert_ne!(first_id(json(&app, ALPHA, &records).await.1), id_before, "the ids now come from `nom` alone");
+    let notice = editor.get(&format!("{FIELDS}?rebuilding=1")).await.text();
+    assert!(notice.contains("The record ids are being rebuilt"), "a save past the wait says the rebuild goes on");
     let again = editor.get(FIELDS).await.text();
     assert!(again.contains("name=\"activites.multivalued\" value=\",\""), "the form shows what is set");
 
