@@ -406,13 +406,13 @@ pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
                 let entry = changes.entry(field.to_owned()).or_insert_with(|| f.annotations.clone());
                 set_annotation(entry, name, &value).map_err(|e| Failure::Input(format!("{field}: {e}")))?;
             }
-            let schema = if changes.is_empty() {
-                current.version.schema
+            let (mut d, schema) = if changes.is_empty() {
+                (d, current.version.schema)
             } else {
                 let d = catalog.set_annotations(portal.id, &id, &changes).await?;
-                catalog.current(&d).await?.map(|c| c.version.schema).unwrap_or_default()
+                let schema = catalog.current(&d).await?.map(|c| c.version.schema).unwrap_or_default();
+                (d, schema)
             };
-            let mut d = catalog.dataset(portal.id, &id).await?;
             if let Some(class) = rdf_class {
                 d = catalog.set_rdf_class(portal.id, &id, Some(&class)).await?;
             }

@@ -40,37 +40,38 @@ pub struct RdfOptions {
     pub class: Option<String>,
 }
 
-/// How a field's values are stated.
+/// How a field's values are stated, its terms written once for every record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Property {
-    /// A property of the dataset's vocabulary, by local name.
-    Own(String),
-    /// The publisher's property: its IRI, split where RDF/XML needs a namespace and a name.
-    Mapped { iri: String, namespace: String, name: String },
+struct Property {
+    /// The publisher's property; `None`: the dataset vocabulary's own `ds:<local>`.
+    iri: Option<String>,
+    turtle: String,
+    /// The opening (attributes to come) and closing of an RDF/XML property element.
+    xml_open: String,
+    xml_close: String,
 }
 
 impl Property {
-    fn mapped(iri: &str) -> Property {
-        let at = iri.rfind(['/', '#', ':']).map_or(0, |i| i + 1);
-        Property::Mapped { iri: iri.to_owned(), namespace: iri[..at].to_owned(), name: iri[at..].to_owned() }
-    }
-
-    fn turtle(&self) -> String {
-        match self {
-            Property::Own(local) => format!("ds:{local}"),
-            Property::Mapped { iri, .. } => format!("<{iri}>"),
+    fn own(local: &str) -> Property {
+        Property {
+            iri: None,
+            turtle: format!("ds:{local}"),
+            xml_open: format!("<ds:{local}"),
+            xml_close: format!("</ds:{local}>"),
         }
     }
 
-    /// The opening and closing of an RDF/XML property element.
-    fn xml(&self) -> (String, String) {
-        match self {
-            Property::Own(local) => (format!("<ds:{local}"), format!("</ds:{local}>")),
-            Property::Mapped { namespace, name, .. } => {
-                let mut ns = String::new();
-                xml_text(namespace, &mut ns);
-                (format!("<m:{name} xmlns:m=\"{ns}\""), format!("</m:{name}>"))
-            }
+    /// The publisher's IRI, split where RDF/XML needs a namespace and a name.
+    fn mapped(iri: &str) -> Property {
+        let at = iri.rfind(['/', '#', ':']).map_or(0, |i| i + 1);
+        let (namespace, name) = iri.split_at(at);
+        let mut ns = String::new();
+        xml_text(namespace, &mut ns);
+        Property {
+            iri: Some(iri.to_owned()),
+            turtle: format!("<{iri}>"),
+            xml_open: format!("<m:{name} xmlns:m=\"{ns}\""),
+            xml_close: format!("</m:{name}>"),
         }
     }
 }
@@ -221,7 +222,7 @@ impl RdfWriter {
                 local.push('_');
             }
             let mapped = schema.field(name).and_then(|f| f.annotations.rdf_property.as_deref());
-            let property = mapped.map_or_else(|| Property::Own(local.clone()), Property::mapped);
+            let property = mapped.map_or_else(|| Property::own(&local), Property::mapped);
             properties.push((i, *kind, local, property));
         }
         Ok(RdfWriter { options, properties, id })
@@ -299,7 +300,7 @@ impl RdfWriter {
                         (None, true) => Some(format!("{GEO}wktLiteral")),
                     };
                     let mut term = serde_json::Map::new();
-                    if let Property::Mapped { iri, .. } = property {
+                    if let Some(iri) = &property.iri {
                         term.insert("@id".into(), iri.as_str().into());
                     }
                     if let Some(t) = datatype {
@@ -319,10 +320,7 @@ impl RdfWriter {
 
     /// The properties of the dataset's own vocabulary, which the head describes.
     fn own_properties(&self) -> impl Iterator<Item = (&usize, &Kind, &String)> {
-        self.properties.iter().filter_map(|(i, kind, _, p)| match p {
-            Property::Own(local) => Some((i, kind, local)),
-            Property::Mapped { .. } => None,
-        })
+        self.properties.iter().filter(|(.., p)| p.iri.is_none()).map(|(i, kind, local, _)| (i, kind, local))
     }
 
     pub fn tail(&self) -> &'static [u8] {
@@ -345,7 +343,9 @@ impl RdfWriter {
                 s.push_str(&format!("<{subject}> a {class} ;\n    dct:isPartOf <{}>", self.options.dataset));
                 for (i, kind, _, property) in &self.properties {
                     for value in literals(&columns[*i], *kind, row)? {
-                        s.push_str(&format!(" ;\n    {} ", property.turtle()));
+                        s.push_str(" ;\n    ");
+                        s.push_str(&property.turtle);
+                        s.push(' ');
                         turtle_string(&value, &mut s);
                         match (datatype(*kind), is_geo(*kind)) {
                             (Some(t), _) => s.push_str(&format!("^^xsd:{t}")),
@@ -366,10 +366,10 @@ impl RdfWriter {
                 xml_text(&self.options.dataset, &mut s);
                 s.push_str("\"/>\n");
                 for (i, kind, _, property) in &self.properties {
-                    let (open, close) = property.xml();
+                    let (open, close) = (&property.xml_open, &property.xml_close);
                     for value in literals(&columns[*i], *kind, row)? {
                         s.push_str("    ");
-                        s.push_str(&open);
+                        s.push_str(open);
                         match (datatype(*kind), is_geo(*kind)) {
                             (Some(t), _) => s.push_str(&format!(" rdf:datatype=\"{XSD}{t}\"")),
                             (None, true) => s.push_str(&format!(" rdf:datatype=\"{GEO}wktLiteral\"")),
@@ -377,7 +377,7 @@ impl RdfWriter {
                         }
                         s.push('>');
                         xml_text(&value, &mut s);
-                        s.push_str(&close);
+                        s.push_str(close);
                         s.push('\n');
                     }
                 }

@@ -100,6 +100,14 @@ fn preflight() -> Response {
     r
 }
 
+/// An API answer that is a text document of its own type (a feed, a CSV page).
+pub fn api_text(body: String, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    api_headers(&mut r);
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
 /// Headers of every API response.
 pub fn api_headers(r: &mut Response) {
     let h = r.headers_mut();

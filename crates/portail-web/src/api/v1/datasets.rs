@@ -4,12 +4,12 @@
 use super::{respond, v1_error, V1Request};
 use crate::api::catalog::{list_or_null, matching_entries, text_or_null, visible_one, with_attachments, Entry};
 use crate::api::catalog_exports::{self, facet_group};
+use crate::api::facets::FacetSort;
 use crate::api::params::Params;
 use crate::api::ApiError;
 use crate::tenant::Site;
 use axum::extract::Path;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use portail_core::time::iso_utc;
 use portail_odsql::V1Field;
 use serde_json::{json, Value};
@@ -88,21 +88,15 @@ fn v1_facet(mut f: Value) -> Value {
     f
 }
 
-/// `facetsort.<facet>` on catalog facets: by count or by name, a leading `-` for descending
-/// (excluded values stay last, as they come).
-fn sort_values(values: &mut [Value], facet: &str, sort: &str) -> Result<(), ApiError> {
-    use crate::api::facets::FacetSort;
+/// `facetsort.<facet>` on catalog facets: by count or by name, descending or not (excluded
+/// values stay last, as they come).
+fn sort_values(values: &mut [Value], sort: FacetSort) {
     let by_name = |a: &Value, b: &Value| a["name"].as_str().cmp(&b["name"].as_str());
     let by_count = |a: &Value, b: &Value| a["count"].as_i64().cmp(&b["count"].as_i64()).then_with(|| by_name(a, b));
     let excluded = |v: &Value| v["state"] == "excluded";
-    let (counted, descending) = match FacetSort::parse(sort) {
-        Some(FacetSort::Count { descending }) => (true, descending),
-        Some(FacetSort::Alphanum { descending } | FacetSort::Num { descending }) => (false, descending),
-        None => {
-            return Err(ApiError::parameter(format!(
-                "Invalid facetsort.{facet}: {sort} (count, alphanum, num, or with a leading - for descending)"
-            )))
-        }
+    let (counted, descending) = match sort {
+        FacetSort::Count { descending } => (true, descending),
+        FacetSort::Alphanum { descending } | FacetSort::Num { descending } => (false, descending),
     };
     let order = |a: &Value, b: &Value| {
         let ascending = if counted { by_count(a, b) } else { by_name(a, b) };
@@ -113,7 +107,6 @@ fn sort_values(values: &mut [Value], facet: &str, sort: &str) -> Result<(), ApiE
         }
     };
     values.sort_by(|a, b| excluded(a).cmp(&excluded(b)).then_with(|| order(a, b)));
-    Ok(())
 }
 
 pub async fn search(req: V1Request) -> Response {
@@ -154,7 +147,7 @@ pub async fn search(req: V1Request) -> Response {
         let matching = matching_entries(app, site, identity, &query).await?;
         let mut shown: Vec<Entry> = matching.iter().skip(start as usize).take(rows as usize).cloned().collect();
         if format == "csv" || format == "rss" {
-            return catalog_page(site, &shown, format, params.raw("csv_separator").unwrap_or(";"));
+            return catalog_page(site, &shown, format, super::csv_separator(params)?);
         }
         with_attachments(app, &mut shown).await?;
         let datasets: Vec<Value> = shown.iter().map(|e| v1_dataset(site, e)).collect();
@@ -180,8 +173,8 @@ pub async fn search(req: V1Request) -> Response {
                     for v in values.iter_mut() {
                         *v = v1_facet(v.take());
                     }
-                    if let Some(sort) = params.one(&format!("facetsort.{name}")) {
-                        sort_values(values, name, sort)?;
+                    if let Some(sort) = super::facet_sort(params, name)? {
+                        sort_values(values, sort);
                     }
                 }
                 groups.push(group);
@@ -198,21 +191,13 @@ pub async fn search(req: V1Request) -> Response {
 }
 
 /// A page of the catalog search as the catalog export of that format writes it.
-fn catalog_page(site: &Site, shown: &[Entry], format: &str, separator: &str) -> Result<Response, ApiError> {
+fn catalog_page(site: &Site, shown: &[Entry], format: &str, separator: u8) -> Result<Response, ApiError> {
     let page: Vec<&Entry> = shown.iter().collect();
-    if !matches!(separator, ";" | "," | "\t" | "|") {
-        return Err(ApiError::parameter(format!("Unsupported csv_separator: {separator}")));
+    if format == "csv" {
+        let params = Params::from_pairs(vec![("delimiter".to_owned(), char::from(separator).to_string())]);
+        return Ok(crate::api::api_text(catalog_exports::csv(site, &page, &None, &params)?, "text/csv; charset=utf-8"));
     }
-    let (body, content_type) = if format == "csv" {
-        let params = Params::from_pairs(vec![("delimiter".to_owned(), separator.to_owned())]);
-        (catalog_exports::csv(site, &page, &None, &params)?, "text/csv; charset=utf-8")
-    } else {
-        (catalog_exports::rss(site, &page), "application/rss+xml; charset=utf-8")
-    };
-    let mut r = body.into_response();
-    crate::api::api_headers(&mut r);
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    Ok(r)
+    Ok(crate::api::api_text(catalog_exports::rss(site, &page), "application/rss+xml; charset=utf-8"))
 }
 
 pub async fn lookup(Path(dataset_id): Path<String>, req: V1Request) -> Response {

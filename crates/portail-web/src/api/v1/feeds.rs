@@ -4,8 +4,7 @@
 use crate::api::catalog::Served;
 use crate::api::catalog_exports::{rfc2822, xml};
 use crate::tenant::Site;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use portail_core::{FieldType, Schema};
 use serde_json::Value;
 
@@ -117,10 +116,7 @@ pub(super) fn records_feed(feed: Feed, site: &Site, current: &Served, records: &
             "application/atom+xml; charset=utf-8"
         }
     };
-    let mut r = out.into_response();
-    crate::api::api_headers(&mut r);
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
+    crate::api::api_text(out, content_type)
 }
 
 #[cfg(test)]

@@ -51,13 +51,13 @@ impl Cluster {
     }
 }
 
-/// Pixel coordinates on the Web Mercator map at `zoom` (256-pixel tiles).
+/// Pixel coordinates on the Web Mercator map at `zoom` (256-pixel tiles, y downwards): the
+/// projection's metres scaled to the map's width.
 fn pixel(lat: f64, lon: f64, zoom: u8) -> (f64, f64) {
     let world = 256.0 * f64::from(1u32 << zoom);
-    let lat = lat.clamp(-85.05112878, 85.05112878).to_radians();
-    let x = (lon + 180.0) / 360.0 * world;
-    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * world;
-    (x, y)
+    let mercator = |lon, lat| portail_query::Crs::WebMercator.project(geo::Coord { x: lon, y: lat });
+    let (m, half) = (mercator(lon, lat), mercator(180.0, 0.0).x);
+    ((m.x + half) / (2.0 * half) * world, (half - m.y) / (2.0 * half) * world)
 }
 
 /// Merges clusters whose centres are less than `distance` pixels apart at `zoom`: in order of
@@ -154,6 +154,14 @@ fn geometry_of(hull: Vec<[f64; 2]>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pixels_are_those_of_the_tile_grid() {
+        let (x, y) = pixel(0.0, 0.0, 1);
+        assert!((x - 256.0).abs() < 1e-9 && (y - 256.0).abs() < 1e-9, "the centre of a 512-pixel world");
+        let (x, y) = pixel(85.051_128_779_806_6, -180.0, 0);
+        assert!(x.abs() < 1e-9 && y.abs() < 1e-6, "the top-left corner: {x} {y}");
+    }
 
     fn at(count: i64, lat: f64, lon: f64) -> Cluster {
         Cluster::new(count, lat, lon, json!({"type": "Point", "coordinates": [lon, lat]}), vec![])

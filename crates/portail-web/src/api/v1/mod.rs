@@ -201,6 +201,27 @@ pub(crate) fn v1_kind(t: FieldType) -> V1Field {
     }
 }
 
+/// `csv_separator` (`;` by default, `,`, tab or `|`), for every v1 answer in CSV.
+pub fn csv_separator(params: &V1Params) -> Result<u8, ApiError> {
+    match params.raw("csv_separator").unwrap_or(";") {
+        ";" => Ok(b';'),
+        "," => Ok(b','),
+        "\t" => Ok(b'\t'),
+        "|" => Ok(b'|'),
+        other => Err(ApiError::parameter(format!("Unsupported csv_separator: {other}"))),
+    }
+}
+
+/// ods-widgets' `facetsort.<facet>` (`-count`, `alphanum`, `-num`…), for record and catalog facets.
+pub fn facet_sort(params: &V1Params, facet: &str) -> Result<Option<super::facets::FacetSort>, ApiError> {
+    let Some(sort) = params.one(&format!("facetsort.{facet}")) else { return Ok(None) };
+    super::facets::FacetSort::parse(sort).map(Some).ok_or_else(|| {
+        ApiError::parameter(format!(
+            "Invalid facetsort.{facet}: {sort} (count, alphanum, num, or with a leading - for descending)"
+        ))
+    })
+}
+
 /// The first geo field of a dataset: where `geofilter.*` applies and `geometry` comes from.
 pub fn geo_field(schema: &Schema) -> Option<&portail_core::Field> {
     schema

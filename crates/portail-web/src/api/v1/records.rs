@@ -91,14 +91,8 @@ async fn facet_groups(current: &Served, params: &V1Params, ctx: &Context) -> Res
         if params.flag(&format!("disjunctive.{name}")) {
             spec.disjunctive = Some(true);
         }
-        // ods-widgets' `facetsort.<facet>`: `-count`, `alphanum`, `-num`…
-        if let Some(sort) = params.one(&format!("facetsort.{name}")) {
-            let bad = || {
-                ApiError::parameter(format!(
-                    "Invalid facetsort.{name}: {sort} (count, alphanum, num, or with a leading - for descending)"
-                ))
-            };
-            spec.sort = Some(crate::api::facets::FacetSort::parse(sort).ok_or_else(bad)?);
+        if let Some(sort) = super::facet_sort(params, name)? {
+            spec.sort = Some(sort);
         }
         let wheres =
             if spec.is_disjunctive(&current.version.schema) { ctx.without_refines_of(name) } else { ctx.all() };
@@ -226,13 +220,7 @@ pub async fn lookup(Path((dataset_id, record_id)): Path<(String, String)>, req: 
 pub async fn export_v1(current: &Served, params: &V1Params) -> Result<Response, ApiError> {
     let schema = &current.version.schema;
     let labels = params.flag("use_labels_for_header");
-    let delimiter = match params.raw("csv_separator").unwrap_or(";") {
-        ";" => b';',
-        "," => b',',
-        "\t" => b'\t',
-        "|" => b'|',
-        other => return Err(ApiError::parameter(format!("Unsupported csv_separator: {other}"))),
-    };
+    let delimiter = super::csv_separator(params)?;
     let format = match params.one("format").unwrap_or("csv") {
         "csv" => ExportFormat::Csv { delimiter, bom: true, labels, quote_all: false, list_separator: ",".into() },
         "json" => ExportFormat::Json,
@@ -323,10 +311,7 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
     let schema = &current.version.schema;
     let csv_separator = match params.one("format").unwrap_or("json") {
         "json" | "jsonp" => None,
-        "csv" => match params.raw("csv_separator").unwrap_or(";") {
-            sep @ (";" | "," | "\t" | "|") => Some(sep.to_owned()),
-            other => return Err(ApiError::parameter(format!("Unsupported csv_separator: {other}"))),
-        },
+        "csv" => Some(super::csv_separator(params)?),
         other => return Err(ApiError::parameter(format!("Unsupported format: {other} (available: json, jsonp, csv)"))),
     };
     let x_name = params.one("x").ok_or_else(|| ApiError::parameter("Missing x parameter"))?;
@@ -420,7 +405,7 @@ async fn analyze_inner(req: &V1Request) -> Result<Response, ApiError> {
             columns = vec!["x"];
         }
         let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
-        return Ok(super::series::csv(&points, &columns, &names, &sep));
+        return Ok(super::series::csv(&points, &columns, &names, char::from(sep)));
     }
     let points: Vec<Value> = points.into_iter().map(Value::Object).collect();
     Ok(respond(params, &Value::Array(points)))

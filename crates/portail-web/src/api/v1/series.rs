@@ -3,8 +3,7 @@
 
 use super::V1Params;
 use crate::api::ApiError;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,33 +240,31 @@ pub fn accumulate(points: &mut [Map<String, Value>], name: &str) {
 
 /// `analyze` as CSV: the x columns (`x`, or the date parts `year`, `month`…), then one column per
 /// serie; an empty cell for a null.
-pub fn csv(points: &[Map<String, Value>], x_columns: &[&str], series: &[&str], separator: &str) -> Response {
+pub fn csv(points: &[Map<String, Value>], x_columns: &[&str], series: &[&str], separator: char) -> Response {
+    let separator = separator.to_string();
     let cell = |v: Option<&Value>| {
         let s = match v {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         };
-        if s.contains(separator) || s.contains('"') || s.contains('\n') || s.contains('\r') {
+        if s.contains(separator.as_str()) || s.contains('"') || s.contains('\n') || s.contains('\r') {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
             s
         }
     };
     let header: Vec<String> = x_columns.iter().chain(series).map(|c| cell(Some(&Value::from(*c)))).collect();
-    let mut out = header.join(separator) + "\r\n";
+    let mut out = header.join(&separator) + "\r\n";
     for point in points {
         let x = &point["x"];
         let mut row: Vec<String> =
             if x.is_object() { x_columns.iter().map(|c| cell(x.get(*c))).collect() } else { vec![cell(Some(x))] };
         row.extend(series.iter().map(|s| cell(point.get(*s))));
-        out.push_str(&row.join(separator));
+        out.push_str(&row.join(&separator));
         out.push_str("\r\n");
     }
-    let mut r = out.into_response();
-    crate::api::api_headers(&mut r);
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    r
+    crate::api::api_text(out, "text/csv; charset=utf-8")
 }
 
 #[cfg(test)]
