@@ -14,18 +14,23 @@ use std::path::Path;
 
 const DS: &str = "/api/explore/v2.1/catalog/datasets/associations";
 
-async fn with_associations() -> TestApp {
-    let app = TestApp::new().await;
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ingest/associations.csv");
+/// Imports `file` as the published dataset `id` of the first portal.
+async fn import(app: &TestApp, id: &str, file: std::path::PathBuf) -> portail_catalog::ImportOutcome {
     let req = ImportRequest {
         portal_id: 1,
-        dataset_id: Some("associations".into()),
+        dataset_id: Some(id.into()),
         title: None,
         file,
         source: SourceOptions::default(),
         publish: true,
     };
-    app.state.catalog.import(req, no_progress()).await.unwrap();
+    app.state.catalog.import(req, no_progress()).await.unwrap()
+}
+
+async fn with_associations() -> TestApp {
+    let app = TestApp::new().await;
+    import(&app, "associations", Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ingest/associations.csv"))
+        .await;
     app
 }
 
@@ -445,15 +450,7 @@ async fn grouping_by_a_multivalued_field_makes_one_group_per_value() {
 async fn import_equipments(app: &TestApp, dir: &Path, text: &str) -> portail_catalog::ImportOutcome {
     let file = dir.join("lieux.csv");
     std::fs::write(&file, text).unwrap();
-    let req = ImportRequest {
-        portal_id: 1,
-        dataset_id: Some("lieux".into()),
-        title: None,
-        file,
-        source: SourceOptions::default(),
-        publish: true,
-    };
-    app.state.catalog.import(req, no_progress()).await.unwrap()
+    import(app, "lieux", file).await
 }
 
 /// `(code, nom, _id)` of every record, by code.
