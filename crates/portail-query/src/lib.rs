@@ -11,6 +11,7 @@
 
 mod bind;
 mod buckets;
+mod cluster;
 mod codes;
 mod crs;
 mod dense;

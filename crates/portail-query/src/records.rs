@@ -232,10 +232,11 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
             if let Expr::Call { name: function, args, .. } = &g.expr {
                 if function.eq_ignore_ascii_case("geo_cluster") {
                     let name = output_name(&g.expr, &g.alias, &g.text);
-                    let (point, cell) = cluster_cell(&binder, args)?;
+                    let (point, zoom, radius) = cluster_args(&binder, args)?;
                     // Records without a point belong to no cluster.
                     df = df.filter(point.clone().is_not_null())?;
-                    group_exprs.push(cell.alias(&name));
+                    let cluster = crate::cluster::clusters(&df, point.clone(), zoom, radius).await?;
+                    group_exprs.push(cluster.alias(&name));
                     let (lat, lon) = (format!("{name}\u{0}lat"), format!("{name}\u{0}lon"));
                     aggr_exprs.push(
                         datafusion::functions_aggregate::expr_fn::avg(f::get_field(point.clone(), "lat")).alias(&lat),
@@ -508,8 +509,8 @@ fn hoist_aggregates(e: DfExpr, aggregates: &mut Vec<DfExpr>) -> Result<DfExpr, Q
     Ok(rewritten.data)
 }
 
-/// `geo_cluster(point_field, zoom[, radius])`: the point column and the cell it groups by.
-fn cluster_cell(binder: &Binder, args: &[portail_odsql::Arg]) -> Result<(DfExpr, DfExpr), QueryError> {
+/// `geo_cluster(point_field, zoom[, radius])`: the point column, the zoom and the radius.
+fn cluster_args(binder: &Binder, args: &[portail_odsql::Arg]) -> Result<(DfExpr, u8, f64), QueryError> {
     use portail_odsql::{Arg, Literal};
     let usage = || {
         QueryError::invalid(
@@ -530,7 +531,7 @@ fn cluster_cell(binder: &Binder, args: &[portail_odsql::Arg]) -> Result<(DfExpr,
         None => 40.0,
         Some(_) => number(args.get(2)).filter(|r| *r >= 1.0 && *r <= 256.0).ok_or_else(usage)?,
     };
-    Ok((point.clone(), crate::geometry::geo_cell(point, zoom as u8, radius)))
+    Ok((point.clone(), zoom as u8, radius))
 }
 
 /// How a page of plain records can be taken from memory: in natural order (no `order_by`, or an

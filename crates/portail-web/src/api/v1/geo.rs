@@ -2,7 +2,6 @@
 //! optional series), `geopreview` (the geometries of the first records) and `geopolygon` (records
 //! grouped by shape, for choropleth maps).
 
-use super::merge::{merge, Cluster};
 use super::series::{series, Serie};
 use super::{context, geo_field, respond, v1_error, V1Params, V1Request};
 use crate::api::params::timezone;
@@ -33,8 +32,8 @@ fn cluster_grid(params: &V1Params) -> Result<(u8, f64), ApiError> {
         .ok()
         .filter(|d| d.is_finite() && *d > 0.0)
         .ok_or_else(|| ApiError::parameter(format!("Invalid clusterdistance: {distance} (pixels, above 0)")))?;
-    // geo_cluster() groups squares of 2 × radius pixels; its radius is 1 to 256.
-    Ok((zoom, (pixels / 2.0).clamp(1.0, 256.0)))
+    // The radius of geo_cluster(), which merges clusters closer than it: 1 to 256 pixels.
+    Ok((zoom, pixels.clamp(1.0, 256.0)))
 }
 
 /// The request's context as conditions, plus one: records without a value in `field` (a
@@ -55,10 +54,10 @@ fn range(values: impl Iterator<Item = Value>) -> Value {
     json!({"min": floats.iter().copied().reduce(f64::min), "max": floats.iter().copied().reduce(f64::max)})
 }
 
-/// `geocluster`: the matching points grouped in cells of `clusterdistance` pixels at zoom
-/// `clusterprecision`, each cluster at the centroid of its points (`[lat, lon]`), with its count,
-/// its series and, in `polygon` mode, the convex hull of its points as GeoJSON; clusters closer
-/// than `clusterdistance` pixels are then merged (`merge.rs`).
+/// `geocluster`: the matching points grouped as `geo_cluster()` does with a radius of
+/// `clusterdistance` pixels at zoom `clusterprecision` (no two clusters closer than that), each
+/// cluster at the centroid of its points (`[lat, lon]`), with its count, its series and, in
+/// `polygon` mode, the convex hull of its points as GeoJSON.
 pub async fn geocluster(req: V1Request) -> Response {
     geocluster_inner(&req).await.unwrap_or_else(v1_error)
 }
@@ -83,7 +82,7 @@ async fn geocluster_inner(req: &V1Request) -> Result<Response, ApiError> {
     if polygons {
         select.push(format!("envelope({field}) as hull"));
     }
-    select.extend(series.iter().enumerate().flat_map(|(i, s)| s.part_selects(i)));
+    select.extend(series.iter().enumerate().map(|(i, s)| s.select(i)));
     let wheres = located(params, schema, &field)?;
     let select = select.join(", ");
     let query = RecordsRequest {
@@ -107,30 +106,20 @@ async fn geocluster_inner(req: &V1Request) -> Result<Response, ApiError> {
         let (ka, kb) = (key(a), key(b));
         kb.0.cmp(&ka.0).then(ka.1.total_cmp(&kb.1)).then(ka.2.total_cmp(&kb.2))
     });
-    let cells: Vec<Cluster> = page
+    let clusters: Vec<Value> = page
         .results
         .iter()
         .map(|row| {
             let (count, lat, lon) = key(row);
-            let hull = match polygons {
-                true => row.get("hull").and_then(|h| h.get("geometry")).cloned().unwrap_or(Value::Null),
-                false => Value::Null,
-            };
-            Cluster::new(count, lat, lon, hull, series.iter().enumerate().map(|(i, s)| s.parts(i, row)).collect())
-        })
-        .collect();
-    let merged = merge(cells, zoom, 2.0 * radius);
-    let clusters: Vec<Value> = merged
-        .iter()
-        .map(|c| {
             let mut cluster = Map::new();
-            cluster.insert("cluster_center".into(), json!([c.lat, c.lon]));
-            cluster.insert("count".into(), json!(c.count));
+            cluster.insert("cluster_center".into(), json!([lat, lon]));
+            cluster.insert("count".into(), json!(count));
             let values: Map<String, Value> =
-                series.iter().enumerate().map(|(i, s)| (s.name.clone(), s.finish(&c.parts[i], c.count))).collect();
+                series.iter().enumerate().map(|(i, s)| (s.name.clone(), s.value(i, row))).collect();
             cluster.insert("series".into(), Value::Object(values));
             if polygons {
-                cluster.insert("cluster".into(), c.hull_geometry());
+                let hull = row.get("hull").and_then(|h| h.get("geometry")).cloned().unwrap_or(Value::Null);
+                cluster.insert("cluster".into(), hull);
             }
             Value::Object(cluster)
         })
@@ -303,8 +292,8 @@ mod tests {
     }
 
     #[test]
-    fn the_grid_is_a_zoom_and_half_the_distance_in_pixels() {
-        assert_eq!(cluster_grid(&params("clusterprecision=12&clusterdistance=50")).unwrap(), (12, 25.0));
+    fn the_grid_is_a_zoom_and_the_distance_in_pixels() {
+        assert_eq!(cluster_grid(&params("clusterprecision=12&clusterdistance=50")).unwrap(), (12, 50.0));
         assert_eq!(cluster_grid(&params("clusterprecision=0&clusterdistance=1")).unwrap(), (0, 1.0));
         assert_eq!(cluster_grid(&params("clusterprecision=3&clusterdistance=9000")).unwrap().1, 256.0);
         for bad in [

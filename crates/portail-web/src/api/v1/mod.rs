@@ -8,7 +8,6 @@
 mod datasets;
 mod feeds;
 mod geo;
-mod merge;
 mod records;
 mod series;
 

@@ -1,4 +1,4 @@
-//! The `y.<serie>.func` / `y.<serie>.expr` series of v1 `analyze` and `geocluster`: each serie
+//! The `y.<serie>.func` / `y.<serie>.expr` series of v1 `analyze`, `geocluster` and `geopolygon`: each serie
 //! becomes ODSQL aggregates in `select`, and its value is read back from the grouped row.
 
 use super::V1Params;
@@ -140,86 +140,6 @@ impl Serie {
     }
 }
 
-/// What a serie keeps of a group so that groups can be merged (`geocluster` merges neighbouring
-/// cells): how many values, their sum, sum of squares and extremes.
-#[derive(Debug, Clone, Copy)]
-pub struct Parts {
-    values: f64,
-    sum: f64,
-    squares: f64,
-    min: f64,
-    max: f64,
-    /// Every sum and extreme came as an integer: the result is written as one.
-    integral: bool,
-}
-
-impl Parts {
-    pub fn merge(&mut self, other: &Parts) {
-        self.values += other.values;
-        self.sum += other.sum;
-        self.squares += other.squares;
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
-        self.integral &= other.integral;
-    }
-}
-
-impl Serie {
-    /// The `select` items of serie `i`'s parts, aliased `p{i}…`; none for a count.
-    pub fn part_selects(&self, i: usize) -> Vec<String> {
-        match (&self.expr, self.func) {
-            (None, _) | (_, Func::Count) => vec![],
-            (Some(e), _) => vec![
-                format!("count({e}) as p{i}n"),
-                format!("sum({e}) as p{i}s"),
-                format!("sum(({e}) * ({e})) as p{i}q"),
-                format!("min({e}) as p{i}lo"),
-                format!("max({e}) as p{i}hi"),
-            ],
-        }
-    }
-
-    /// Serie `i`'s parts read from a grouped row.
-    pub fn parts(&self, i: usize, row: &Map<String, Value>) -> Parts {
-        let get = |suffix: &str| row.get(&format!("p{i}{suffix}")).filter(|v| v.is_number());
-        let number = |suffix: &str, none: f64| get(suffix).and_then(Value::as_f64).unwrap_or(none);
-        let integral = ["s", "lo", "hi"].iter().all(|s| get(s).is_none_or(|v| v.is_i64() || v.is_u64()));
-        Parts {
-            values: number("n", 0.0),
-            sum: number("s", 0.0),
-            squares: number("q", 0.0),
-            min: number("lo", f64::INFINITY),
-            max: number("hi", f64::NEG_INFINITY),
-            integral,
-        }
-    }
-
-    /// The serie's value over merged parts of groups holding `count` records.
-    pub fn finish(&self, parts: &Parts, count: i64) -> Value {
-        if self.func == Func::Count {
-            return Value::from(count);
-        }
-        if parts.values == 0.0 {
-            return Value::Null;
-        }
-        let float = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
-        let exact = |x: f64| match parts.integral && x.fract() == 0.0 && x.abs() < 9e15 {
-            true => Value::from(x as i64),
-            false => float(x),
-        };
-        let n = parts.values;
-        match self.func {
-            Func::Count => Value::from(count),
-            Func::Sum => exact(parts.sum),
-            Func::Avg => float(parts.sum / n),
-            Func::Min => exact(parts.min),
-            Func::Max => exact(parts.max),
-            Func::Sumsquares => exact(parts.squares),
-            Func::Stddev => float((parts.squares / n - (parts.sum / n).powi(2)).max(0.0).sqrt()),
-        }
-    }
-}
-
 /// Replaces each point's `name` by the running total of the points so far (nulls add nothing
 /// and stay null).
 pub fn accumulate(points: &mut [Map<String, Value>], name: &str) {
@@ -329,35 +249,5 @@ mod tests {
         assert_eq!(s.value(3, empty.as_object().unwrap()), Value::Null);
         let sq = &series(&params("y.q.func=SUMSQUARES&y.q.expr=n")).unwrap()[0];
         assert_eq!(sq.select(0), "sum((n) * (n)) as s0");
-    }
-
-    #[test]
-    fn merged_parts_give_the_series_of_the_union() {
-        let all = series(&params(
-            "y.d.func=STDDEV&y.d.expr=n&y.s.func=SUM&y.s.expr=n&y.m.func=MIN&y.m.expr=n&y.a.func=AVG&y.a.expr=n",
-        ))
-        .unwrap();
-        assert_eq!(all[0].part_selects(0)[0], "count(n) as p0n");
-        // Two groups: {1, 3} and {5}, as the engine would sum them (integers).
-        let row = |i: usize, n: i64, s: i64, q: i64, lo: i64, hi: i64| json!({format!("p{i}n"): n, format!("p{i}s"): s, format!("p{i}q"): q, format!("p{i}lo"): lo, format!("p{i}hi"): hi});
-        for (i, serie) in all.iter().enumerate() {
-            let (a, b) = (row(i, 2, 4, 10, 1, 3), row(i, 1, 5, 25, 5, 5));
-            let mut parts = serie.parts(i, a.as_object().unwrap());
-            parts.merge(&serie.parts(i, b.as_object().unwrap()));
-            let expected = serie.fold(&[1.0, 3.0, 5.0], 3);
-            let got = serie.finish(&parts, 3);
-            assert!(
-                (got.as_f64().unwrap() - expected.as_f64().unwrap()).abs() < 1e-12,
-                "{}: {got} {expected}",
-                serie.name
-            );
-        }
-        assert_eq!(
-            all[1].finish(&all[1].parts(1, row(1, 3, 9, 35, 1, 5).as_object().unwrap()), 3),
-            json!(9),
-            "integers stay integers"
-        );
-        let none = json!({"p2n": 0, "p2s": null, "p2q": null, "p2lo": null, "p2hi": null});
-        assert_eq!(all[2].finish(&all[2].parts(2, none.as_object().unwrap()), 4), Value::Null, "no value, no minimum");
     }
 }
