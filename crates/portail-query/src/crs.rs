@@ -5,7 +5,10 @@
 //! overseas departments' legal systems (RGAF09 UTM 20N, RGFG95 UTM 22N, RGR92 UTM 40S, RGM04
 //! UTM 38S) and any WGS 84 zone (EPSG 326xx north, 327xx south). Those datums (RGF93, RGAF09…)
 //! and WGS 84 differ by centimetres, so each is computed as a pure projection of the stored
-//! coordinates.
+//! coordinates. The old NTF Lambert zones (EPSG 27561–27564, 27571–27574, Lambert II étendu
+//! among them), still in older GIS files, sit on another datum: the coordinates are shifted
+//! first, by the three-translation NTF ↔ WGS 84 transformation (EPSG 1193), as PROJ does without
+//! IGN's grid; that is good to a metre or two, the transformation's own accuracy.
 
 use geo::{Coord, Geometry, MapCoords};
 
@@ -23,7 +26,28 @@ pub enum Crs {
         south: bool,
         epsg: u32,
     },
+    /// An NTF (Paris) Lambert zone, by its EPSG code (a key of `NTF_ZONES`).
+    NtfLambert(u32),
 }
+
+/// The NTF (Paris) Lambert zones: (EPSG, ESRI name, latitude of origin in grads, scale, false
+/// easting, false northing). Zones I–IV are the Nord/Centre/Sud/Corse zones with a false
+/// northing a million metres a zone; zone II, spread over the whole country, is "Lambert II
+/// étendu".
+const NTF_ZONES: [(u32, &str, f64, f64, f64, f64); 8] = [
+    (27561, "NTF_Paris_Lambert_Nord_France", 55.0, 0.999_877_341, 600_000.0, 200_000.0),
+    (27562, "NTF_Paris_Lambert_Centre_France", 52.0, 0.999_877_42, 600_000.0, 200_000.0),
+    (27563, "NTF_Paris_Lambert_Sud_France", 49.0, 0.999_877_499, 600_000.0, 200_000.0),
+    (27564, "NTF_Paris_Lambert_Corse", 46.85, 0.999_944_71, 234.358, 185_861.369),
+    (27571, "NTF_Paris_Lambert_Zone_I", 55.0, 0.999_877_341, 600_000.0, 1_200_000.0),
+    (27572, "NTF_Paris_Lambert_Zone_II", 52.0, 0.999_877_42, 600_000.0, 2_200_000.0),
+    (27573, "NTF_Paris_Lambert_Zone_III", 49.0, 0.999_877_499, 600_000.0, 3_200_000.0),
+    (27574, "NTF_Paris_Lambert_Zone_IV", 46.85, 0.999_944_71, 234.358, 4_185_861.369),
+];
+
+/// The Paris meridian east of Greenwich, in grads (EPSG 8903), and a grad in degrees.
+const PARIS_GRADS: f64 = 2.596_921_3;
+const GRAD: f64 = 0.9;
 
 /// The overseas legal systems that are UTM zones: (EPSG, zone, south, datum's ESRI name).
 const OVERSEAS_UTM: [(u32, u8, bool, &str); 4] = [
@@ -42,7 +66,8 @@ impl Crs {
     /// The EPSG codes portail writes, as an error message lists them.
     pub const CODES: &'static str =
         "4326 (WGS 84), 3857 (Web Mercator), 2154 (Lambert-93), 3942 to 3950 (CC42 to CC50), \
-        5490, 2972, 2975, 4471 (UTM of the overseas departments), 32601 to 32660 and 32701 to 32760 (WGS 84 UTM)";
+        5490, 2972, 2975, 4471 (UTM of the overseas departments), 32601 to 32660 and 32701 to 32760 (WGS 84 UTM), \
+        27561 to 27564 and 27571 to 27574 (NTF Lambert zones)";
 
     pub fn from_epsg(code: u32) -> Option<Crs> {
         match code {
@@ -52,6 +77,7 @@ impl Crs {
             3942..=3950 => Some(Crs::ConicConformal((code - 3900) as u8)),
             32601..=32660 => Some(Crs::Utm { zone: (code - 32600) as u8, south: false, epsg: code }),
             32701..=32760 => Some(Crs::Utm { zone: (code - 32700) as u8, south: true, epsg: code }),
+            _ if NTF_ZONES.iter().any(|z| z.0 == code) => Some(Crs::NtfLambert(code)),
             _ => OVERSEAS_UTM.iter().find(|(c, ..)| *c == code).map(|&(epsg, zone, south, _)| Crs::Utm {
                 zone,
                 south,
@@ -66,7 +92,7 @@ impl Crs {
             Crs::WebMercator => 3857,
             Crs::Lambert93 => 2154,
             Crs::ConicConformal(zone) => 3900 + u32::from(zone),
-            Crs::Utm { epsg, .. } => epsg,
+            Crs::Utm { epsg, .. } | Crs::NtfLambert(epsg) => epsg,
         }
     }
 
@@ -78,9 +104,10 @@ impl Crs {
                 let lat = c.y.clamp(-MERCATOR_MAX_LAT, MERCATOR_MAX_LAT).to_radians();
                 Coord { x: A * c.x.to_radians(), y: A * (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln() }
             }
-            Crs::Lambert93 => Lcc::LAMBERT_93.project(c),
+            Crs::Lambert93 => Lcc::lambert_93().project(c),
             Crs::ConicConformal(zone) => Lcc::conic_conformal(zone).project(c),
             Crs::Utm { zone, south, .. } => utm(c, zone, south),
+            Crs::NtfLambert(epsg) => Lcc::ntf(epsg).project(wgs84_to_ntf(c)),
         }
     }
 
@@ -93,8 +120,8 @@ impl Crs {
 
     /// The `.prj` of a shapefile in this system (ESRI's WKT, which GIS software reads).
     pub fn prj(self) -> String {
-        const GRS80: &str = "SPHEROID[\"GRS_1980\",6378137.0,298.257222101]";
-        const WGS84: &str = "SPHEROID[\"WGS_1984\",6378137.0,298.257223563]";
+        const GRS80_WKT: &str = "SPHEROID[\"GRS_1980\",6378137.0,298.257222101]";
+        const WGS84_WKT: &str = "SPHEROID[\"WGS_1984\",6378137.0,298.257223563]";
         let geogcs = |name: &str, spheroid: &str| {
             format!("GEOGCS[\"GCS_{name}\",DATUM[\"D_{name}\",{spheroid}],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]")
         };
@@ -103,17 +130,17 @@ impl Crs {
         };
         match self {
             Crs::ConicConformal(zone) => {
-                let lcc = Lcc::conic_conformal(zone);
+                let (phi0, x0, y0) = (f64::from(zone), 1_700_000.0, f64::from(zone - 41) * 1e6 + 200_000.0);
                 return format!(
                     "PROJCS[\"RGF93_CC{zone}\",{},PROJECTION[\"Lambert_Conformal_Conic\"],{},UNIT[\"Meter\",1.0]]",
-                    geogcs("RGF_1993", GRS80),
+                    geogcs("RGF_1993", GRS80_WKT),
                     parameters(&[
-                        ("False_Easting", lcc.x0),
-                        ("False_Northing", lcc.y0),
+                        ("False_Easting", x0),
+                        ("False_Northing", y0),
                         ("Central_Meridian", 3.0),
-                        ("Standard_Parallel_1", lcc.phi1),
-                        ("Standard_Parallel_2", lcc.phi2),
-                        ("Latitude_Of_Origin", lcc.phi0),
+                        ("Standard_Parallel_1", phi0 - 0.75),
+                        ("Standard_Parallel_2", phi0 + 0.75),
+                        ("Latitude_Of_Origin", phi0),
                     ])
                 );
             }
@@ -121,7 +148,7 @@ impl Crs {
                 let (datum, spheroid) = OVERSEAS_UTM
                     .iter()
                     .find(|(c, ..)| *c == epsg)
-                    .map_or(("WGS_1984", WGS84), |(_, _, _, name)| (*name, GRS80));
+                    .map_or(("WGS_1984", WGS84_WKT), |(_, _, _, name)| (*name, GRS80_WKT));
                 let hemisphere = if south { "S" } else { "N" };
                 return format!(
                     "PROJCS[\"{datum}_UTM_Zone_{zone}{hemisphere}\",{},PROJECTION[\"Transverse_Mercator\"],{},UNIT[\"Meter\",1.0]]",
@@ -135,55 +162,147 @@ impl Crs {
                     ])
                 );
             }
+            Crs::NtfLambert(epsg) => {
+                let (_, name, phi0, k0, x0, y0) = ntf_zone(epsg);
+                return format!(
+                    "PROJCS[\"{name}\",GEOGCS[\"GCS_NTF_Paris\",DATUM[\"Nouvelle_Triangulation_Francaise_(Paris)\",\
+                     SPHEROID[\"Clarke_1880_IGN\",6378249.2,293.466021293627]],PRIMEM[\"Paris\",2.33722917],\
+                     UNIT[\"Grad\",0.0157079632679489]],PROJECTION[\"Lambert_Conformal_Conic\"],{},UNIT[\"Meter\",1.0]]",
+                    parameters(&[
+                        ("False_Easting", x0),
+                        ("False_Northing", y0),
+                        ("Central_Meridian", 0.0),
+                        ("Standard_Parallel_1", phi0),
+                        ("Scale_Factor", k0),
+                        ("Latitude_Of_Origin", phi0),
+                    ])
+                );
+            }
             _ => {}
         }
         match self {
             Crs::Wgs84 => "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]",
             Crs::WebMercator => "PROJCS[\"WGS_1984_Web_Mercator_Auxiliary_Sphere\",GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Mercator_Auxiliary_Sphere\"],PARAMETER[\"False_Easting\",0.0],PARAMETER[\"False_Northing\",0.0],PARAMETER[\"Central_Meridian\",0.0],PARAMETER[\"Standard_Parallel_1\",0.0],PARAMETER[\"Auxiliary_Sphere_Type\",0.0],UNIT[\"Meter\",1.0]]",
-            Crs::ConicConformal(_) | Crs::Utm { .. } => unreachable!("written above"),
+            Crs::ConicConformal(_) | Crs::Utm { .. } | Crs::NtfLambert(_) => unreachable!("written above"),
             Crs::Lambert93 => "PROJCS[\"RGF_1993_Lambert_93\",GEOGCS[\"GCS_RGF_1993\",DATUM[\"D_RGF_1993\",SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Lambert_Conformal_Conic\"],PARAMETER[\"False_Easting\",700000.0],PARAMETER[\"False_Northing\",6600000.0],PARAMETER[\"Central_Meridian\",3.0],PARAMETER[\"Standard_Parallel_1\",49.0],PARAMETER[\"Standard_Parallel_2\",44.0],PARAMETER[\"Latitude_Of_Origin\",46.5],UNIT[\"Meter\",1.0]]",
         }
         .to_owned()
     }
 }
 
-/// Lambert Conformal Conic with two standard parallels on GRS 80 (Snyder, "Map Projections — A
-/// Working Manual", 1987, eq. 15-1 to 15-10), all on the meridian 3° E; angles in degrees.
-struct Lcc {
-    phi1: f64,
-    phi2: f64,
-    phi0: f64,
-    x0: f64,
-    y0: f64,
+/// An ellipsoid: semi-major axis and inverse flattening.
+#[derive(Clone, Copy)]
+struct Ellipsoid {
+    a: f64,
+    inv_f: f64,
 }
 
 /// GRS 80's flattening (WGS 84's differs in the ninth digit).
 const GRS80_INV_F: f64 = 298.257_222_101;
+const GRS80: Ellipsoid = Ellipsoid { a: A, inv_f: GRS80_INV_F };
+const WGS84: Ellipsoid = Ellipsoid { a: A, inv_f: 298.257_223_563 };
+/// NTF's ellipsoid.
+const CLARKE_1880_IGN: Ellipsoid = Ellipsoid { a: 6_378_249.2, inv_f: 293.466_021_293_627 };
+
+impl Ellipsoid {
+    /// The first eccentricity squared.
+    fn e2(self) -> f64 {
+        let f = 1.0 / self.inv_f;
+        2.0 * f - f * f
+    }
+
+    /// Earth-centred coordinates of a point on the ellipsoid (height 0); angles in degrees.
+    fn to_geocentric(self, c: Coord) -> [f64; 3] {
+        let (phi, lambda) = (c.y.to_radians(), c.x.to_radians());
+        let n = self.a / (1.0 - self.e2() * phi.sin().powi(2)).sqrt();
+        [n * phi.cos() * lambda.cos(), n * phi.cos() * lambda.sin(), n * (1.0 - self.e2()) * phi.sin()]
+    }
+
+    /// Longitude and latitude of earth-centred coordinates (the height dropped), by the usual
+    /// fixed-point iteration: a few steps reach a micrometre at ground level.
+    fn to_geographic(self, [x, y, z]: [f64; 3]) -> Coord {
+        let (e2, p) = (self.e2(), x.hypot(y));
+        let mut phi = z.atan2(p * (1.0 - e2));
+        for _ in 0..6 {
+            let n = self.a / (1.0 - e2 * phi.sin().powi(2)).sqrt();
+            let h = p / phi.cos() - n;
+            phi = z.atan2(p * (1.0 - e2 * n / (n + h)));
+        }
+        Coord { x: y.atan2(x).to_degrees(), y: phi.to_degrees() }
+    }
+}
+
+/// WGS 84 longitude/latitude to NTF's (still from Greenwich): NTF = WGS 84 + (168, 60, −320) m
+/// in earth-centred coordinates (the inverse of EPSG 1193, NTF to WGS 84 (1)).
+fn wgs84_to_ntf(c: Coord) -> Coord {
+    let [x, y, z] = WGS84.to_geocentric(c);
+    CLARKE_1880_IGN.to_geographic([x + 168.0, y + 60.0, z - 320.0])
+}
+
+fn ntf_zone(epsg: u32) -> (u32, &'static str, f64, f64, f64, f64) {
+    *NTF_ZONES.iter().find(|z| z.0 == epsg).expect("an NTF zone's code")
+}
+
+/// Lambert Conformal Conic (Snyder, "Map Projections — A Working Manual", 1987, eq. 15-1 to
+/// 15-10): the cone's constant `n`, `a·F·k0` and the origin's radius; angles in degrees.
+struct Lcc {
+    e: f64,
+    lon0: f64,
+    n: f64,
+    afk: f64,
+    rho0: f64,
+    x0: f64,
+    y0: f64,
+}
+
+/// Snyder's `m` and `t` of a latitude (radians) for eccentricity `e`.
+fn lcc_m(e: f64, phi: f64) -> f64 {
+    phi.cos() / (1.0 - (e * phi.sin()).powi(2)).sqrt()
+}
+fn lcc_t(e: f64, phi: f64) -> f64 {
+    let s = e * phi.sin();
+    (std::f64::consts::FRAC_PI_4 - phi / 2.0).tan() / ((1.0 - s) / (1.0 + s)).powf(e / 2.0)
+}
 
 impl Lcc {
-    const LAMBERT_93: Lcc = Lcc { phi1: 49.0, phi2: 44.0, phi0: 46.5, x0: 700_000.0, y0: 6_600_000.0 };
+    /// Two standard parallels, on GRS 80 and the meridian 3° E (RGF93's projections).
+    fn secant(phi1: f64, phi2: f64, phi0: f64, x0: f64, y0: f64) -> Lcc {
+        let e = GRS80.e2().sqrt();
+        let (phi1, phi2, phi0) = (phi1.to_radians(), phi2.to_radians(), phi0.to_radians());
+        let n = (lcc_m(e, phi1).ln() - lcc_m(e, phi2).ln()) / (lcc_t(e, phi1).ln() - lcc_t(e, phi2).ln());
+        let afk = GRS80.a * lcc_m(e, phi1) / (n * lcc_t(e, phi1).powf(n));
+        Lcc { e, lon0: 3.0, n, afk, rho0: afk * lcc_t(e, phi0).powf(n), x0, y0 }
+    }
+
+    /// One standard parallel `phi0` with scale `k0` there (NTF's zones, on Clarke 1880).
+    fn tangent(ellipsoid: Ellipsoid, phi0: f64, k0: f64, lon0: f64, x0: f64, y0: f64) -> Lcc {
+        let e = ellipsoid.e2().sqrt();
+        let phi0 = phi0.to_radians();
+        let n = phi0.sin();
+        let afk = ellipsoid.a * lcc_m(e, phi0) / (n * lcc_t(e, phi0).powf(n)) * k0;
+        Lcc { e, lon0, n, afk, rho0: afk * lcc_t(e, phi0).powf(n), x0, y0 }
+    }
+
+    fn lambert_93() -> Lcc {
+        Lcc::secant(49.0, 44.0, 46.5, 700_000.0, 6_600_000.0)
+    }
 
     /// CC`zone`: parallels 0.75° either side of `zone`° N, false northing a million metres a zone.
     fn conic_conformal(zone: u8) -> Lcc {
         let phi0 = f64::from(zone);
-        Lcc { phi1: phi0 - 0.75, phi2: phi0 + 0.75, phi0, x0: 1_700_000.0, y0: f64::from(zone - 41) * 1e6 + 200_000.0 }
+        Lcc::secant(phi0 - 0.75, phi0 + 0.75, phi0, 1_700_000.0, f64::from(zone - 41) * 1e6 + 200_000.0)
+    }
+
+    /// An NTF zone, on the Paris meridian.
+    fn ntf(epsg: u32) -> Lcc {
+        let (_, _, phi0, k0, x0, y0) = ntf_zone(epsg);
+        Lcc::tangent(CLARKE_1880_IGN, phi0 * GRAD, k0, PARIS_GRADS * GRAD, x0, y0)
     }
 
     fn project(&self, c: Coord) -> Coord {
-        let f = 1.0 / GRS80_INV_F;
-        let e = (2.0 * f - f * f).sqrt();
-        let m = |phi: f64| phi.cos() / (1.0 - (e * phi.sin()).powi(2)).sqrt();
-        let t = |phi: f64| {
-            let s = e * phi.sin();
-            (std::f64::consts::FRAC_PI_4 - phi / 2.0).tan() / ((1.0 - s) / (1.0 + s)).powf(e / 2.0)
-        };
-        let (phi1, phi2, phi0) = (self.phi1.to_radians(), self.phi2.to_radians(), self.phi0.to_radians());
-        let n = (m(phi1).ln() - m(phi2).ln()) / (t(phi1).ln() - t(phi2).ln());
-        let big_f = m(phi1) / (n * t(phi1).powf(n));
-        let rho = |phi: f64| A * big_f * t(phi).powf(n);
-        let theta = n * (c.x - 3.0).to_radians();
-        let r = rho(c.y.to_radians());
-        Coord { x: self.x0 + r * theta.sin(), y: self.y0 + rho(phi0) - r * theta.cos() }
+        let theta = self.n * (c.x - self.lon0).to_radians();
+        let r = self.afk * lcc_t(self.e, c.y.to_radians()).powf(self.n);
+        Coord { x: self.x0 + r * theta.sin(), y: self.y0 + self.rho0 - r * theta.cos() }
     }
 }
 
@@ -245,10 +364,11 @@ mod tests {
 
     #[test]
     fn codes_map_both_ways() {
-        for code in [4326, 3857, 2154, 3942, 3949, 3950, 5490, 2972, 2975, 4471, 32601, 32631, 32660, 32701, 32760] {
+        let known = [4326, 3857, 2154, 3942, 3949, 3950, 5490, 2972, 2975, 4471, 32601, 32631, 32660, 32701, 32760];
+        for code in known.into_iter().chain([27561, 27564, 27571, 27572, 27574]) {
             assert_eq!(Crs::from_epsg(code).unwrap().epsg(), code);
         }
-        for unknown in [27572, 3941, 3951, 32600, 32661, 32700] {
+        for unknown in [27560, 27565, 27570, 27575, 3941, 3951, 32600, 32661, 32700] {
             assert_eq!(Crs::from_epsg(unknown), None, "{unknown}");
         }
     }
@@ -285,5 +405,46 @@ mod tests {
             prj.starts_with("PROJCS[\"RGR_1992_UTM_Zone_40S\"") && prj.contains("\"Central_Meridian\",57.0"),
             "{prj}"
         );
+    }
+
+    // Expected values from PROJ 9 without IGN's grid (pyproj: "Inverse of NTF to WGS 84 (1) +
+    // Inverse of NTF (Paris) to NTF (1) + Lambert zone II").
+    #[test]
+    fn ntf_lambert_zones_match_proj() {
+        let (paris, brest, nice, corse) = (
+            Coord { x: 2.3522, y: 48.8566 },
+            Coord { x: -4.4861, y: 48.3904 },
+            Coord { x: 7.262, y: 43.7102 },
+            Coord { x: 9.15, y: 42.0 },
+        );
+        let zone2 = Crs::from_epsg(27572).unwrap();
+        for (at, x, y) in
+            [(paris, 601152.299, 2428695.897), (brest, 95210.271, 2398759.847), (nice, 997226.984, 1868938.580)]
+        {
+            let p = zone2.project(at);
+            assert!(near(p, x, y), "{p:?} for {x} {y}");
+        }
+        let p = Crs::from_epsg(27561).unwrap().project(paris);
+        assert!(near(p, 601151.622, 128460.407), "{p:?}");
+        let p = Crs::from_epsg(27574).unwrap().project(corse);
+        assert!(near(p, 564106.389, 4190044.267), "{p:?}");
+        let p = Crs::from_epsg(27563).unwrap().project(nice);
+        assert!(near(p, 996694.248, 168561.154), "{p:?}");
+        let prj = zone2.prj();
+        assert!(prj.starts_with("PROJCS[\"NTF_Paris_Lambert_Zone_II\",GEOGCS[\"GCS_NTF_Paris\""), "{prj}");
+        assert!(prj.contains("PRIMEM[\"Paris\",2.33722917]") && prj.contains("\"False_Northing\",2200000.0"), "{prj}");
+        assert!(prj.contains("\"Scale_Factor\",0.99987742") && prj.contains("\"Latitude_Of_Origin\",52.0"), "{prj}");
+    }
+
+    #[test]
+    fn the_datum_shift_moves_paris_about_a_hundred_metres() {
+        // NTF and WGS 84 coordinates of one place differ by a few seconds of arc.
+        let ntf = wgs84_to_ntf(Coord { x: 2.3522, y: 48.8566 });
+        let (dx, dy) = ((ntf.x - 2.3522) * 73_000.0, (ntf.y - 48.8566) * 111_000.0);
+        assert!(dx.hypot(dy) > 50.0 && dx.hypot(dy) < 200.0, "{dx} {dy}");
+        // Back again by the forward shift (the height dropped on the way): within a centimetre.
+        let [x, y, z] = CLARKE_1880_IGN.to_geocentric(ntf);
+        let back = WGS84.to_geographic([x - 168.0, y - 60.0, z + 320.0]);
+        assert!((back.x - 2.3522).abs() < 1e-7 && (back.y - 48.8566).abs() < 1e-7, "{back:?}");
     }
 }

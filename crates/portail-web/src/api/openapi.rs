@@ -464,9 +464,11 @@ fn parameters() -> Value {
         "epsg",
         query_param(
             "epsg",
-            "Coordinate system of GeoJSON, Shapefile and FlatGeobuf exports: WGS 84, Web Mercator, Lambert-93, the conic conformal zones CC42–CC50, the overseas departments' UTM systems, WGS 84 UTM zones.",
+            "Coordinate system of GeoJSON, Shapefile and FlatGeobuf exports: WGS 84, Web Mercator, Lambert-93, the conic conformal zones CC42–CC50, the overseas departments' UTM systems, WGS 84 UTM zones, the NTF Lambert zones (27572: Lambert II étendu).",
             json!({"type": "integer", "default": 4326, "anyOf": [
                 {"enum": [4326, 3857, 2154, 5490, 2972, 2975, 4471]},
+                {"minimum": 27561, "maximum": 27564},
+                {"minimum": 27571, "maximum": 27574},
                 {"minimum": 3942, "maximum": 3950},
                 {"minimum": 32601, "maximum": 32660},
                 {"minimum": 32701, "maximum": 32760},

@@ -249,9 +249,10 @@ async fn compressed_quote_all_and_epsg_apply_to_exports() {
     assert_eq!(lines[..2], ["\"id\";\"commune\"", "\"1\";\"Brantôme\""]);
 
     assert_eq!(app.get(ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=4326")).await.status, 200);
-    let (status, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=27572")).await;
+    let (status, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?epsg=27700")).await;
     assert_eq!(status, 400);
     assert!(v["message"].as_str().unwrap().contains("3942 to 3950 (CC42 to CC50)"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("27571 to 27574 (NTF Lambert zones)"), "{v}");
 }
 
 #[tokio::test]
@@ -288,6 +289,14 @@ async fn geojson_and_shapefiles_are_written_in_lambert_93_or_web_mercator_on_req
     let (_, bytes) = app.get_bytes(ALPHA, &format!("{EQUIPEMENTS}/shp?order_by=id&epsg=32631")).await;
     let files = unzip(&bytes);
     assert!(String::from_utf8_lossy(&files["equipements.prj"]).starts_with("PROJCS[\"WGS_1984_UTM_Zone_31N\""));
+    // Lambert II étendu, on the NTF datum: the shapefile says so, the GeoJSON names its code.
+    let (_, v, _) = json(&app, ALPHA, &format!("{EQUIPEMENTS}/geojson?order_by=id&epsg=27572")).await;
+    assert_eq!(v["crs"]["properties"]["name"], "urn:ogc:def:crs:EPSG::27572");
+    let zone2 = expected(Crs::from_epsg(27572).unwrap());
+    assert_eq!(v["features"][0]["geometry"]["coordinates"], serde_json::json!([zone2.x, zone2.y]));
+    let (_, bytes) = app.get_bytes(ALPHA, &format!("{EQUIPEMENTS}/shp?order_by=id&epsg=27572")).await;
+    let prj = String::from_utf8_lossy(&unzip(&bytes)["equipements.prj"]).into_owned();
+    assert!(prj.starts_with("PROJCS[\"NTF_Paris_Lambert_Zone_II\"") && prj.contains("PRIMEM[\"Paris\""), "{prj}");
     // Polygons keep their rings through the projection.
     let (_, bytes) = app.get_bytes(BETA, &format!("{PARCS}/shp?epsg=2154")).await;
     let rows = read_shapefile(&unzip(&bytes), "parcs");
