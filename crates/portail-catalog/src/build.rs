@@ -160,6 +160,23 @@ fn spawn_indexer(
     })
 }
 
+/// `files/index.json`: each stored file's name and media type, by id, for `files/{id}`.
+fn write_file_index(
+    dir: &Path,
+    files: &BTreeMap<String, portail_ingest::archive::StoredFile>,
+) -> Result<(), CatalogError> {
+    let index: BTreeMap<&str, serde_json::Value> = files
+        .values()
+        .map(|f| (f.id.as_str(), serde_json::json!({"filename": f.filename, "mimetype": f.mimetype})))
+        .collect();
+    let path = dir.join(FILE_INDEX);
+    std::fs::write(&path, serde_json::to_vec(&index).unwrap_or_default()).map_err(|e| io("cannot write", &path, e))?;
+    sync_dir(dir)
+}
+
+/// The index of a version's stored files, in its `files/` directory.
+pub const FILE_INDEX: &str = "index.json";
+
 fn sync_dir(path: &Path) -> Result<(), CatalogError> {
     File::open(path).and_then(|d| d.sync_all()).map_err(|e| io("cannot sync", path, e))
 }
@@ -187,18 +204,29 @@ impl BuildJob {
         let source = source_dir.join(&source_name);
         let (checksum, source_size) = copy_source(&self.file, &source)?;
 
+        // An archive: its data file is read, its other files stored for the file fields.
+        let (data_file, files) = match portail_ingest::archive::is_archive(&source) {
+            true => {
+                let unpacked = portail_ingest::archive::unpack(&source, &tmp.join("unpacked"), &tmp.join("files"))?;
+                write_file_index(&tmp.join("files"), &unpacked.files)?;
+                (unpacked.data_file, unpacked.files)
+            }
+            false => (source.clone(), BTreeMap::new()),
+        };
+
         let (tx, rx) = mpsc::sync_channel(4);
         let indexer = spawn_indexer(tmp.join("index"), self.index_memory, rx);
         let options = ImportOptions {
             source: self.source.clone(),
             overrides: self.overrides.clone(),
             id_fields: self.id_fields.clone(),
+            files: std::sync::Arc::new(files),
             ..ImportOptions::default()
         };
         let progress = self.progress.clone();
         let mut fields: Option<Vec<String>> = None;
         let imported = portail_ingest::import(
-            &source,
+            &data_file,
             &options,
             &tmp.join("data.parquet"),
             &mut |schema, batch| {
@@ -210,6 +238,9 @@ impl BuildJob {
         drop(tx);
         let indexed = indexer.join().map_err(|_| CatalogError::Io("the indexer panicked".into()))?;
         let report = imported?;
+        if data_file != source {
+            let _ = std::fs::remove_dir_all(tmp.join("unpacked"));
+        }
         let has_index = indexed.map_err(|e| CatalogError::Io(format!("full-text index: {e}")))?;
         if !has_index {
             // No rows: an empty index with the right fields keeps readers uniform.

@@ -94,6 +94,32 @@ impl CurrentVersion {
     pub fn index_dir(&self) -> PathBuf {
         self.dir.join("index")
     }
+
+    /// A file this version stores for its `file` fields (an archive's), by id: where it is, its
+    /// name and its media type. `None` for an unknown id or a version without files.
+    pub fn stored_file(&self, id: &str) -> Option<StoredFile> {
+        // Ids are 32 hex digits; anything else cannot name a file (nor a path).
+        if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let dir = self.dir.join("files");
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join(build::FILE_INDEX)).ok()?).ok()?;
+        let entry = index.get(id)?;
+        Some(StoredFile {
+            path: dir.join(id),
+            filename: entry["filename"].as_str()?.to_owned(),
+            mimetype: entry["mimetype"].as_str()?.to_owned(),
+        })
+    }
+}
+
+/// One file of a version, as `files/{id}` serves it.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub path: PathBuf,
+    pub filename: String,
+    pub mimetype: String,
 }
 
 #[derive(Clone)]

@@ -148,7 +148,9 @@ pub fn check(form: &MetadataForm) -> Result<(String, String, DatasetMetas), Meta
 /// Text, numbers, booleans and dates can be counted by value; geometries cannot.
 pub fn can_be_facet(schema: &portail_core::Schema, name: &str) -> bool {
     use portail_core::FieldType;
-    schema.field(name).is_some_and(|f| !matches!(f.field_type, FieldType::GeoPoint2d | FieldType::GeoShape))
+    schema
+        .field(name)
+        .is_some_and(|f| !matches!(f.field_type, FieldType::GeoPoint2d | FieldType::GeoShape | FieldType::File))
 }
 
 impl Catalog {

@@ -112,7 +112,7 @@ pub enum DatasetCommand {
         #[arg(long)]
         portal: String,
         id: String,
-        /// FIELD=TYPE (text, int, double, boolean, date, datetime, geo_point_2d, geo_shape); repeatable
+        /// FIELD=TYPE (text, int, double, boolean, date, datetime, geo_point_2d, geo_shape, file); repeatable
         #[arg(long = "type", value_name = "FIELD=TYPE")]
         types: Vec<String>,
         /// FIELD=LABEL; repeatable

@@ -16,10 +16,13 @@ pub enum FieldType {
     Datetime,
     GeoPoint2d,
     GeoShape,
+    /// A file (an image, a document) shipped beside the data: stored as its description (id,
+    /// name, type, dimensions), served from the dataset's `files/{id}`.
+    File,
 }
 
 impl FieldType {
-    pub const ALL: [FieldType; 8] = [
+    pub const ALL: [FieldType; 9] = [
         FieldType::Text,
         FieldType::Int,
         FieldType::Double,
@@ -28,6 +31,7 @@ impl FieldType {
         FieldType::Datetime,
         FieldType::GeoPoint2d,
         FieldType::GeoShape,
+        FieldType::File,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +44,7 @@ impl FieldType {
             FieldType::Datetime => "datetime",
             FieldType::GeoPoint2d => "geo_point_2d",
             FieldType::GeoShape => "geo_shape",
+            FieldType::File => "file",
         }
     }
 }
@@ -51,7 +56,7 @@ impl FromStr for FieldType {
         FieldType::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| format!("unknown field type `{s}` (expected one of text, int, double, boolean, date, datetime, geo_point_2d, geo_shape)"))
+            .ok_or_else(|| format!("unknown field type `{s}` (expected one of text, int, double, boolean, date, datetime, geo_point_2d, geo_shape, file)"))
     }
 }
 

@@ -5,6 +5,7 @@
 //! Arrow batches to Parquet, handing each batch to a callback (the full-text indexer). Both passes
 //! stream, so memory does not grow with the file (spreadsheets excepted: calamine loads a sheet).
 
+pub mod archive;
 mod error;
 pub mod infer;
 pub mod source;
@@ -35,6 +36,9 @@ pub struct ImportOptions {
     /// Fields with the `id` annotation, by name: the record ids hash only them, and a later
     /// row with the same id replaces an earlier one. Empty: ids hash every cell.
     pub id_fields: Vec<String>,
+    /// The files shipped with the data (an archive's), by the names cells give them: a column
+    /// naming only such files is a `file` field.
+    pub files: std::sync::Arc<BTreeMap<String, archive::StoredFile>>,
 }
 
 impl Default for ImportOptions {
@@ -44,6 +48,7 @@ impl Default for ImportOptions {
             overrides: BTreeMap::new(),
             batch_rows: 16 * 1024,
             id_fields: vec![],
+            files: Default::default(),
         }
     }
 }
@@ -101,8 +106,8 @@ pub fn import(
     let mut source = source::open(path, &options.source)?;
 
     // Pass 1: shape and types. Invalid UTF-8 past the sample restarts it as Windows-1252.
-    let (columns, shape, rows, duplicates) = loop {
-        match first_pass(source.as_mut(), &options.id_fields) {
+    let (columns, shape, rows, duplicates, file_hits) = loop {
+        match first_pass(source.as_mut(), &options.id_fields, &options.files) {
             Err(IngestError::NotUtf8 { .. }) if source.fall_back_encoding()? => continue,
             other => break other?,
         }
@@ -139,7 +144,7 @@ pub fn import(
         warnings.push("the file has a header but no data rows".to_owned());
     }
 
-    let (mut schema, mut plans) = plan_schema(&headers, &columns, &options.overrides)?;
+    let (mut schema, mut plans) = plan_schema(&headers, &columns, &file_hits, &options.overrides)?;
     for (i, t) in source.declared_types() {
         if options.overrides.get(&schema.fields[i].name).is_none_or(|o| o.field_type.is_none()) {
             schema.fields[i].field_type = t;
@@ -147,7 +152,8 @@ pub fn import(
         }
     }
     // Pass 2: convert and write.
-    let mut writer = writer::DatasetWriter::create(parquet_out, &schema, &plans, options.batch_rows, id_cells)?;
+    let mut writer =
+        writer::DatasetWriter::create(parquet_out, &schema, &plans, options.batch_rows, id_cells, &options.files)?;
     let width = headers.len();
     let mut done = 0u64;
     let mut row_index = 0u64;
@@ -191,15 +197,27 @@ fn id_cells(headers: &[String], id_fields: &[String]) -> Option<Vec<usize>> {
     (!cells.is_empty()).then_some(cells)
 }
 
-type FirstPass = (Vec<ColumnInference>, ShapeCheck, u64, unique::Duplicates);
+/// Per column: its non-empty cells, and how many of them name a shipped file.
+#[derive(Debug, Clone, Copy, Default)]
+struct FileHits {
+    filled: u64,
+    named: u64,
+}
 
-fn first_pass(source: &mut dyn source::RowSource, id_fields: &[String]) -> Result<FirstPass, IngestError> {
+type FirstPass = (Vec<ColumnInference>, ShapeCheck, u64, unique::Duplicates, Vec<FileHits>);
+
+fn first_pass(
+    source: &mut dyn source::RowSource,
+    id_fields: &[String],
+    files: &BTreeMap<String, archive::StoredFile>,
+) -> Result<FirstPass, IngestError> {
     let width = source.headers().len();
     let mut columns = vec![ColumnInference::default(); width];
     let mut shape = ShapeCheck { expected: width, count: 0, lines: vec![] };
     let mut rows = 0u64;
     let id_cells = id_cells(source.headers(), id_fields);
     let mut duplicates = unique::Duplicates::default();
+    let mut file_hits = vec![FileHits::default(); width];
     source.scan(&mut |pos, cells| {
         if let Some(picked) = &id_cells {
             duplicates.observe(rows, unique::record_id(cells, Some(picked)));
@@ -209,15 +227,25 @@ fn first_pass(source: &mut dyn source::RowSource, id_fields: &[String]) -> Resul
         for (col, cell) in columns.iter_mut().zip(cells) {
             col.observe(cell);
         }
+        if !files.is_empty() {
+            for (hits, cell) in file_hits.iter_mut().zip(cells) {
+                let cell = cell.trim();
+                if !cell.is_empty() {
+                    hits.filled += 1;
+                    hits.named += u64::from(files.contains_key(cell));
+                }
+            }
+        }
         Ok(())
     })?;
-    Ok((columns, shape, rows, duplicates))
+    Ok((columns, shape, rows, duplicates, file_hits))
 }
 
 /// Field names, labels and types from the header, the inference and the publisher's overrides.
 fn plan_schema(
     headers: &[String],
     columns: &[ColumnInference],
+    file_hits: &[FileHits],
     overrides: &BTreeMap<String, FieldOverride>,
 ) -> Result<(Schema, Vec<ColumnPlan>), IngestError> {
     let names = field_names(headers);
@@ -225,12 +253,11 @@ fn plan_schema(
     let mut plans = vec![];
     for (i, (name, header)) in names.iter().zip(headers).enumerate() {
         let label = if header.trim().is_empty() { name.clone() } else { header.trim().to_owned() };
-        fields.push(Field::new(name, &label, columns[i].field_type()));
-        plans.push(ColumnPlan {
-            origin: Origin::Cell(i),
-            field_type: columns[i].field_type(),
-            decimal: columns[i].decimal(),
-        });
+        // Every filled cell names a shipped file: a file field.
+        let names_files = file_hits.get(i).is_some_and(|h| h.filled > 0 && h.named == h.filled);
+        let field_type = if names_files { FieldType::File } else { columns[i].field_type() };
+        fields.push(Field::new(name, &label, field_type));
+        plans.push(ColumnPlan { origin: Origin::Cell(i), field_type, decimal: columns[i].decimal() });
     }
     let has_point = fields.iter().any(|f| f.field_type == FieldType::GeoPoint2d);
     if let (false, Some((lat, lon))) = (has_point, infer::lat_lon_pair(&names, columns)) {

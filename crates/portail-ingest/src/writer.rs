@@ -4,6 +4,7 @@
 //! filters and `_row` lookups skip pages), `_row` delta-encoded, and a bloom filter on
 //! `_record_id` for record lookups. The ODS schema travels in the file's key-value metadata.
 
+use crate::archive::StoredFile;
 use crate::source::Position;
 use crate::values::{self, Decimal};
 use crate::{ColumnPlan, IngestError, Origin};
@@ -19,6 +20,7 @@ use parquet::basic::{Compression, Encoding};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use portail_core::{FieldType, Schema};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -40,7 +42,7 @@ pub fn geo_point_fields() -> Fields {
 
 pub fn arrow_type(t: FieldType) -> DataType {
     match t {
-        FieldType::Text | FieldType::GeoShape => DataType::Utf8,
+        FieldType::Text | FieldType::GeoShape | FieldType::File => DataType::Utf8,
         FieldType::Int => DataType::Int64,
         FieldType::Double => DataType::Float64,
         FieldType::Boolean => DataType::Boolean,
@@ -66,12 +68,19 @@ enum Column {
     Bool(BooleanBuilder),
     Date(Date32Builder),
     Datetime(TimestampMicrosecondBuilder),
-    Geo { lon: Float64Builder, lat: Float64Builder, valid: Vec<bool> },
+    Geo {
+        lon: Float64Builder,
+        lat: Float64Builder,
+        valid: Vec<bool>,
+    },
+    /// A file's description, found by the name in the cell.
+    File(StringBuilder, Arc<BTreeMap<String, StoredFile>>),
 }
 
 impl Column {
-    fn new(t: FieldType, capacity: usize) -> Column {
+    fn new(t: FieldType, capacity: usize, files: &Arc<BTreeMap<String, StoredFile>>) -> Column {
         match t {
+            FieldType::File => Column::File(StringBuilder::with_capacity(capacity, capacity * 128), files.clone()),
             FieldType::Text | FieldType::GeoShape => {
                 Column::Text(StringBuilder::with_capacity(capacity, capacity * 16))
             }
@@ -122,6 +131,11 @@ impl Column {
             Column::Date(b) => put!(b, values::parse_date(s)),
             Column::Datetime(b) => put!(b, values::parse_datetime(s)),
             Column::Geo { .. } => self.push_point(if empty { None } else { values::parse_geo_point(s) }) || empty,
+            Column::File(b, files) => {
+                let found = files.get(s).map(|f| f.description.as_str());
+                b.append_option(found.filter(|_| !empty));
+                empty || found.is_some()
+            }
         }
     }
 
@@ -135,7 +149,7 @@ impl Column {
 
     fn finish(&mut self) -> ArrayRef {
         match self {
-            Column::Text(b) => Arc::new(b.finish()),
+            Column::Text(b) | Column::File(b, _) => Arc::new(b.finish()),
             Column::Int(b) => Arc::new(b.finish()),
             Column::Double(b) => Arc::new(b.finish()),
             Column::Bool(b) => Arc::new(b.finish()),
@@ -178,6 +192,7 @@ impl DatasetWriter {
         plans: &[ColumnPlan],
         batch_rows: usize,
         id_cells: Option<Vec<usize>>,
+        files: &Arc<BTreeMap<String, StoredFile>>,
     ) -> Result<DatasetWriter, IngestError> {
         let label = path.display().to_string();
         let arrow = arrow_schema(schema);
@@ -198,7 +213,7 @@ impl DatasetWriter {
         let writer = ArrowWriter::try_new(file, arrow.clone(), Some(props)).map_err(|e| output_error(&label, e))?;
         Ok(DatasetWriter {
             path: label,
-            columns: plans.iter().map(|p| Column::new(p.field_type, batch_rows)).collect(),
+            columns: plans.iter().map(|p| Column::new(p.field_type, batch_rows, files)).collect(),
             plans: plans.to_vec(),
             arrow,
             row_ids: Int64Builder::with_capacity(batch_rows),
@@ -264,6 +279,12 @@ impl DatasetWriter {
             .filter(|((n, _), _)| *n > 0)
             .map(|((n, first), f)| {
                 let at = first.map(|p| format!(", first at {p}")).unwrap_or_default();
+                if f.field_type == FieldType::File {
+                    return format!(
+                        "field `{}`: {n} value(s) named no file of the archive and were left empty{at}",
+                        f.name
+                    );
+                }
                 format!(
                     "field `{}`: {n} value(s) could not be read as {} and were left empty{at}",
                     f.name, f.field_type

@@ -39,7 +39,7 @@ pub(crate) enum Column<'a> {
 
 impl<'a> Column<'a> {
     pub fn new(array: &'a dyn Array, kind: Kind, zone: Zone) -> Column<'a> {
-        if matches!(kind, Kind::Field(FieldType::GeoShape) | Kind::Json) {
+        if matches!(kind, Kind::Field(FieldType::GeoShape | FieldType::File) | Kind::Json) {
             return Column::Other(array, kind, zone);
         }
         if let (Kind::List(separator), DataType::Utf8 | DataType::Utf8View) = (kind, array.data_type()) {
@@ -162,6 +162,13 @@ impl<'a> Column<'a> {
                     Value::Null => String::new(),
                     Value::String(s) => s,
                     Value::Object(o) if o.contains_key("lat") => format!("{}, {}", o["lat"], o["lon"]),
+                    // A file is its address in text formats (its name when it has none).
+                    Value::Object(o) if *kind == Kind::Field(FieldType::File) => o
+                        .get("url")
+                        .or_else(|| o.get("filename"))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
                     Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("Feature") => {
                         o["geometry"].to_string()
                     }

@@ -53,7 +53,7 @@ pub(crate) fn cell(array: &dyn Array, row: usize, kind: Kind, zone: Zone) -> Res
             };
             if let Kind::List(separator) = kind {
                 Value::Array(portail_core::schema::split_values(&text, separator).map(Value::from).collect())
-            } else if kind == Kind::Json {
+            } else if kind == Kind::Json || kind == Kind::Field(FieldType::File) {
                 serde_json::from_str(&text).unwrap_or(Value::String(text))
             } else if kind == Kind::Field(FieldType::GeoShape) {
                 let geometry: Value = serde_json::from_str(&text).unwrap_or(Value::Null);

@@ -26,6 +26,9 @@ pub struct Dataset<'a> {
     pub index_dir: PathBuf,
     pub schema: &'a Schema,
     pub tables: &'a Tables,
+    /// Where the dataset's files are served (`…/catalog/datasets/<id>/files/`): `file` values
+    /// carry their address under it. `None`: they go without one.
+    pub files_url: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -67,8 +70,23 @@ fn output_name(expr: &Expr, alias: &Option<String>, text: &str) -> String {
     alias.clone().unwrap_or_else(|| expr.as_field().map_or_else(|| text.to_owned(), str::to_owned))
 }
 
-/// Plain (ungrouped) select list: `*`, include/exclude patterns, expressions.
-fn plain_outputs(binder: &mut Binder, select: &Option<Vec<SelectItem>>) -> Result<Vec<Output>, QueryError> {
+/// Plain (ungrouped) select list: `*`, include/exclude patterns, expressions; file values with
+/// their address under `files_url`.
+fn plain_outputs(
+    binder: &mut Binder,
+    select: &Option<Vec<SelectItem>>,
+    files_url: Option<&str>,
+) -> Result<Vec<Output>, QueryError> {
+    let mut out = selected_outputs(binder, select)?;
+    if let Some(base) = files_url {
+        for o in out.iter_mut().filter(|o| o.kind == Kind::Field(FieldType::File)) {
+            o.expr = udf::file_url(o.expr.clone().unalias(), base).alias(&o.name);
+        }
+    }
+    Ok(out)
+}
+
+fn selected_outputs(binder: &mut Binder, select: &Option<Vec<SelectItem>>) -> Result<Vec<Output>, QueryError> {
     let all = |binder: &Binder| -> Vec<Output> {
         binder
             .schema
@@ -207,7 +225,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         if let (Some(page_order), Ok(offset), Ok(limit)) =
             (page_order, usize::try_from(req.offset), usize::try_from(req.limit))
         {
-            let out = plain_outputs(&mut binder, &select)?;
+            let out = plain_outputs(&mut binder, &select, ds.files_url.as_deref())?;
             let exprs: Vec<(String, DfExpr)> = out.iter().map(|o| (o.name.clone(), o.expr.clone())).collect();
             let session = ds.tables.session(1);
             let taken = page::page(session, resident, selected.as_deref(), page_order, offset, limit, &exprs)?;
@@ -447,7 +465,7 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
         return Ok(Plan { rows: Rows::Frame(df), outputs, total });
     }
 
-    let out = plain_outputs(&mut binder, &select)?;
+    let out = plain_outputs(&mut binder, &select, ds.files_url.as_deref())?;
     let total = match known_total {
         Some(n) => Some(n),
         None if count => Some(df.clone().count().await? as u64),

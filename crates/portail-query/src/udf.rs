@@ -709,3 +709,44 @@ pub(crate) fn split_values(field: Expr, separator: char) -> Expr {
     ScalarUDF::from(SplitValues { separator, signature: Signature::variadic_any(Volatility::Immutable) })
         .call(vec![field])
 }
+
+/// A `file` value as records show it: the stored description of the file (JSON text) with its
+/// address, `"url": <base><id>`, added. The base depends on the portal the request came to.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct FileUrl {
+    base: String,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for FileUrl {
+    fn name(&self) -> &str {
+        "portail_file_url"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let values = one_array(&args)?;
+        let described = |text: &str| -> Option<String> {
+            let mut value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).ok()?;
+            let url = format!("{}{}", self.base, value.get("id")?.as_str()?);
+            value.insert("url".into(), url.into());
+            serde_json::to_string(&value).ok()
+        };
+        let out: datafusion::arrow::array::StringArray = match values.data_type() {
+            DataType::Utf8View => values.as_string_view().iter().map(|v| v.and_then(described)).collect(),
+            DataType::Utf8 => values.as_string::<i32>().iter().map(|v| v.and_then(described)).collect(),
+            other => return exec_err!("portail_file_url takes text, not {other}"),
+        };
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+/// `file_value` with its `url` under `base` (`…/catalog/datasets/<id>/files/`).
+pub(crate) fn file_url(file_value: Expr, base: &str) -> Expr {
+    let udf = FileUrl { base: base.to_owned(), signature: Signature::any(1, Volatility::Immutable) };
+    ScalarUDF::from(udf).call(vec![file_value])
+}

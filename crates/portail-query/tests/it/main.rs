@@ -100,7 +100,13 @@ fn fixture(n: i64) -> Fixture {
 
 impl Fixture {
     fn dataset<'a>(&'a self, tables: &'a Tables) -> Dataset<'a> {
-        Dataset { parquet: self.parquet.clone(), index_dir: self.index.clone(), schema: &self.schema, tables }
+        Dataset {
+            parquet: self.parquet.clone(),
+            index_dir: self.index.clone(),
+            schema: &self.schema,
+            tables,
+            files_url: None,
+        }
     }
 
     /// Runs the query from memory and from the Parquet file; both must answer the same.

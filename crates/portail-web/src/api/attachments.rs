@@ -107,32 +107,66 @@ pub async fn download(
     let bytes = tokio::fs::read(file_path(&app, dataset.portal_id, &dataset.uid, &a.attachment_id))
         .await
         .map_err(|_| not_found())?;
-    let mut r = Body::from(bytes).into_response();
+    Ok(served_file(Body::from(bytes), &a.mimetype, "attachment", &a.title))
+}
+
+/// A stored file as the API sends it: its media type, its name (`disposition` `attachment` or
+/// `inline`), and headers that keep whatever it holds from running as a page of the portal.
+fn served_file(body: Body, mimetype: &str, disposition: &str, filename: &str) -> Response {
+    let mut r = body.into_response();
     api_headers(&mut r);
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&a.mimetype).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(mimetype).unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     let name: String =
-        a.title.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        filename.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    // Whatever the file holds, it cannot run as a page of the portal.
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
-    Ok(r)
+    r
 }
 
-/// `files/{file_id}`: the binaries `file` fields point to. portail imports no file-typed fields
-/// (images, documents inside records), so no id names one: a 404 for a visible dataset, the
-/// same 404 as any other for an invisible one.
+/// `files/{file_id}`: the files `file` fields point to (shipped in the version's archive),
+/// streamed with their media type and name, and the dataset's visibility: an unknown id is a
+/// 404, as an invisible dataset is. Ids are digests of the content, so a copy never goes stale.
 pub async fn file(
-    DatasetRequest { dataset_id, .. }: DatasetRequest,
+    DatasetRequest { dataset_id, current, .. }: DatasetRequest,
     Path((_, file_id)): Path<(String, String)>,
+    request_headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
-    Err(ApiError::not_found(format!("The file {file_id} does not exist in dataset {dataset_id}.")))
+    let not_found = || ApiError::not_found(format!("The file {file_id} does not exist in dataset {dataset_id}."));
+    let stored = current.current.stored_file(&file_id).ok_or_else(not_found)?;
+    let etag = format!("\"{file_id}\"");
+    if request_headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag) {
+        let mut r = axum::http::StatusCode::NOT_MODIFIED.into_response();
+        api_headers(&mut r);
+        return Ok(r);
+    }
+    let file = tokio::fs::File::open(&stored.path).await.map_err(|_| not_found())?;
+    let length = file.metadata().await.map_err(ApiError::internal)?.len();
+    let chunks = futures::stream::unfold(file, |mut file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(axum::body::Bytes::from(buf)), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    });
+    let mut r = served_file(Body::from_stream(chunks), &stored.mimetype, "inline", &stored.filename);
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(r)
 }
 
 /// Attachments of an entry (already loaded with it).

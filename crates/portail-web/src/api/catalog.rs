@@ -632,13 +632,15 @@ pub async fn find_visible(
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| ApiError::dataset_not_found(dataset_id))?;
-    Ok(Served { current, tables: app.tables.clone() })
+    Ok(Served::new(site, current, app.tables.clone()))
 }
 
 /// A visible dataset's serving version, with the engine's tables that query it.
 pub struct Served {
     pub current: portail_catalog::CurrentVersion,
     pub tables: portail_query::Tables,
+    /// Where its files are served on the portal the request came to.
+    pub files_url: String,
 }
 
 impl std::ops::Deref for Served {
@@ -649,6 +651,11 @@ impl std::ops::Deref for Served {
 }
 
 impl Served {
+    pub fn new(site: &Site, current: portail_catalog::CurrentVersion, tables: portail_query::Tables) -> Served {
+        let files_url = format!("{}{PREFIX}/catalog/datasets/{}/files/", site.origin, current.dataset.dataset_id);
+        Served { current, tables, files_url }
+    }
+
     /// The version as the query engine takes it.
     pub fn query(&self) -> portail_query::Dataset<'_> {
         portail_query::Dataset {
@@ -656,6 +663,7 @@ impl Served {
             index_dir: self.current.index_dir(),
             schema: &self.current.version.schema,
             tables: &self.tables,
+            files_url: Some(self.files_url.clone()),
         }
     }
 }

@@ -236,6 +236,9 @@ pub(crate) async fn facet_values(
     if matches!(field.field_type, FieldType::GeoPoint2d | FieldType::GeoShape) {
         return Err(ApiError::odsql(format!("{} is a geo field and cannot be a facet", spec.name)));
     }
+    if field.field_type == FieldType::File {
+        return Err(ApiError::odsql(format!("{} is a file field and cannot be a facet", spec.name)));
+    }
     let node = |name: String, value: String, count: Value| {
         let state = selection.state(&value);
         FacetValue { name, value, count, state, children: vec![] }

@@ -362,10 +362,10 @@ fn paths() -> Value {
         get(
             "getDatasetFile",
             "Dataset",
-            "The file a `file` field's value points to. portail has no file-typed fields yet, so every \
-             file id is unknown (404).",
+            "The file a `file` field's value points to (an image or a document shipped in the dataset's \
+             archive), with its media type; an unknown id is a 404.",
             with(&["dataset_id", "file_id"], &[]),
-            file_body("The file.", &[("application/octet-stream", json!({"type": "string", "format": "binary"}))]),
+            file_body("The file, in its own media type.", &[("*/*", json!({"type": "string", "format": "binary"}))]),
         ),
     );
     paths.insert(

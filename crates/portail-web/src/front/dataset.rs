@@ -84,7 +84,7 @@ async fn load(ctx: &Ctx, dataset_id: &str) -> Result<Shown, Response> {
         return Err(ctx.error(Code::Internal, "error-500-body"));
     }
     let query = ctx.path_and_query.split_once('?').map(|(_, q)| q.to_owned());
-    Ok(Shown { entry, served: Served { current, tables: ctx.app.tables.clone() }, query })
+    Ok(Shown { entry, served: Served::new(&ctx.site, current, ctx.app.tables.clone()), query })
 }
 
 fn path_of(map: &HashMap<String, String>) -> (String, String) {
@@ -231,7 +231,7 @@ fn order_of(schema: &Schema, sort: &str) -> Option<String> {
         None => (sort, false),
     };
     let field = schema.field(name)?;
-    if matches!(field.field_type, FieldType::GeoPoint2d | FieldType::GeoShape) {
+    if matches!(field.field_type, FieldType::GeoPoint2d | FieldType::GeoShape | FieldType::File) {
         return None;
     }
     Some(format!("`{}`{}", field.name, if descending { " DESC" } else { "" }))

@@ -82,6 +82,10 @@ pub fn cell(lang: Lang, value: &Value) -> String {
 /// unit when the publisher set them.
 pub fn field_cell(lang: Lang, field: &portail_core::Field, value: &Value) -> String {
     let a = &field.annotations;
+    // A file shows its name (the table holds text).
+    if let (portail_core::FieldType::File, Some(name)) = (field.field_type, value["filename"].as_str()) {
+        return name.to_owned();
+    }
     let Some(x) = value.as_f64().filter(|_| value.is_number()) else { return cell(lang, value) };
     let mut text = match a.decimals {
         Some(d) => {
@@ -105,6 +109,14 @@ pub fn field_cell(lang: Lang, field: &portail_core::Field, value: &Value) -> Str
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn files_show_their_name() {
+        let f = portail_core::Field::new("photo", "Photo", portail_core::FieldType::File);
+        let value = json!({"id": "ab", "filename": "platane.png", "url": "http://x/files/ab"});
+        assert_eq!(field_cell(Lang::Fr, &f, &value), "platane.png");
+        assert_eq!(field_cell(Lang::Fr, &f, &Value::Null), cell(Lang::Fr, &Value::Null));
+    }
 
     #[test]
     fn numbers_take_their_fields_decimals_and_unit() {

@@ -15,6 +15,7 @@ mod consent;
 mod cookies;
 mod datasets;
 mod exports;
+mod files;
 mod front;
 mod harvest;
 mod language;
