@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 #[derive(Subcommand)]
 pub enum DatasetCommand {
-    /// Import a file (CSV, XLSX/XLS/ODS, JSON, JSON Lines, GeoJSON) as a new version of a dataset
+    /// Import a file (CSV, XLSX/XLS/ODS, JSON, JSON Lines, GeoJSON, or a ZIP of one with the files its
+    /// rows name) as a new version of a dataset
     Import {
         #[arg(long)]
         portal: String,

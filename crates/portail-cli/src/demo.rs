@@ -39,7 +39,7 @@ pub const DEMO_PORTALS: &[DemoPortal] = &[
     },
     DemoPortal {
         place: Place { towns: &["Saint-Mandé", "Vincennes", "Paris 12e", "Montreuil", "Fontenay-sous-Bois"], lat: 48.8417, lon: 2.4167 },
-        datasets: &[DemoDataset { id: "equipements-municipaux", title: "Équipements municipaux", kind: Kind::BigFacilities, restricted: false }, DemoDataset { id: "budget-primitif", title: "Budget primitif par chapitre", kind: Kind::Budget, restricted: false }, DemoDataset { id: "evenements", title: "Agenda des événements", kind: Kind::Events, restricted: false }, DemoDataset { id: "parcs-et-jardins", title: "Parcs et jardins", kind: Kind::Parks, restricted: false }, DemoDataset { id: "demandes-internes", title: "Demandes des habitants (suivi interne)", kind: Kind::Requests, restricted: true }],
+        datasets: &[DemoDataset { id: "equipements-municipaux", title: "Équipements municipaux", kind: Kind::BigFacilities, restricted: false }, DemoDataset { id: "budget-primitif", title: "Budget primitif par chapitre", kind: Kind::Budget, restricted: false }, DemoDataset { id: "evenements", title: "Agenda des événements", kind: Kind::Events, restricted: false }, DemoDataset { id: "parcs-et-jardins", title: "Parcs et jardins", kind: Kind::Parks, restricted: false }, DemoDataset { id: "patrimoine", title: "Patrimoine de la ville", kind: Kind::Heritage, restricted: false }, DemoDataset { id: "demandes-internes", title: "Demandes des habitants (suivi interne)", kind: Kind::Requests, restricted: true }],
         slug: "saintmande",
         name: "Saint-Mandé",
         default_lang: Lang::En,
@@ -91,6 +91,8 @@ pub enum Kind {
     Parks,
     Events,
     Requests,
+    /// A ZIP archive: a CSV and the photos and leaflets it names (`file` fields).
+    Heritage,
 }
 
 pub struct DemoDataset {
@@ -149,6 +151,11 @@ fn write_source(
             demo_data::internal_requests(&p, place, seed).map_err(io)?;
             p
         }
+        Kind::Heritage => {
+            let p = path("zip");
+            demo_data::heritage(&p, place, seed).map_err(io)?;
+            p
+        }
     })
 }
 
@@ -167,6 +174,7 @@ fn demo_information(
         Kind::Parks => ("Environnement", "espaces verts, parcs"),
         Kind::Events => ("Culture", "agenda, événements"),
         Kind::Requests => ("Services", "demandes, suivi"),
+        Kind::Heritage => ("Culture, Patrimoine", "patrimoine, monuments"),
     };
     let restricted = d.restricted;
     // The fields a publisher would filter on, where the demo file has them.
@@ -182,6 +190,7 @@ fn demo_information(
         "status",
         "statut",
         "categorie",
+        "siecle",
     ]
     .iter()
     .filter(|f| schema.field(f).is_some())

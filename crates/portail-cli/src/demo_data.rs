@@ -1,7 +1,7 @@
 //! Source files of the demo datasets, generated deterministically (same bytes on every machine)
 //! and in the shapes publishers really send: a large UTF-8 `;` CSV, a Windows-1252 CSV with
 //! decimal commas and French dates, a comma CSV with latitude/longitude columns, an XLSX
-//! workbook, a GeoJSON FeatureCollection and a JSON array.
+//! workbook, a GeoJSON FeatureCollection, a JSON array and a ZIP of a CSV with its photos.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -409,4 +409,104 @@ pub fn internal_requests(path: &Path, place: &Place, seed: u64) -> std::io::Resu
         );
     }
     std::fs::write(path, text)
+}
+
+/// The town's heritage as a ZIP archive: a CSV naming, for each place, a photo (a generated PNG
+/// picture) and, for some, a PDF leaflet, both inside the archive: the photo and leaflet columns
+/// become `file` fields.
+pub fn heritage(path: &Path, place: &Place, seed: u64) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut rng = Rng::new(seed);
+    let kinds = ["Église", "Chapelle", "Lavoir", "Fontaine", "Hôtel de ville", "Kiosque", "Maison de maître", "Statue"];
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path)?);
+    let options = zip::write::SimpleFileOptions::default();
+    let mut csv = String::from("nom;type;commune;siecle;latitude;longitude;photo;fiche\n");
+    for i in 1..=12 {
+        let kind = kinds[rng.below(kinds.len())];
+        let name = format!("{kind} {}", rng.pick(NAMES));
+        let (lat, lon) = (place.lat + (rng.unit() - 0.5) * 0.03, place.lon + (rng.unit() - 0.5) * 0.045);
+        let century = ["XVIIe", "XVIIIe", "XIXe", "XXe"][rng.below(4)];
+        let photo = format!("photos/patrimoine-{i:02}.png");
+        let colour = [(rng.below(200) + 40) as u8, (rng.below(200) + 40) as u8, (rng.below(200) + 40) as u8];
+        zip.start_file(photo.as_str(), options).map_err(std::io::Error::other)?;
+        zip.write_all(&png(160, 120, colour))?;
+        let leaflet = if i % 3 == 0 {
+            let file = format!("fiche-{i:02}.pdf");
+            zip.start_file(file.as_str(), options).map_err(std::io::Error::other)?;
+            zip.write_all(&pdf(&name))?;
+            file
+        } else {
+            String::new()
+        };
+        let _ = writeln!(csv, "{name};{kind};{};{century};{lat:.5};{lon:.5};{photo};{leaflet}", rng.pick(place.towns));
+    }
+    zip.start_file("patrimoine.csv", options).map_err(std::io::Error::other)?;
+    zip.write_all(csv.as_bytes())?;
+    zip.finish().map_err(std::io::Error::other)?;
+    Ok(())
+}
+
+/// A `width` × `height` PNG picture: a vertical gradient from `colour` to white, deflated.
+fn png(width: u32, height: u32, colour: [u8; 3]) -> Vec<u8> {
+    use std::io::Write;
+    let mut raw = Vec::with_capacity((width as usize * 3 + 1) * height as usize);
+    for y in 0..height {
+        raw.push(0); // no filter
+        let t = y as f64 / height as f64;
+        let pixel = colour.map(|c| (f64::from(c) + (255.0 - f64::from(c)) * t) as u8);
+        for _ in 0..width {
+            raw.extend_from_slice(&pixel);
+        }
+    }
+    let mut deflated = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = deflated.write_all(&raw);
+    let data = deflated.finish().unwrap_or_default();
+    let chunk = |kind: &[u8], body: &[u8], out: &mut Vec<u8>| {
+        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(body);
+        let mut crc = flate2::Crc::new();
+        crc.update(&out[start..]);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    };
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = vec![];
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    chunk(b"IHDR", &header, &mut out);
+    chunk(b"IDAT", &data, &mut out);
+    chunk(b"IEND", &[], &mut out);
+    out
+}
+
+/// A one-page PDF leaflet titled `title` (PDF 1.4, offsets computed).
+fn pdf(title: &str) -> Vec<u8> {
+    // Latin-1 text in a standard font; the accents of the demo's names are all in it.
+    let text: String = title.chars().map(|c| if (c as u32) < 256 { c } else { '?' }).collect();
+    let stream = format!("BT /F1 18 Tf 60 760 Td ({}) Tj ET", text.replace('(', "[").replace(')', "]"));
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_owned(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.chars().count()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_owned(),
+    ];
+    let mut out: Vec<u8> = b"%PDF-1.4\n".to_vec();
+    let mut offsets = vec![];
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n", i + 1).bytes());
+        out.extend(body.chars().map(|c| c as u32 as u8));
+        out.extend(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+    for offset in offsets {
+        out.extend(format!("{offset:010} 00000 n \n").bytes());
+    }
+    out.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).bytes());
+    out
 }

@@ -198,9 +198,13 @@ fn the_demo_creates_five_portals_once_and_serves_them() {
     let out = stop_and_read(child);
     assert_eq!(out.matches("password: ").count(), 5, "{out}");
     assert!(out.contains("admin@saintmande.localhost"));
-    assert!(out.contains("Imported 22 demo datasets"), "{out}");
+    assert!(out.contains("Imported 23 demo datasets"), "{out}");
     let list = ok(portail(dir.path(), &["dataset", "list", "--portal", "saintmande"], None));
-    assert_eq!(list.lines().count(), 5, "{list}");
+    assert_eq!(list.lines().count(), 6, "{list}");
+    // The heritage archive's photos and leaflets are file fields.
+    let heritage = ok(portail(dir.path(), &["dataset", "schema", "--portal", "saintmande", "patrimoine"], None));
+    let files: Vec<&str> = heritage.lines().filter(|l| l.split_whitespace().nth(1) == Some("file")).collect();
+    assert_eq!(files.len(), 2, "{heritage}");
     assert!(
         list.contains("equipements-municipaux\tÉquipements municipaux\tpublished\tpublic\tv1\t2000 rows"),
         "{list}"
