@@ -94,6 +94,8 @@ fn datatype(kind: Kind) -> Option<&'static str> {
         Kind::Field(FieldType::Boolean) | Kind::Bool => Some("boolean"),
         Kind::Field(FieldType::Date) => Some("date"),
         Kind::Field(FieldType::Datetime) => Some("dateTime"),
+        // A file is its address.
+        Kind::Field(FieldType::File) => Some("anyURI"),
         _ => None,
     }
 }

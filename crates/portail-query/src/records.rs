@@ -402,9 +402,12 @@ pub(crate) async fn plan(ds: &Dataset<'_>, req: &RecordsRequest<'_>, count: bool
                 let centroid = f::named_struct(vec![lit("lat"), ident(lat), lit("lon"), ident(lon)]);
                 return f::named_struct(vec![lit("cluster_centroid"), centroid]);
             }
-            match decoders.iter().find(|(name, _)| name == source) {
-                Some((_, coded)) => coded.decode(ident(source)),
-                None => ident(source),
+            // A file key gets its address, as file values do.
+            let file_key = keys.iter().any(|(name, _, kind)| name == source && *kind == Kind::Field(FieldType::File));
+            match (decoders.iter().find(|(name, _)| name == source), ds.files_url.as_deref()) {
+                (Some((_, coded)), _) => coded.decode(ident(source)),
+                (None, Some(base)) if file_key => udf::file_url(ident(source), base),
+                (None, _) => ident(source),
             }
         };
         let mut columns: Vec<DfExpr> =

@@ -120,6 +120,17 @@ async fn an_archive_makes_file_fields_served_with_the_dataset() {
     assert_eq!(csv.body.lines().nth(1), Some(format!("Platane;{url}").as_str()), "{}", csv.body);
     let (_, exported, _) = json(&app, ALPHA, &format!("{base}/exports/json?select=photo&limit=1")).await;
     assert_eq!(exported[0]["photo"]["url"], url);
+    let turtle = app.get(ALPHA, &format!("{base}/exports/turtle?select=photo")).await;
+    assert!(turtle.body.contains(&format!("\"{url}\"^^xsd:anyURI")), "{}", turtle.body);
+    // Grouped by file, each group's key is the file's value too.
+    let (_, groups, _) = json(
+        &app,
+        ALPHA,
+        &format!("{base}/records?select=count(*)%20as%20n&group_by=photo&where=photo%20is%20not%20null"),
+    )
+    .await;
+    let keys: Vec<&Value> = groups["results"].as_array().unwrap().iter().map(|g| &g["photo"]["url"]).collect();
+    assert!(keys.contains(&&json!(url)) && keys.len() == 2, "{groups}");
 
     // Another portal does not see the dataset, nor its files; a restricted dataset hides them.
     assert_eq!(app.get(BETA, &format!("{base}/files/{id}")).await.status, 404);
