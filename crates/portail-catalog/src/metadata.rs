@@ -136,6 +136,7 @@ pub fn check(form: &MetadataForm) -> Result<(String, String, DatasetMetas), Meta
         facets: form.facets.iter().map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect(),
         fields: BTreeMap::new(),
         rdf_class: None,
+        translations: BTreeMap::new(),
     };
     for (field, value) in [("license", &metas.license), ("publisher", &metas.publisher)] {
         if value.contains('\n') {
@@ -169,9 +170,11 @@ impl Catalog {
             return Err(CatalogError::Invalid(format!("facets: `{unknown}` is not a field that can be a facet")));
         }
         metas.facets = schema.fields.iter().map(|f| f.name.clone()).filter(|n| metas.facets.contains(n)).collect();
-        // The information form does not carry the fields' other annotations, nor the RDF mapping.
+        // The information form does not carry the fields' other annotations, the RDF mapping,
+        // nor the translations.
         metas.fields = dataset.metas.fields.clone();
         metas.rdf_class = dataset.metas.rdf_class.clone();
+        metas.translations = dataset.metas.translations.clone();
         self.store.set_dataset_metadata(&dataset.uid, &title, &description, &metas, now()).await?;
         self.dataset(portal_id, dataset_id).await
     }
@@ -190,6 +193,34 @@ impl Catalog {
         }
         let mut metas = dataset.metas.clone();
         metas.rdf_class = class.map(str::to_owned);
+        self.store.set_dataset_metadata(&dataset.uid, &dataset.title, &dataset.description, &metas, now()).await?;
+        self.dataset(portal_id, dataset_id).await
+    }
+
+    /// Sets the dataset's title, description and field labels in `lang` (an empty translation
+    /// removes it). Labels must name fields of the current version.
+    pub async fn set_translation(
+        &self,
+        portal_id: i64,
+        dataset_id: &str,
+        lang: portail_core::Lang,
+        translation: portail_store::Translation,
+    ) -> Result<DatasetRecord, CatalogError> {
+        let dataset = self.dataset(portal_id, dataset_id).await?;
+        let schema = self.current(&dataset).await?.map(|c| c.version.schema).unwrap_or_default();
+        let mut translation = translation;
+        translation.title = translation.title.trim().to_owned();
+        translation.description = translation.description.trim().to_owned();
+        translation.labels.retain(|_, label| !label.trim().is_empty());
+        for (name, label) in &mut translation.labels {
+            schema.field(name).ok_or_else(|| CatalogError::Invalid(schema.unknown_field(name)))?;
+            *label = label.trim().to_owned();
+        }
+        let mut metas = dataset.metas.clone();
+        match translation.is_empty() {
+            true => metas.translations.remove(lang.code()),
+            false => metas.translations.insert(lang.code().to_owned(), translation),
+        };
         self.store.set_dataset_metadata(&dataset.uid, &dataset.title, &dataset.description, &metas, now()).await?;
         self.dataset(portal_id, dataset_id).await
     }

@@ -137,6 +137,23 @@ pub enum DatasetCommand {
         #[arg(long, value_name = "IRI")]
         rdf_class: Option<String>,
     },
+    /// Show the dataset's translation into a language; with --title, --description or --label,
+    /// change it (what is left unsaid stays in the portal's language; all empty removes it)
+    Translate {
+        #[arg(long)]
+        portal: String,
+        id: String,
+        /// The language: en or fr
+        #[arg(long)]
+        lang: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// FIELD=LABEL, an empty label to remove it; repeatable
+        #[arg(long = "label", value_name = "FIELD=LABEL")]
+        labels: Vec<String>,
+    },
 }
 
 /// Applies one `ANNOTATION=VALUE` to `a`.
@@ -423,6 +440,36 @@ pub async fn run(config: &Config, cmd: DatasetCommand) -> Result<(), Failure> {
             for f in &schema.fields {
                 let rdf = f.annotations.rdf_property.as_deref().map(|p| format!(" rdf {p}")).unwrap_or_default();
                 println!("  {:<28} {:<13} {}{rdf}", f.name, f.field_type.as_str(), f.annotations.v2_json());
+            }
+        }
+        DatasetCommand::Translate { portal, id, lang, title, description, labels } => {
+            let portal = portal_of(portal).await?;
+            let lang = portail_core::Lang::from_tag(&lang)
+                .ok_or_else(|| Failure::Input(format!("--lang: `{lang}` is not a language of portail (en, fr)")))?;
+            let mut d = catalog.dataset(portal.id, &id).await?;
+            let changed = title.is_some() || description.is_some() || !labels.is_empty();
+            if changed {
+                let mut t = d.metas.translations.get(lang.code()).cloned().unwrap_or_default();
+                if let Some(title) = title {
+                    t.title = title;
+                }
+                if let Some(description) = description {
+                    t.description = description;
+                }
+                for (field, label) in parse_pairs(&labels, "label")? {
+                    t.labels.insert(field, label);
+                }
+                d = catalog.set_translation(portal.id, &id, lang, t).await?;
+            }
+            match d.metas.translations.get(lang.code()) {
+                None => println!("  no translation into {}", lang.code()),
+                Some(t) => {
+                    println!("  title        {}", t.title);
+                    println!("  description  {}", t.description.replace('\n', " "));
+                    for (field, label) in &t.labels {
+                        println!("  {field:<28} {label}");
+                    }
+                }
             }
         }
         DatasetCommand::Schema { portal, id, types, labels } => {

@@ -96,6 +96,52 @@ pub struct DatasetMetas {
     /// The RDF class of the records in the RDF exports (the publisher's semantic mapping).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rdf_class: Option<String>,
+    /// The title, description and field labels in languages other than the portal's (the
+    /// metadata's own), by language code: what `lang` and the visitor's language show.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, Translation>,
+}
+
+/// A dataset's metadata in another language; what is left empty stays in the original.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Translation {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Field labels, by field name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Translation {
+    pub fn is_empty(&self) -> bool {
+        self.title.is_empty() && self.description.is_empty() && self.labels.is_empty()
+    }
+}
+
+impl DatasetRecord {
+    /// This dataset's title and description in `lang`, where the publisher translated them.
+    pub fn localize(&mut self, lang: portail_core::Lang) {
+        let Some(t) = self.metas.translations.get(lang.code()) else { return };
+        if !t.title.is_empty() {
+            self.title = t.title.clone();
+        }
+        if !t.description.is_empty() {
+            self.description = t.description.clone();
+        }
+    }
+
+    /// `schema`'s labels in `lang`, where the publisher translated them.
+    pub fn localize_labels(&self, lang: portail_core::Lang, schema: &mut portail_core::Schema) {
+        let Some(t) = self.metas.translations.get(lang.code()) else { return };
+        for f in &mut schema.fields {
+            if let Some(label) = t.labels.get(&f.name).filter(|l| !l.is_empty()) {
+                f.label = label.clone();
+            }
+        }
+    }
 }
 
 impl DatasetMetas {

@@ -913,6 +913,15 @@ mod tests {
             fields: [("tags".to_owned(), portail_core::Annotations { multivalued: Some(';'), ..Default::default() })]
                 .into(),
             rdf_class: Some("https://schema.org/Place".into()),
+            translations: [(
+                "en".to_owned(),
+                crate::Translation {
+                    title: "Remarkable trees".into(),
+                    labels: [("espece".to_owned(), "Species".to_owned())].into(),
+                    ..Default::default()
+                },
+            )]
+            .into(),
         };
         store.set_dataset_metadata("da_1", "Arbres remarquables", "Les arbres.", &metas, 5).await.unwrap();
         let d = store.dataset(p.id, "arbres").await.unwrap().unwrap();

@@ -56,6 +56,7 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/backoffice/datasets/{dataset_id}/restriction/",
     "/backoffice/datasets/{dataset_id}/delete/",
     "/backoffice/datasets/{dataset_id}/fields/",
+    "/backoffice/datasets/{dataset_id}/translation/",
 ];
 
 pub fn router(app: AppState) -> Router {
@@ -107,6 +108,7 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[36], post(back::dataset_admin::restriction))
         .route(PAGE_ROUTES[37], get(back::dataset_admin::confirm).post(back::dataset_admin::delete))
         .route(PAGE_ROUTES[38], get(back::fields::page).post(back::fields::save))
+        .route(PAGE_ROUTES[39], post(back::metadata::save_translation))
         .merge(api::routes())
         .fallback(not_found)
         // Outermost last: tenant → audience → identity → CSRF → handler.

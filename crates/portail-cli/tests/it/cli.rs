@@ -528,3 +528,27 @@ fn field_annotations_are_shown_set_and_checked() {
         assert!(!stderr(&o).is_empty());
     }
 }
+
+#[test]
+fn translations_are_shown_set_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(portail(d, &["portal", "create", "demo", "--name", "Démo"], None));
+    ok(portail(d, &["dataset", "import", "--portal", "demo", fixture("associations.csv").to_str().unwrap()], None));
+    let translate = |args: &[&str]| {
+        let mut all = vec!["dataset", "translate", "--portal", "demo", "associations", "--lang", "en"];
+        all.extend_from_slice(args);
+        portail(d, &all, None)
+    };
+    assert!(ok(translate(&[])).contains("no translation into en"));
+    let out = ok(translate(&["--title", "Associations of the town", "--label", "nom=Name"]));
+    assert!(out.contains("title        Associations of the town") && out.contains("Name"), "{out}");
+    // Kept when another part changes; a label of no field is refused.
+    let out = ok(translate(&["--description", "Every association."]));
+    assert!(out.contains("Associations of the town") && out.contains("Every association."), "{out}");
+    let o = translate(&["--label", "nope=X"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let o = portail(d, &["dataset", "translate", "--portal", "demo", "associations", "--lang", "de"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("en, fr"), "{}", stderr(&o));
+}

@@ -123,11 +123,17 @@ pub(crate) async fn visible_one(
 pub(crate) struct Extras {
     pub links: bool,
     pub app_metas: bool,
+    /// `lang`: the title, description and labels in that language where translated.
+    pub lang: Option<portail_core::Lang>,
 }
 
 impl Extras {
     pub(crate) fn of(params: &Params) -> Result<Extras, ApiError> {
-        Ok(Extras { links: params.flag("include_links")?, app_metas: params.flag("include_app_metas")? })
+        Ok(Extras {
+            links: params.flag("include_links")?,
+            app_metas: params.flag("include_app_metas")?,
+            lang: params.lang(),
+        })
     }
 }
 
@@ -170,11 +176,19 @@ pub(crate) fn list_or_null(items: &[String]) -> Value {
 }
 
 pub(crate) fn dataset_json(site: &Site, e: &Entry, extras: Extras) -> Value {
-    let d = &e.dataset;
-    let fields: Vec<Value> = e
-        .version
+    let mut d = e.dataset.clone();
+    let mut schema = e.version.as_ref().map(|v| v.schema.clone()).unwrap_or_default();
+    // The metadata's language: the portal's, or the one asked for where it is translated.
+    let mut language = site.portal.default_lang;
+    if let Some(lang) = extras.lang.filter(|l| d.metas.translations.contains_key(l.code())) {
+        d.localize(lang);
+        d.localize_labels(lang, &mut schema);
+        language = lang;
+    }
+    let d = &d;
+    let fields: Vec<Value> = schema
+        .fields
         .iter()
-        .flat_map(|v| v.schema.fields.iter())
         .map(|f| {
             // Annotations as v2.1 writes them: name → arguments.
             let annotations = d.metas.annotations(&f.name).v2_json();
@@ -199,7 +213,7 @@ pub(crate) fn dataset_json(site: &Site, e: &Entry, extras: Extras) -> Value {
             "keyword": list_or_null(&d.metas.keyword),
             "license": text_or_null(&d.metas.license),
             "license_url": text_or_null(&d.metas.license_url),
-            "language": site.portal.default_lang.code(),
+            "language": language.code(),
         }},
         "features": e.features(),
         "visibility": if d.restricted { "restricted" } else { "domain" },

@@ -446,7 +446,7 @@ fn parameters() -> Value {
         json!({"name": "facet", "in": "query", "description": "A field to facet on (repeatable); all facetable fields when absent.",
             "schema": repeated, "explode": true}),
     );
-    add("lang", query_param("lang", "Language of localised labels.", json!({"type": "string", "enum": ["en", "fr"]})));
+    add("lang", query_param("lang", "Language of day and month names, and of a dataset's title, description and field labels where the publisher translated them.", json!({"type": "string", "enum": ["en", "fr"]})));
     add(
         "timezone",
         query_param(

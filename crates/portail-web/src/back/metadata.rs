@@ -9,7 +9,7 @@ use axum::extract::Path;
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use portail_catalog::{can_be_facet, check_metadata, CatalogError, MetadataError, MetadataForm, Problem};
-use portail_core::Code;
+use portail_core::{Code, Lang};
 use serde_json::json;
 
 /// Form field, label key, current value.
@@ -52,9 +52,39 @@ async fn facet_choices(ctx: &Ctx, d: &portail_store::DatasetRecord, chosen: &[St
         .collect()
 }
 
-fn render(
+/// The portal's other language: the one its datasets' information is translated into.
+fn other_lang(ctx: &Ctx) -> Lang {
+    match ctx.site.portal.default_lang {
+        Lang::Fr => Lang::En,
+        Lang::En => Lang::Fr,
+    }
+}
+
+/// The translation form: the title, description and field labels in the other language.
+async fn translation(ctx: &Ctx, d: &portail_store::DatasetRecord) -> serde_json::Value {
+    let lang = other_lang(ctx);
+    let t = d.metas.translations.get(lang.code()).cloned().unwrap_or_default();
+    let schema = match ctx.app.catalog.current(d).await {
+        Ok(Some(c)) => c.version.schema,
+        _ => portail_core::Schema::default(),
+    };
+    let labels: Vec<serde_json::Value> = schema
+        .fields
+        .iter()
+        .map(|f| json!({"name": f.name, "label": f.label, "value": t.labels.get(&f.name).cloned().unwrap_or_default()}))
+        .collect();
+    json!({
+        "lang": lang.code(),
+        "language": ctx.t(&format!("lang-name-{}", lang.code())),
+        "title": t.title,
+        "description": t.description,
+        "labels": labels,
+    })
+}
+
+async fn render(
     ctx: &Ctx,
-    dataset_id: &str,
+    d: &portail_store::DatasetRecord,
     form: &MetadataForm,
     facets: Vec<serde_json::Value>,
     saved: bool,
@@ -65,8 +95,9 @@ fn render(
         .page("backoffice_dataset_metadata.html")
         .status(status)
         .with_form()
-        .with("dataset_id", dataset_id)
+        .with("dataset_id", &d.dataset_id)
         .with("fields", fields(form))
+        .with("translation", translation(ctx, d).await)
         .with("facets", facets)
         .with("can_edit", can_edit(ctx))
         .with("saved", saved)
@@ -98,7 +129,7 @@ pub async fn page(ctx: Ctx, Path(dataset_id): Path<String>, uri: Uri) -> Respons
         Ok(d) => {
             let form = MetadataForm::of(&d);
             let facets = facet_choices(&ctx, &d, &form.facets).await;
-            render(&ctx, &dataset_id, &form, facets, query_value(uri.query(), "saved").is_some(), None)
+            render(&ctx, &d, &form, facets, query_value(uri.query(), "saved").is_some(), None).await
         }
         Err(answer) => answer,
     }
@@ -132,7 +163,7 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
     // Checked here first so that the page can say what is wrong in the visitor's language.
     if let Err(e) = check_metadata(&form) {
         let facets = facet_choices(&ctx, &d, &form.facets).await;
-        return render(&ctx, &dataset_id, &form, facets, false, Some(error_text(&ctx, &e)));
+        return render(&ctx, &d, &form, facets, false, Some(error_text(&ctx, &e))).await;
     }
     match ctx.app.catalog.set_metadata(ctx.site.portal.id, &dataset_id, &form).await {
         Ok(_) => see_other(&format!("/backoffice/datasets/{dataset_id}/metadata/?saved=1")),
@@ -141,6 +172,40 @@ pub async fn save(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Resp
         Err(CatalogError::Invalid(_)) => ctx.error(Code::InvalidParameter, "dm-error-facet"),
         Err(e) => {
             tracing::error!(error = %e, "saving dataset metadata failed");
+            ctx.error(Code::Internal, "error-500-body")
+        }
+    }
+}
+
+/// Saves the translation form: the title, description and labels in the portal's other
+/// language (empty ones stay in the original; all empty removes the translation).
+pub async fn save_translation(ctx: Ctx, Path(dataset_id): Path<String>, body: Bytes) -> Response {
+    if ctx.identity.is_none() {
+        return sign_in_first(&dataset_id);
+    }
+    if !can_edit(&ctx) {
+        return ctx.error(Code::Forbidden, "error-403-forbidden");
+    }
+    if let Err(answer) = dataset(&ctx, &dataset_id).await {
+        return answer;
+    }
+    let translation = portail_store::Translation {
+        title: form_value(&body, "title").unwrap_or_default(),
+        description: form_value(&body, "description").unwrap_or_default().replace("\r\n", "\n"),
+        labels: form_urlencoded::parse(&body)
+            .filter_map(|(k, v)| k.strip_prefix("label.").map(|name| (name.to_owned(), v.into_owned())))
+            .collect(),
+    };
+    if translation.title.chars().count() > 200 || translation.title.contains('\n') {
+        return ctx.error(Code::InvalidParameter, "dm-error-translation");
+    }
+    match ctx.app.catalog.set_translation(ctx.site.portal.id, &dataset_id, other_lang(&ctx), translation).await {
+        Ok(_) => see_other(&format!("/backoffice/datasets/{dataset_id}/metadata/?saved=1")),
+        Err(CatalogError::NotFound(_)) => ctx.not_found(),
+        // Only a forged form names a field the page does not offer.
+        Err(CatalogError::Invalid(_)) => ctx.error(Code::InvalidParameter, "dm-error-translation"),
+        Err(e) => {
+            tracing::error!(error = %e, "saving a dataset translation failed");
             ctx.error(Code::Internal, "error-500-body")
         }
     }

@@ -71,7 +71,7 @@ async fn load(ctx: &Ctx, dataset_id: &str) -> Result<Shown, Response> {
             return Err(ctx.error(Code::Internal, "error-500-body"));
         }
     };
-    let current = match ctx.app.catalog.current(&entry.dataset).await {
+    let mut current = match ctx.app.catalog.current(&entry.dataset).await {
         Ok(Some(current)) => current,
         Ok(None) => return Err(ctx.not_found()),
         Err(err) => {
@@ -83,6 +83,9 @@ async fn load(ctx: &Ctx, dataset_id: &str) -> Result<Shown, Response> {
         tracing::error!(error = %err.message, "attachment listing failed");
         return Err(ctx.error(Code::Internal, "error-500-body"));
     }
+    // Title, description and labels in the visitor's language, where the publisher translated.
+    entry.dataset.localize(ctx.lang);
+    entry.dataset.localize_labels(ctx.lang, &mut current.version.schema);
     let query = ctx.path_and_query.split_once('?').map(|(_, q)| q.to_owned());
     Ok(Shown { entry, served: Served::new(&ctx.site, current, ctx.app.tables.clone()), query })
 }

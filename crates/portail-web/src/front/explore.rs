@@ -26,7 +26,9 @@ fn sort(entries: &mut [Entry], by: &str) {
 
 /// What the list shows of one dataset.
 pub(crate) fn summary(ctx: &Ctx, e: &Entry) -> Value {
-    let d = &e.dataset;
+    let mut d = e.dataset.clone();
+    d.localize(ctx.lang);
+    let d = &d;
     let first_paragraph = d.description.split("\n\n").next().unwrap_or("").trim();
     let features: Vec<String> = e.features().iter().map(|f| ctx.t(&format!("explore-feature-{f}"))).collect();
     json!({
@@ -61,13 +63,17 @@ pub async fn page(ctx: Ctx) -> Response {
     let sort_by = query_value(query, "sort").filter(|s| SORTS.contains(&s.as_str())).unwrap_or(SORTS[0].into());
     let page_no = query_value(query, "page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
 
-    let all = match catalog::visible(&ctx.app, &ctx.site, &ctx.identity).await {
+    let mut all = match catalog::visible(&ctx.app, &ctx.site, &ctx.identity).await {
         Ok(all) => all,
         Err(err) => {
             tracing::error!(error = %err.message, "catalog listing failed");
             return ctx.error(portail_core::Code::Internal, "error-500-body");
         }
     };
+    // Searched and sorted in the visitor's language, where the publisher translated.
+    for e in &mut all {
+        e.dataset.localize(ctx.lang);
+    }
     let mut found: Vec<Entry> = all.into_iter().filter(|e| q.is_empty() || catalog::text_matches(e, &q)).collect();
     let searched = found.len();
 

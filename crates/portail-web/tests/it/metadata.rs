@@ -201,3 +201,75 @@ async fn publishers_choose_the_facets_the_api_and_widgets_count() {
     let (_, v, _) = json(&app, ALPHA, "/api/explore/v2.1/catalog/datasets/equipements").await;
     assert_eq!(v["metas"]["default"]["title"], "Équipements municipaux");
 }
+
+#[tokio::test]
+async fn a_translation_shows_in_its_language_in_the_api_and_the_pages() {
+    let app = with_datasets().await;
+    let mut editor = app.browser(ALPHA);
+    editor.sign_in(ALPHA_EDITOR, PASSWORD).await;
+    let page = editor.get(FORM).await;
+    // Alphaville speaks English first: its datasets are translated into French.
+    assert!(
+        page.text().contains("Traduction : Français") || page.text().contains("Translation: Français"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("name=\"label.commune\""), "one label per field");
+    let token = page.form_token().unwrap();
+    let translate = "/backoffice/datasets/equipements/translation/";
+    let r = editor
+        .post(
+            translate,
+            &[
+                ("csrfmiddlewaretoken", token.as_str()),
+                ("title", "Équipements de la ville"),
+                ("description", "Les équipements publics."),
+                ("label.commune", "Commune d'implantation"),
+                ("label.id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, Some("/backoffice/datasets/equipements/metadata/?saved=1"))
+    );
+
+    let base = "/api/explore/v2.1/catalog/datasets/equipements";
+    let (_, fr, _) = json(&app, ALPHA, &format!("{base}?lang=fr")).await;
+    assert_eq!(fr["metas"]["default"]["title"], "Équipements de la ville");
+    assert_eq!(fr["metas"]["default"]["description"], "Les équipements publics.");
+    assert_eq!(fr["metas"]["default"]["language"], "fr");
+    let label = |v: &serde_json::Value, name: &str| {
+        v["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["label"].clone()
+    };
+    assert_eq!(label(&fr, "commune"), "Commune d'implantation");
+    assert_eq!(label(&fr, "id"), "id", "an empty label stays the original");
+    // Without lang, or in a language without translation, the original.
+    let (_, original, _) = json(&app, ALPHA, base).await;
+    assert_eq!(original["metas"]["default"]["language"], "en");
+    assert_ne!(original["metas"]["default"]["title"], "Équipements de la ville");
+    let (_, list, _) = json(
+        &app,
+        ALPHA,
+        "/api/explore/v2.1/catalog/datasets?lang=fr&select=title&where=dataset_id%3D%22equipements%22",
+    )
+    .await;
+    assert_eq!(list["results"][0]["title"], "Équipements de la ville", "{list}");
+
+    // The pages in French show it; in English, the original.
+    let page = app.get(ALPHA, "/explore/dataset/equipements/?lang=fr").await;
+    assert!(page.body.contains("Équipements de la ville") && page.body.contains("Les équipements publics."));
+    let table = app.get(ALPHA, "/explore/dataset/equipements/table/?lang=fr").await;
+    assert!(table.body.contains("Commune d&#x27;implantation") || table.body.contains("Commune d'implantation"));
+    let catalog = app.get(ALPHA, "/explore/?lang=fr").await;
+    assert!(catalog.body.contains("Équipements de la ville"));
+    let english = app.get(ALPHA, "/explore/dataset/equipements/?lang=en").await;
+    assert!(!english.body.contains("Équipements de la ville"));
+
+    // A label for a field the dataset has not is refused; nothing changes.
+    let token = editor.get(FORM).await.form_token().unwrap();
+    let r = editor.post(translate, &[("csrfmiddlewaretoken", token.as_str()), ("label.nope", "X")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let (_, still, _) = json(&app, ALPHA, &format!("{base}?lang=fr")).await;
+    assert_eq!(still["metas"]["default"]["title"], "Équipements de la ville");
+}
