@@ -106,6 +106,12 @@ pub const SETTINGS: &[Setting] = &[
         default: "30",
         help: "A records, facets or aggregation query running longer is stopped (1 to 600 s); exports are not.",
     },
+    Setting {
+        key: "api_daily_quota",
+        env: "PORTAIL_API_DAILY_QUOTA",
+        default: "0",
+        help: "API calls each portal answers per day (UTC) before answering 429 until midnight; 0 for no limit.",
+    },
 ];
 
 /// The file's keys; all optional, none unknown.
@@ -127,6 +133,7 @@ pub struct FileConfig {
     pub public_https: Option<bool>,
     pub access_log: Option<bool>,
     pub geoip_country_db: Option<PathBuf>,
+    pub api_daily_quota: Option<u64>,
 }
 
 /// Values given on the command line (flags only; clap has no say over the environment here,
@@ -260,6 +267,10 @@ pub fn load(overrides: Overrides, env: Env) -> anyhow::Result<Config> {
     if !(1..=600).contains(&web.query_timeout_s) {
         bail!("query_timeout_s: {} is outside 1..=600", web.query_timeout_s);
     }
+    web.api_daily_quota = match env("PORTAIL_API_DAILY_QUOTA") {
+        Some(v) => v.trim().parse().map_err(|_| anyhow::anyhow!("api_daily_quota: `{v}` is not a number of calls"))?,
+        None => file.api_daily_quota.unwrap_or(web.api_daily_quota),
+    };
     Ok(Config { data_dir, listen, config_file, web })
 }
 
@@ -300,6 +311,7 @@ fn value_of(config: &Config, key: &str) -> String {
         "consent_record_retention_days" => w.consent_record_retention_days.to_string(),
         "query_memory_budget_mb" => w.query_memory_budget_mb.to_string(),
         "query_timeout_s" => w.query_timeout_s.to_string(),
+        "api_daily_quota" => w.api_daily_quota.to_string(),
         other => format!("(unknown setting {other})"),
     }
 }

@@ -35,6 +35,8 @@ pub struct App {
     pub tables: portail_query::Tables,
     /// The offline country database, when the platform has one (AN-7).
     pub countries: Option<crate::audience::CountryDb>,
+    /// The day's API calls per portal, against `api_daily_quota`.
+    pub quota: crate::api::quota::Quota,
     platform_secret: tokio::sync::OnceCell<[u8; 32]>,
 }
 
@@ -70,6 +72,7 @@ impl App {
             clock,
             ui_versions: UiVersions::compute(),
             audience: Audience::default(),
+            quota: Default::default(),
             platform_secret: tokio::sync::OnceCell::new(),
         })
     }

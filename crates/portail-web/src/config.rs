@@ -33,6 +33,8 @@ pub struct WebConfig {
     pub access_log: bool,
     /// Offline country database (AN-7): a DB-IP or IP2Location LITE CSV; none, no country.
     pub geoip_country_db: Option<std::path::PathBuf>,
+    /// API calls a portal answers per day (UTC), after which they get a 429; 0: no limit.
+    pub api_daily_quota: u64,
 }
 
 impl WebConfig {
@@ -64,6 +66,7 @@ impl Default for WebConfig {
             query_timeout_s: 30,
             access_log: false,
             geoip_country_db: None,
+            api_daily_quota: 0,
         }
     }
 }

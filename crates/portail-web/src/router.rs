@@ -111,9 +111,10 @@ pub fn router(app: AppState) -> Router {
         .route(PAGE_ROUTES[39], post(back::metadata::save_translation))
         .merge(api::routes())
         .fallback(not_found)
-        // Outermost last: tenant → audience → identity → CSRF → handler.
+        // Outermost last: tenant → audience → API quota → identity → CSRF → handler.
         .layer(from_fn_with_state(app.clone(), csrf::protect))
         .layer(from_fn_with_state(app.clone(), session::identify))
+        .layer(from_fn_with_state(app.clone(), api::quota::limit))
         // Counted after the answer, from what the request and response say (AN-2, AN-3).
         .layer(from_fn_with_state(app.clone(), audience::count))
         .layer(from_fn_with_state(app.clone(), tenant::resolve));

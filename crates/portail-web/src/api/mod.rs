@@ -1,10 +1,9 @@
 //! The data API: Opendatasoft Explore API v2.1 (`/api/explore/v2.1/…`).
 //!
-//! So far: the root listings, catalog search over dataset metadata (`where`, `order_by`,
-//! `limit`/`offset`, `include_links`), the dataset object, and records (ODSQL `select`, `where`,
-//! `group_by`, `order_by`, `refine`/`exclude`, paging) with record lookup by id. Facets and
-//! exports come next. Responses never set a cookie; a signed-in user's session cookie lets
-//! them see the portal's restricted datasets, which everyone else gets as 404.
+//! The catalog, datasets, records, facets, exports, attachments and files, the v1 and v2.0
+//! shims and the OpenAPI description (docs/api.md says what each takes). Responses never set a
+//! cookie; a signed-in user's session cookie or an API key lets them see the portal's
+//! restricted datasets, which everyone else gets as 404.
 
 pub(crate) mod attachments;
 pub(crate) mod catalog;
@@ -16,6 +15,7 @@ pub(crate) mod facets;
 pub mod openapi;
 mod openapi_v1;
 pub(crate) mod params;
+pub mod quota;
 pub(crate) mod records;
 pub(crate) mod v1;
 mod v20;

@@ -145,7 +145,9 @@ fn param_refs(names: &[&str]) -> Vec<Value> {
 fn get(id: &str, tag: &str, summary: &str, params: Vec<Value>, ok: Value) -> Value {
     let mut responses = Map::new();
     responses.insert("200".into(), ok);
-    for (status, name) in [("400", "bad_request"), ("401", "unauthorized"), ("404", "not_found"), ("503", "timeout")] {
+    let statuses =
+        [("400", "bad_request"), ("401", "unauthorized"), ("404", "not_found"), ("429", "quota"), ("503", "timeout")];
+    for (status, name) in statuses {
         responses.insert(status.into(), reference("responses", name));
     }
     json!({"get": {"operationId": id, "tags": [tag], "summary": summary, "parameters": params, "responses": responses}})
@@ -624,5 +626,14 @@ fn responses() -> Value {
         "unauthorized": error("The API key sent is unknown, revoked or of another portal."),
         "not_found": error("Unknown or restricted dataset or record."),
         "timeout": error("The query ran past the server's time limit."),
+        "quota": {"description": "The portal's daily API quota is spent (`api_daily_quota`), until midnight UTC.",
+            "content": {"application/json": {"schema": {"type": "object",
+                "required": ["errorcode", "reset_time", "limit_time_unit", "call_limit", "error"],
+                "properties": {
+                    "errorcode": {"type": "integer", "enum": [10002]},
+                    "reset_time": {"type": "string", "format": "date-time"},
+                    "limit_time_unit": {"type": "string", "enum": ["day"]},
+                    "call_limit": {"type": "integer"},
+                    "error": {"type": "string"}}}}}},
     })
 }

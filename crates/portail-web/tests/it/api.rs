@@ -600,3 +600,30 @@ async fn an_unsafe_api_call_without_token_is_refused_in_the_apis_error_format() 
     let req = Request::post("/login/").header("host", ALPHA).body(Body::empty()).unwrap();
     assert!(app.send(req).await.header("content-type").unwrap().starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn a_daily_quota_answers_429_as_opendatasoft_until_midnight() {
+    let app = TestApp::with_config(portail_web::WebConfig { api_daily_quota: 2, ..Default::default() }).await;
+    let path = "/api/explore/v2.1/catalog/datasets";
+    let first = app.get(ALPHA, path).await;
+    assert_eq!(first.status, 200);
+    assert_eq!((first.header("x-ratelimit-limit"), first.header("x-ratelimit-remaining")), (Some("2"), Some("1")));
+    // START is 2027-01-15T08:00:00Z: the count starts again at the next midnight UTC.
+    assert_eq!(first.header("x-ratelimit-reset"), Some("2027-01-16 00:00:00+00:00"));
+    // Pages are not API calls; v1 is.
+    assert_eq!(app.get(ALPHA, "/explore/").await.status, 200);
+    assert_eq!(app.get(ALPHA, "/api/datasets/1.0/search/").await.header("x-ratelimit-remaining"), Some("0"));
+    let (status, v, r) = json(&app, ALPHA, path).await;
+    assert_eq!(status, 429);
+    assert_eq!(
+        v,
+        serde_json::json!({"errorcode": 10002, "reset_time": "2027-01-16T00:00:00Z", "limit_time_unit": "day",
+            "call_limit": 2, "error": "Too many requests on the domain. Please contact the domain administrator."})
+    );
+    assert_eq!(r.header("retry-after"), Some("57600"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"), "browsers can read the refusal");
+    // Another portal counts its own calls; the next day starts again.
+    assert_eq!(app.get(BETA, path).await.status, 200);
+    app.advance(16 * 3600);
+    assert_eq!(app.get(ALPHA, path).await.status, 200);
+}
