@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod lang;
+pub mod media;
 pub mod portal;
 pub mod schema;
 pub mod time;

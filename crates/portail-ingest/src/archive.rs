@@ -190,7 +190,7 @@ fn describe(id: &str, filename: &str, head: &[u8]) -> StoredFile {
     let image = image_size(head);
     let (format, mimetype) = match image {
         Some((format, ..)) => (Some(format.to_owned()), format!("image/{}", format.to_ascii_lowercase())),
-        None => (None, mimetype(filename).to_owned()),
+        None => (None, portail_core::media::mimetype(filename).to_owned()),
     };
     let mut value = json!({"id": id, "filename": filename});
     if let Some(format) = format {
@@ -203,30 +203,6 @@ fn describe(id: &str, filename: &str, head: &[u8]) -> StoredFile {
     }
     value["thumbnail"] = json!(image.is_some());
     StoredFile { id: id.to_owned(), filename: filename.to_owned(), mimetype, description: value.to_string() }
-}
-
-/// Media types of the documents portals attach, by extension. Types a browser would run as a
-/// page of the portal (HTML, SVG, XML) stay plain bytes.
-fn mimetype(filename: &str) -> &'static str {
-    match extension(filename).as_str() {
-        "pdf" => "application/pdf",
-        "txt" => "text/plain",
-        "csv" => "text/csv",
-        "doc" => "application/msword",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xls" => "application/vnd.ms-excel",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "ppt" => "application/vnd.ms-powerpoint",
-        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "odt" => "application/vnd.oasis.opendocument.text",
-        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
-        "odp" => "application/vnd.oasis.opendocument.presentation",
-        "zip" => "application/zip",
-        "mp3" => "audio/mpeg",
-        "mp4" => "video/mp4",
-        "json" => "application/json",
-        _ => "application/octet-stream",
-    }
 }
 
 /// The format and size of a PNG, GIF, JPEG or WebP picture from its first bytes.

@@ -31,31 +31,6 @@ pub fn attachment_id(file_name: &str) -> String {
     }
 }
 
-/// The media type of a file name. Types a browser would run on the portal's origin (HTML, SVG,
-/// XML) are served as plain bytes, never as documents.
-pub fn mimetype(file_name: &str) -> &'static str {
-    let extension = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    match extension.as_str() {
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "csv" => "text/csv",
-        "txt" | "md" => "text/plain",
-        "json" => "application/json",
-        "geojson" => "application/geo+json",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "xls" => "application/vnd.ms-excel",
-        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
-        "odt" => "application/vnd.oasis.opendocument.text",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "doc" => "application/msword",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        _ => "application/octet-stream",
-    }
-}
-
 /// Where an attachment's bytes are kept.
 pub fn file_path(app: &AppState, portal_id: i64, dataset_uid: &str, attachment_id: &str) -> PathBuf {
     app.catalog.dataset_dir(portal_id, dataset_uid).join("attachments").join(attachment_id)

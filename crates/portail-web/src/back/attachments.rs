@@ -1,13 +1,14 @@
 //! Attaching files to datasets from `/backoffice/datasets/`: one multipart form (the token first,
 //! then the dataset and the file), and a delete button per attachment. Editors and admins only.
 
-use crate::api::attachments::{attachment_id, file_path, mimetype};
+use crate::api::attachments::{attachment_id, file_path};
 use crate::context::{see_other, Ctx};
 use crate::csrf::PendingCsrf;
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
+use portail_core::media::mimetype;
 use portail_core::Code;
 use portail_store::AttachmentRecord;
 
